@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+/**
+ * `portico run | check | version | schema`. The only module that calls process.exit.
+ */
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { configSchema, loadConfig } from '../config/load.js';
+import { formatIssue } from '../config/issues.js';
+import type { ConfigIssue } from '../config/issues.js';
+import { startGateway } from '../runtime/start.js';
+import { PORTICO_VERSION } from '../version.js';
+import { runPrimary } from './primary.js';
+
+const USAGE: Record<string, string> = {
+  main: `Usage: portico <command> [options]
+
+Commands:
+  run      start the gateway
+  check    validate a config file without starting
+  schema   print the JSON Schema of the supported configuration
+  version  print the version
+
+Run "portico <command> --help" for a command's options.`,
+  run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N]
+
+  -c, --config FILE   the configuration file (JSON, YAML or TOML by extension)
+  -p, --port PORT     listen on this port instead of the config's "port"
+  -d, --debug         enable /__debug/ and debug logging
+  -w, --workers N     worker processes (default: one per core; 1 runs in this process)
+  -h, --help          show this help`,
+  check: `Usage: portico check -c FILE [--lint]
+
+  -c, --config FILE   the configuration file
+  -l, --lint          also treat unknown keys and namespaces as errors
+  -h, --help          show this help
+
+Exits 0 when the config is valid, 1 otherwise, printing every problem as file:line:column.`,
+  schema: 'Usage: portico schema\n\nPrints the JSON Schema of every key Portico supports.',
+  version: 'Usage: portico version',
+};
+
+const OPTIONS: Record<string, ParseArgsConfig['options']> = {
+  run: {
+    config: { type: 'string', short: 'c' },
+    port: { type: 'string', short: 'p' },
+    debug: { type: 'boolean', short: 'd' },
+    workers: { type: 'string', short: 'w' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  check: { config: { type: 'string', short: 'c' }, lint: { type: 'boolean', short: 'l' }, help: { type: 'boolean', short: 'h' } },
+  schema: { help: { type: 'boolean', short: 'h' } },
+  version: { help: { type: 'boolean', short: 'h' } },
+};
+
+function fail(message: string, usage: string): never {
+  process.stderr.write(`portico: ${message}\n\n${usage}\n`);
+  process.exit(2);
+}
+
+function printIssues(issues: ConfigIssue[]): void {
+  for (const issue of issues) process.stderr.write(`${formatIssue(issue)}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (cluster.isWorker) {
+    await runWorker();
+    return;
+  }
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE['main']}\n`);
+    process.exit(command === undefined ? 2 : 0);
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${PORTICO_VERSION}\n`);
+    return;
+  }
+  const options = OPTIONS[command];
+  const usage = USAGE[command];
+  if (options === undefined || usage === undefined) fail(`unknown command "${command}"`, USAGE['main'] as string);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const parsed = parseArgs({ args: rest, options, strict: true, allowPositionals: false });
+    values = parsed.values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    fail((error as Error).message.split('\n')[0] as string, usage);
+  }
+  if (values['help']) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  switch (command) {
+    case 'version':
+      process.stdout.write(`Portico ${PORTICO_VERSION} (KrakenD v3 configuration format)\n`);
+      return;
+    case 'schema':
+      process.stdout.write(`${JSON.stringify(configSchema(), null, 2)}\n`);
+      return;
+    case 'check':
+      await check(values, usage);
+      return;
+    case 'run':
+      await run(values, usage);
+      return;
+  }
+}
+
+async function check(values: Record<string, string | boolean | undefined>, usage: string): Promise<void> {
+  const file = values['config'];
+  if (typeof file !== 'string') fail('missing --config FILE', usage);
+  const result = await loadConfig(file, { lint: values['lint'] === true });
+  printIssues(result.issues);
+  const errors = result.issues.filter((issue) => issue.severity === 'error').length;
+  if (errors > 0 || !result.config) {
+    process.stderr.write(`${file}: ${errors} error(s), ${result.issues.length - errors} warning(s)\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`${file}: OK (${result.config.endpoints.length} endpoints)\n`);
+}
+
+async function run(values: Record<string, string | boolean | undefined>, usage: string): Promise<void> {
+  const file = values['config'];
+  if (typeof file !== 'string') fail('missing --config FILE', usage);
+  const port = parseNumber(values['port'], 'port', usage);
+  const workers = parseNumber(values['workers'], 'workers', usage) ?? availableParallelism();
+  const result = await loadConfig(file);
+  printIssues(result.issues);
+  if (!result.config) {
+    process.stderr.write(`${file}: the configuration has errors; not starting\n`);
+    process.exit(1);
+  }
+  const debug = values['debug'] === true;
+  if (workers <= 1) {
+    await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
+    return;
+  }
+  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs });
+}
+
+function parseNumber(value: string | boolean | undefined, name: string, usage: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (typeof value !== 'string' || !Number.isInteger(number) || number < 0 || number > 65535) fail(`--${name} expects a whole number, got "${String(value)}"`, usage);
+  return number;
+}
+
+/** A worker: loads the same file (stateless, identical copies) and serves. */
+async function runWorker(): Promise<void> {
+  const file = process.env['PORTICO_WORKER_CONFIG'] as string;
+  const result = await loadConfig(file);
+  if (!result.config) process.exit(1);
+  const port = process.env['PORTICO_WORKER_PORT'];
+  await startGateway(result.config, {
+    ...(port ? { port: Number(port) } : {}),
+    debug: process.env['PORTICO_WORKER_DEBUG'] === '1',
+    handleSignals: true,
+  });
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const err = error as NodeJS.ErrnoException;
+  if (err.code === 'EADDRINUSE' || err.code === 'EACCES') {
+    process.stderr.write(`portico: cannot listen: ${err.message}\n`);
+  } else {
+    process.stderr.write(`portico: ${err.stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+/**
+ * The primary process of `portico run -w N`: forks identical workers that share the listening port
+ * (node:cluster), replaces any that die, and on SIGTERM/SIGINT asks each to drain, then exits 0.
+ */
+import cluster from 'node:cluster';
+import type { Worker } from 'node:cluster';
+
+export interface PrimaryOptions {
+  workers: number;
+  file: string;
+  port: number | undefined;
+  debug: boolean;
+  graceMs: number;
+}
+
+/** A worker dying this soon after start, this often, means the config or machine is broken: stop. */
+const CRASH_WINDOW_MS = 5_000;
+const MAX_CRASHES_IN_WINDOW = 10;
+
+export function runPrimary(options: PrimaryOptions): void {
+  let stopping = false;
+  const crashes: number[] = [];
+  const env = {
+    PORTICO_WORKER_CONFIG: options.file,
+    PORTICO_WORKER_PORT: options.port === undefined ? '' : String(options.port),
+    PORTICO_WORKER_DEBUG: options.debug ? '1' : '0',
+  };
+  const fork = (): Worker => cluster.fork(env);
+  for (let i = 0; i < options.workers; i++) fork();
+
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    const now = Date.now();
+    crashes.push(now);
+    while (crashes.length > 0 && (crashes[0] as number) < now - CRASH_WINDOW_MS) crashes.shift();
+    process.stderr.write(`portico: worker ${worker.process.pid ?? '?'} exited (${signal ?? code}); starting a new one\n`);
+    if (crashes.length > MAX_CRASHES_IN_WINDOW) {
+      process.stderr.write('portico: workers keep crashing; giving up\n');
+      process.exit(1);
+    }
+    fork();
+  });
+
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal === 'SIGINT' ? 'SIGTERM' : signal);
+    // Bounded: workers drain for at most graceMs; give them a margin, then stop waiting.
+    setTimeout(() => process.exit(0), options.graceMs + 5_000).unref();
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}

@@ -1,0 +1,2 @@
+/** Loads every built-in component so each registers its namespace. */
+import './core-namespaces.js';

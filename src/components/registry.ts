@@ -1,0 +1,64 @@
+/**
+ * Components own a KrakenD namespace under `extra_config`. Each contributes the JSON Schema of its block
+ * (so `check --lint` knows it) and, optionally, semantic checks run at load time. The middleware each
+ * one adds is wired by the layer that owns it, in the order listed in `src/pipeline/order.ts`.
+ */
+import type { ConfigIssues } from '../config/issues.js';
+import type { NamespaceSchemas, JsonSchema } from '../config/schema.js';
+import type { KeyPath } from '../config/source.js';
+import type { ServiceConfig } from '../config/types.js';
+
+export type Scope = 'service' | 'endpoint' | 'backend';
+
+export interface ComponentDefinition {
+  namespace: string;
+  /** Schema of the block at each scope where it may appear. */
+  schemas: Partial<Record<Scope, JsonSchema>>;
+  /** Semantic checks beyond the schema; report through `issues` at `at` (the namespace's key path). */
+  validate?(block: Record<string, unknown>, scope: Scope, at: KeyPath, issues: ConfigIssues, service: ServiceConfig): void;
+}
+
+const components = new Map<string, ComponentDefinition>();
+
+export function registerComponent(definition: ComponentDefinition): void {
+  if (components.has(definition.namespace)) throw new Error(`component ${definition.namespace} registered twice`);
+  components.set(definition.namespace, definition);
+}
+
+export function registeredComponents(): ComponentDefinition[] {
+  return [...components.values()];
+}
+
+export function namespaceSchemas(): NamespaceSchemas {
+  const result: NamespaceSchemas = { service: {}, endpoint: {}, backend: {} };
+  for (const component of components.values()) {
+    for (const scope of ['service', 'endpoint', 'backend'] as const) {
+      const schema = component.schemas[scope];
+      if (schema) result[scope][component.namespace] = schema;
+    }
+  }
+  return result;
+}
+
+/** Runs every component's own checks on the blocks present in the config. */
+export function validateComponentConfigs(service: ServiceConfig, issues: ConfigIssues): void {
+  const visit = (extra: Readonly<Record<string, unknown>>, scope: Scope, at: KeyPath): void => {
+    for (const [namespace, block] of Object.entries(extra)) {
+      const component = components.get(namespace);
+      if (component?.validate && block !== null && typeof block === 'object' && !Array.isArray(block)) {
+        component.validate(block as Record<string, unknown>, scope, [...at, 'extra_config', namespace], issues, service);
+      }
+    }
+  };
+  visit(service.extraConfig, 'service', []);
+  for (const endpoint of service.endpoints) {
+    visit(endpoint.extraConfig, 'endpoint', endpoint.at);
+    for (const backend of endpoint.backends) visit(backend.extraConfig, 'backend', backend.at);
+  }
+}
+
+/** Reads a component's block; `undefined` when the namespace is absent. */
+export function blockOf(extra: Readonly<Record<string, unknown>>, namespace: string): Record<string, unknown> | undefined {
+  const block = extra[namespace];
+  return block !== null && typeof block === 'object' && !Array.isArray(block) ? (block as Record<string, unknown>) : undefined;
+}

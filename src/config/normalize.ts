@@ -1,0 +1,386 @@
+import { parseDuration } from './duration.js';
+import { canonicalHeaderName } from './headers.js';
+import type { ConfigIssues } from './issues.js';
+import type { KeyPath } from './source.js';
+import { SUPPORTED_METHODS } from './types.js';
+import type { BackendConfig, EndpointConfig, EndpointMethod, ServiceConfig } from './types.js';
+
+type Raw = Record<string, unknown>;
+
+/** KrakenD's defaults (lura `config.go`, `http-transport-settings`, `http-server-settings`). */
+export const DEFAULTS = {
+  port: 8080,
+  timeoutMs: 2000,
+  maxIdleConnectionsPerHost: 250,
+  dnsCacheTtlMs: 30_000,
+  maxHeaderBytes: 1 << 20,
+  maxShutdownWaitMs: 0,
+} as const;
+
+/** `{param}` in an endpoint: a whole segment unless `disable_rest`. */
+const ENDPOINT_PARAM = /\/\{([a-zA-Z\-_0-9]+)\}/g;
+const ANY_PARAM = /\{([a-zA-Z\-_0-9]+)\}/g;
+const URL_PATTERN_PARAM = /\{([\w\-.:/]+)\}/g;
+/** Placeholders that are not endpoint params: sequential responses and JWT claims. */
+const DYNAMIC_PARAM = /^(resp\d+_.+)?(JWT\.([\w\-.:/]+))?$/;
+const RESERVED_PATH = /^\/__(debug|echo|health|stats|catchall)(\/.*)?$/;
+
+function asObject(value: unknown): Raw {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : {};
+}
+function asString(value: unknown, fallback = ''): string {
+  return typeof value === 'string' ? value : fallback;
+}
+function asStrings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+function asBoolean(value: unknown): boolean {
+  return value === true;
+}
+function asInteger(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) ? value : fallback;
+}
+function durationMs(value: unknown, fallback: number): number {
+  if (typeof value !== 'string') return fallback;
+  return parseDuration(value) ?? fallback;
+}
+
+/**
+ * Applies defaults and inheritance and enforces the rules KrakenD checks at start-up. Runs after the
+ * schema check, so types are already known to be right; it still never throws on bad input.
+ */
+export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): ServiceConfig {
+  const timeoutMs = durationMs(raw['timeout'], DEFAULTS.timeoutMs) || DEFAULTS.timeoutMs;
+  const cacheTtlMs = durationMs(raw['cache_ttl'], 0);
+  const outputEncoding = asString(raw['output_encoding'], 'json') || 'json';
+  const hosts = cleanHosts(asStrings(raw['host']), ['host'], issues, false);
+  const readTimeoutMs = durationMs(raw['read_timeout'], 0);
+  const readHeaderTimeoutMs = durationMs(raw['read_header_timeout'], 0);
+
+  for (const key of ['plugin', 'async_agent', 'tls', 'client_tls'] as const) {
+    if (raw[key] !== undefined && key !== 'tls' && key !== 'client_tls') {
+      issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: [key], message: `"${key}" is not supported by Portico yet and is ignored` });
+    }
+  }
+
+  const service: ServiceConfig = {
+    file,
+    name: asString(raw['name']),
+    port: asInteger(raw['port'], 0) || DEFAULTS.port,
+    listenIp: asString(raw['listen_ip']),
+    hosts,
+    timeoutMs,
+    cacheTtlMs,
+    outputEncoding,
+    debugEndpoint: asBoolean(raw['debug_endpoint']),
+    echoEndpoint: asBoolean(raw['echo_endpoint']),
+    disableRest: asBoolean(raw['disable_rest']),
+    dnsCacheTtlMs: durationMs(raw['dns_cache_ttl'], DEFAULTS.dnsCacheTtlMs),
+    server: {
+      readTimeoutMs,
+      writeTimeoutMs: durationMs(raw['write_timeout'], 0),
+      // Go: IdleTimeout falls back to ReadTimeout, then ReadHeaderTimeout.
+      idleTimeoutMs: durationMs(raw['idle_timeout'], 0) || readTimeoutMs || readHeaderTimeoutMs,
+      readHeaderTimeoutMs,
+      maxHeaderBytes: asInteger(raw['max_header_bytes'], 0) || DEFAULTS.maxHeaderBytes,
+      maxShutdownWaitMs: durationMs(raw['max_shutdown_wait_time'], DEFAULTS.maxShutdownWaitMs),
+    },
+    transport: {
+      maxIdleConnectionsPerHost: asInteger(raw['max_idle_connections_per_host'], 0) || DEFAULTS.maxIdleConnectionsPerHost,
+      maxIdleConnections: asInteger(raw['max_idle_connections'], 0),
+      idleConnectionTimeoutMs: durationMs(raw['idle_connection_timeout'], 0),
+      disableKeepAlives: asBoolean(raw['disable_keep_alives']),
+      disableCompression: asBoolean(raw['disable_compression']),
+      dialerTimeoutMs: durationMs(raw['dialer_timeout'], 0),
+      dialerKeepAliveMs: durationMs(raw['dialer_keep_alive'], 0),
+      responseHeaderTimeoutMs: durationMs(raw['response_header_timeout'], 0),
+      expectContinueTimeoutMs: durationMs(raw['expect_continue_timeout'], 0),
+    },
+    tls: raw['tls'] === undefined ? undefined : asObject(raw['tls']),
+    clientTls: raw['client_tls'] === undefined ? undefined : asObject(raw['client_tls']),
+    extraConfig: asObject(raw['extra_config']),
+    endpoints: [],
+  };
+
+  const rawEndpoints = Array.isArray(raw['endpoints']) ? raw['endpoints'] : [];
+  rawEndpoints.forEach((rawEndpoint, index) => {
+    const endpoint = normalizeEndpoint(asObject(rawEndpoint), ['endpoints', index], service, issues);
+    if (endpoint) service.endpoints.push(endpoint);
+  });
+  checkRouteConflicts(service.endpoints, issues);
+  return service;
+}
+
+function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues: ConfigIssues): EndpointConfig | undefined {
+  let path = asString(raw['endpoint']);
+  if (path === '') return undefined; // reported by the schema
+  if (!path.startsWith('/')) {
+    issues.warning({
+      code: 'PRT_WARN_CONFIG_ENDPOINT_SLASH',
+      at: [...at, 'endpoint'],
+      message: `endpoint "${path}" does not start with "/"; using "/${path}" as KrakenD does`,
+    });
+    path = `/${path}`;
+  }
+  let valid = true;
+  if (RESERVED_PATH.test(path)) {
+    issues.error({
+      code: 'PRT_ERR_CONFIG_RESERVED_PATH',
+      at: [...at, 'endpoint'],
+      message: `"${path}" is reserved for the gateway's own endpoints (/__health, /__debug, /__echo, /__stats, /__catchall)`,
+      found: path,
+    });
+    valid = false;
+  }
+  if (path.includes('*')) {
+    issues.error({
+      code: 'PRT_ERR_CONFIG_WILDCARD',
+      at: [...at, 'endpoint'],
+      message: 'wildcard routes are not supported (KrakenD CE does not support them either)',
+      found: path,
+      hint: 'declare one endpoint per path depth',
+    });
+    valid = false;
+  }
+  if (/\{[^}]*$|^[^{]*\}/.test(path) || /\{\}/.test(path)) {
+    issues.error({ code: 'PRT_ERR_CONFIG_ENDPOINT_PATH', at: [...at, 'endpoint'], message: 'unbalanced or empty "{}" in the endpoint', found: path });
+    valid = false;
+  }
+
+  const methodText = asString(raw['method'], 'GET').toUpperCase() || 'GET';
+  if (!(SUPPORTED_METHODS as readonly string[]).includes(methodText)) {
+    issues.error({
+      code: 'PRT_ERR_CONFIG_METHOD',
+      at: [...at, 'method'],
+      message: 'unsupported endpoint method (KrakenD logs this and drops the endpoint; Portico refuses to start)',
+      expected: SUPPORTED_METHODS.join(', '),
+      found: raw['method'],
+    });
+    valid = false;
+  }
+  const method = methodText as EndpointMethod;
+
+  const params = [...path.matchAll(service.disableRest ? ANY_PARAM : ENDPOINT_PARAM)].map((match) => match[1] as string);
+  const duplicated = params.find((name, index) => params.indexOf(name) !== index);
+  if (duplicated) {
+    issues.error({ code: 'PRT_ERR_CONFIG_ENDPOINT_PATH', at: [...at, 'endpoint'], message: `the parameter {${duplicated}} appears twice`, found: path });
+    valid = false;
+  }
+  if (!service.disableRest) {
+    const stray = path.replace(ENDPOINT_PARAM, '').match(/\{[^}]*\}/);
+    if (stray) {
+      issues.error({
+        code: 'PRT_ERR_CONFIG_ENDPOINT_PATH',
+        at: [...at, 'endpoint'],
+        message: `${stray[0]} must be a whole path segment`,
+        found: path,
+        hint: 'set "disable_rest": true at the root to allow parameters inside a segment',
+      });
+      valid = false;
+    }
+  }
+
+  const outputEncoding = asString(raw['output_encoding']) || service.outputEncoding;
+  const rawBackends = Array.isArray(raw['backend']) ? raw['backend'] : [];
+  if (rawBackends.length === 0 && raw['backend'] !== undefined) {
+    issues.error({ code: 'PRT_ERR_CONFIG_NO_BACKENDS', at: [...at, 'backend'], message: `endpoint ${method} ${path} has no backends` });
+    valid = false;
+  }
+  if (outputEncoding === 'no-op' && rawBackends.length > 1) {
+    issues.error({
+      code: 'PRT_ERR_CONFIG_NOOP_BACKENDS',
+      at: [...at, 'output_encoding'],
+      message: `a no-op endpoint passes one backend through and cannot merge ${rawBackends.length} backends`,
+      hint: 'use one backend, or a json output encoding to merge',
+    });
+    valid = false;
+  }
+
+  const inputHeaders = asStrings(raw['input_headers']);
+  const endpoint: EndpointConfig = {
+    path,
+    method,
+    params,
+    timeoutMs: durationMs(raw['timeout'], 0) || service.timeoutMs,
+    cacheTtlMs: durationMs(raw['cache_ttl'], 0) || service.cacheTtlMs,
+    outputEncoding,
+    inputHeaders: inputHeaders.length === 0 ? ['Content-Type'] : inputHeaders.map((name) => (name === '*' ? name : canonicalHeaderName(name))),
+    inputQueryStrings: asStrings(raw['input_query_strings']),
+    concurrentCalls: asInteger(raw['concurrent_calls'], 1) || 1,
+    backends: [],
+    extraConfig: asObject(raw['extra_config']),
+    at,
+  };
+
+  rawBackends.forEach((rawBackend, index) => {
+    const backend = normalizeBackend(asObject(rawBackend), [...at, 'backend', index], endpoint, service, issues);
+    if (backend) endpoint.backends.push(backend);
+    else valid = false;
+  });
+
+  if (method !== 'GET' && endpoint.backends.length > 1 && !isValidSequentialEndpoint(endpoint)) {
+    issues.error({
+      code: 'PRT_ERR_CONFIG_UNSAFE_MULTI_BACKEND',
+      at: [...at, 'method'],
+      message: `a ${method} endpoint with ${endpoint.backends.length} backends would repeat a non-idempotent call in parallel`,
+      hint: 'use one backend, or "extra_config": {"proxy": {"sequential": true}} with the non-GET backend last',
+    });
+    valid = false;
+  }
+  return valid ? endpoint : undefined;
+}
+
+/** lura `router.IsValidSequentialEndpoint`: sequential, and only the last backend may be unsafe. */
+function isValidSequentialEndpoint(endpoint: EndpointConfig): boolean {
+  const proxy = asObject(endpoint.extraConfig['proxy']);
+  if (proxy['sequential'] !== true) return false;
+  return endpoint.backends.every((backend, index) => backend.method === 'GET' || index === endpoint.backends.length - 1);
+}
+
+function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, service: ServiceConfig, issues: ConfigIssues): BackendConfig | undefined {
+  let valid = true;
+  const disableHostSanitize = asBoolean(raw['disable_host_sanitize']);
+  const sd = asString(raw['sd'], 'static') || 'static';
+  const ownHosts = asStrings(raw['host']);
+  const hosts = ownHosts.length > 0 ? cleanHosts(ownHosts, [...at, 'host'], issues, disableHostSanitize || sd === 'dns') : service.hosts;
+  if (hosts.length === 0) {
+    issues.error({
+      code: 'PRT_ERR_CONFIG_NO_HOST',
+      at: [...at, 'host'],
+      message: 'the backend has no host, and there is no root "host" list to inherit',
+      hint: 'add "host": ["http://service:8080"] to the backend or to the root',
+    });
+    valid = false;
+  }
+
+  let urlPattern = asString(raw['url_pattern']);
+  if (!urlPattern.startsWith('/')) urlPattern = `/${urlPattern}`;
+  const outputs = [...urlPattern.matchAll(URL_PATTERN_PARAM)].map((match) => match[1] as string);
+  const uniqueOutputs = [...new Set(outputs)];
+  const staticOutputs = uniqueOutputs.filter((name) => !DYNAMIC_PARAM.test(name));
+  for (const name of staticOutputs) {
+    if (!endpoint.params.includes(name)) {
+      issues.error({
+        code: 'PRT_ERR_CONFIG_UNDEFINED_PARAM',
+        at: [...at, 'url_pattern'],
+        message: `{${name}} is not a parameter of the endpoint ${endpoint.path}`,
+        expected: endpoint.params.length > 0 ? `one of ${endpoint.params.map((p) => `{${p}}`).join(', ')}` : 'no parameters (the endpoint has none)',
+        found: urlPattern,
+      });
+      valid = false;
+    }
+  }
+
+  const method = (asString(raw['method']) || endpoint.method).toUpperCase();
+  const encoding = endpoint.outputEncoding === 'no-op' ? 'no-op' : (asString(raw['encoding'], 'json') || 'json');
+  if (encoding === 'no-op' && endpoint.outputEncoding !== 'no-op') {
+    issues.warning({
+      code: 'PRT_WARN_CONFIG_NOOP_MISMATCH',
+      at: [...at, 'encoding'],
+      message: 'a no-op backend under an endpoint whose output_encoding is not no-op returns an empty body',
+      hint: 'set "output_encoding": "no-op" on the endpoint too',
+    });
+  }
+  const backendHeaders = raw['input_headers'] === undefined ? undefined : asStrings(raw['input_headers']).map((name) => (name === '*' ? name : canonicalHeaderName(name)));
+  return valid
+    ? {
+        hosts,
+        urlPattern,
+        method,
+        encoding,
+        allow: asStrings(raw['allow']),
+        deny: asStrings(raw['deny']),
+        mapping: Object.fromEntries(Object.entries(asObject(raw['mapping'])).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
+        group: asString(raw['group']),
+        target: asString(raw['target']),
+        isCollection: asBoolean(raw['is_collection']),
+        disableHostSanitize,
+        inputHeaders: backendHeaders,
+        inputQueryStrings: raw['input_query_strings'] === undefined ? undefined : asStrings(raw['input_query_strings']),
+        sd,
+        sdScheme: asString(raw['sd_scheme'], 'http') || 'http',
+        extraConfig: asObject(raw['extra_config']),
+        at,
+      }
+    : undefined;
+}
+
+/**
+ * lura's host rule: `[scheme://]host[:port][/]`, http assumed. Portico also accepts IPv6 literals and
+ * reports a bad host instead of panicking.
+ */
+function cleanHosts(hosts: string[], at: KeyPath, issues: ConfigIssues, keepAsIs: boolean): string[] {
+  const cleaned: string[] = [];
+  hosts.forEach((host, index) => {
+    if (keepAsIs) {
+      cleaned.push(host.replace(/\/+$/, ''));
+      return;
+    }
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `http://${host}`;
+    let url: URL | undefined;
+    try {
+      url = new URL(withScheme);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '') {
+      issues.error({
+        code: 'PRT_ERR_CONFIG_HOST',
+        at: [...at, index],
+        message: 'invalid backend host',
+        expected: 'scheme://host:port, such as "http://users:8080" (no path or query)',
+        found: host,
+        hint: url && url.pathname !== '/' ? 'move the path into url_pattern, or set "disable_host_sanitize": true' : '',
+      });
+      return;
+    }
+    cleaned.push(`${url.protocol}//${url.host}`);
+  });
+  return cleaned;
+}
+
+/**
+ * The router rules: one handler per method and path, and at each position every route uses the same
+ * parameter name (the httprouter tree KrakenD builds panics otherwise; Portico names both endpoints).
+ */
+function checkRouteConflicts(endpoints: EndpointConfig[], issues: ConfigIssues): void {
+  const seen = new Map<string, EndpointConfig>();
+  for (const endpoint of endpoints) {
+    const key = `${endpoint.method} ${endpoint.path}`;
+    const previous = seen.get(key);
+    if (previous) {
+      issues.error({
+        code: 'PRT_ERR_CONFIG_ROUTE_CONFLICT',
+        at: [...endpoint.at, 'endpoint'],
+        message: `${key} is declared twice (first at ${formatAt(previous.at)})`,
+      });
+    } else seen.set(key, endpoint);
+  }
+  const bySegments = endpoints.map((endpoint) => ({ endpoint, segments: endpoint.path.split('/').slice(1) }));
+  for (let i = 0; i < bySegments.length; i++) {
+    for (let j = i + 1; j < bySegments.length; j++) {
+      const a = bySegments[i]!;
+      const b = bySegments[j]!;
+      const depth = Math.min(a.segments.length, b.segments.length);
+      for (let k = 0; k < depth; k++) {
+        const sa = a.segments[k]!;
+        const sb = b.segments[k]!;
+        const pa = /^\{.+\}$/.test(sa);
+        const pb = /^\{.+\}$/.test(sb);
+        if (pa && pb && sa !== sb) {
+          issues.error({
+            code: 'PRT_ERR_CONFIG_ROUTE_CONFLICT',
+            at: [...b.endpoint.at, 'endpoint'],
+            message: `${b.endpoint.path} names the parameter ${sb} where ${a.endpoint.path} (${formatAt(a.endpoint.at)}) names it ${sa}; routes sharing a prefix must use the same name`,
+          });
+          break;
+        }
+        if (sa !== sb) break;
+      }
+    }
+  }
+}
+
+function formatAt(at: KeyPath): string {
+  return at.map((part) => (typeof part === 'number' ? `[${part}]` : part)).join('').replace(/^endpoints/, 'endpoints');
+}

@@ -1,0 +1,215 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parseTree, findNodeAtLocation, getNodeValue, printParseErrorCode } from 'jsonc-parser';
+import type { Node as JsonNode, ParseError as JsonParseError } from 'jsonc-parser';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { ConfigIssues } from './issues.js';
+
+export type KeyPath = readonly (string | number)[];
+export interface Position {
+  line: number;
+  column: number;
+}
+export type SourceFormat = 'json' | 'yaml' | 'toml';
+
+/** A parsed config file that can still point back at the line and column of any key. */
+export interface SourceDocument {
+  file: string;
+  format: SourceFormat;
+  value: unknown;
+  locate(path: KeyPath): Position | undefined;
+}
+
+/** KrakenD picks the parser by extension: `.yaml`/`.yml`, `.toml`, anything else is JSON. */
+export function formatOf(file: string): SourceFormat {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.yaml' || ext === '.yml') return 'yaml';
+  if (ext === '.toml') return 'toml';
+  return 'json';
+}
+
+export async function readSource(file: string, issues: ConfigIssues): Promise<SourceDocument | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    issues.error({
+      code: 'PRT_ERR_CONFIG_READ',
+      message: code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config file: ${(error as Error).message}`,
+    });
+    return undefined;
+  }
+  return parseSource(file, text, issues);
+}
+
+export function parseSource(file: string, text: string, issues: ConfigIssues): SourceDocument | undefined {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  switch (formatOf(file)) {
+    case 'yaml':
+      return parseYaml(file, text, issues);
+    case 'toml':
+      return parseTomlSource(file, text, issues);
+    default:
+      return parseJson(file, text, issues);
+  }
+}
+
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function positionAt(lineStarts: number[], offset: number): Position {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if ((lineStarts[mid] as number) <= offset) low = mid;
+    else high = mid - 1;
+  }
+  return { line: low + 1, column: offset - (lineStarts[low] as number) + 1 };
+}
+
+function parseJson(file: string, text: string, issues: ConfigIssues): SourceDocument | undefined {
+  const errors: JsonParseError[] = [];
+  const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const lineStarts = lineStartsOf(text);
+  if (errors.length > 0 || tree === undefined) {
+    for (const error of errors.slice(0, 5)) {
+      issues.error({
+        code: 'PRT_ERR_CONFIG_SYNTAX',
+        position: positionAt(lineStarts, error.offset),
+        message: `invalid JSON: ${describeJsonError(printParseErrorCode(error.error))}`,
+      });
+    }
+    if (errors.length === 0) issues.error({ code: 'PRT_ERR_CONFIG_SYNTAX', message: 'the file is empty' });
+    return undefined;
+  }
+  reportDuplicateJsonKeys(tree, [], lineStarts, issues);
+  return {
+    file,
+    format: 'json',
+    value: getNodeValue(tree),
+    locate(path) {
+      let node: JsonNode | undefined = findNodeAtLocation(tree, [...path]);
+      if (node === undefined) return undefined;
+      // Point at the key rather than the value when the value belongs to a property.
+      if (node.parent?.type === 'property' && node.parent.children?.[0]) node = node.parent.children[0];
+      return positionAt(lineStarts, node.offset);
+    },
+  };
+}
+
+function describeJsonError(code: string): string {
+  const words: Record<string, string> = {
+    InvalidSymbol: 'unexpected character',
+    InvalidNumberFormat: 'malformed number',
+    PropertyNameExpected: 'expected a quoted property name (trailing commas are not allowed)',
+    ValueExpected: 'expected a value (trailing commas are not allowed)',
+    ColonExpected: "expected ':' after the property name",
+    CommaExpected: "expected ',' between entries",
+    CloseBraceExpected: "expected '}'",
+    CloseBracketExpected: "expected ']'",
+    EndOfFileExpected: 'unexpected content after the end of the document',
+    InvalidCommentToken: 'comments are not allowed in JSON (use a "@comment" key)',
+    UnexpectedEndOfComment: 'unterminated comment',
+    UnexpectedEndOfString: 'unterminated string',
+    UnexpectedEndOfNumber: 'unterminated number',
+    InvalidUnicode: 'invalid unicode escape',
+    InvalidEscapeCharacter: 'invalid escape character',
+    InvalidCharacter: 'invalid character in string',
+  };
+  return words[code] ?? code;
+}
+
+function reportDuplicateJsonKeys(node: JsonNode, path: (string | number)[], lineStarts: number[], issues: ConfigIssues): void {
+  if (node.type === 'object') {
+    const seen = new Set<string>();
+    for (const property of node.children ?? []) {
+      const [keyNode, valueNode] = property.children ?? [];
+      if (keyNode === undefined) continue;
+      const key = String(keyNode.value);
+      if (seen.has(key)) {
+        issues.warning({
+          code: 'PRT_WARN_CONFIG_DUPLICATE_KEY',
+          at: [...path, key],
+          position: positionAt(lineStarts, keyNode.offset),
+          message: `duplicate key "${key}": the last value wins`,
+        });
+      }
+      seen.add(key);
+      if (valueNode) reportDuplicateJsonKeys(valueNode, [...path, key], lineStarts, issues);
+    }
+  } else if (node.type === 'array') {
+    node.children?.forEach((child, index) => reportDuplicateJsonKeys(child, [...path, index], lineStarts, issues));
+  }
+}
+
+function parseYaml(file: string, text: string, issues: ConfigIssues): SourceDocument | undefined {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  if (document.errors.length > 0) {
+    for (const error of document.errors.slice(0, 5)) {
+      const at = error.linePos?.[0];
+      issues.error({
+        code: 'PRT_ERR_CONFIG_SYNTAX',
+        ...(at ? { position: { line: at.line, column: at.col } } : {}),
+        message: `invalid YAML: ${error.message.split('\n')[0]}`,
+      });
+    }
+    return undefined;
+  }
+  return {
+    file,
+    format: 'yaml',
+    value: document.toJS({ maxAliasCount: 100 }),
+    locate(path) {
+      const node: unknown = document.getIn([...path], true);
+      if (!isNode(node) || !node.range) return undefined;
+      const at = lineCounter.linePos(node.range[0]);
+      return { line: at.line, column: at.col };
+    },
+  };
+}
+
+function parseTomlSource(file: string, text: string, issues: ConfigIssues): SourceDocument | undefined {
+  try {
+    const value = parseToml(text);
+    const lines = text.split('\n');
+    return {
+      file,
+      format: 'toml',
+      value,
+      // TOML parsers keep no positions: find the last key of the path on its own line, when unambiguous.
+      locate(path) {
+        const key = [...path].reverse().find((part): part is string => typeof part === 'string');
+        if (key === undefined) return undefined;
+        const pattern = new RegExp(`^\\s*("?)${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\1\\s*=`);
+        const found = lines.flatMap((line, index) => (pattern.test(line) ? [index] : []));
+        return found.length === 1 ? { line: (found[0] as number) + 1, column: 1 } : undefined;
+      },
+    };
+  } catch (error) {
+    const position = error instanceof TomlError ? { line: error.line, column: error.column } : undefined;
+    issues.error({
+      code: 'PRT_ERR_CONFIG_SYNTAX',
+      ...(position ? { position } : {}),
+      message: `invalid TOML: ${(error as Error).message.split('\n')[0]}`,
+    });
+    return undefined;
+  }
+}
+
+/** `endpoints[3].backend[0].url_pattern`, the way users read a key path. */
+export function formatKeyPath(path: KeyPath): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (/^[A-Za-z_][\w-]*$/.test(part)) out += out === '' ? part : `.${part}`;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out;
+}

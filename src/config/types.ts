@@ -1,0 +1,94 @@
+/**
+ * The typed, normalised configuration every other module builds from. Produced once at start-up by
+ * `normalizeConfig`; durations are milliseconds, defaults applied, nothing left to look up later.
+ */
+import type { KeyPath } from './source.js';
+
+export type ExtraConfig = Readonly<Record<string, unknown>>;
+
+export const SUPPORTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type EndpointMethod = (typeof SUPPORTED_METHODS)[number];
+
+export interface ServerSettings {
+  readTimeoutMs: number;
+  writeTimeoutMs: number;
+  idleTimeoutMs: number;
+  readHeaderTimeoutMs: number;
+  maxHeaderBytes: number;
+  maxShutdownWaitMs: number;
+}
+
+export interface TransportSettings {
+  maxIdleConnectionsPerHost: number;
+  maxIdleConnections: number;
+  idleConnectionTimeoutMs: number;
+  disableKeepAlives: boolean;
+  disableCompression: boolean;
+  dialerTimeoutMs: number;
+  dialerKeepAliveMs: number;
+  responseHeaderTimeoutMs: number;
+  expectContinueTimeoutMs: number;
+}
+
+export interface ServiceConfig {
+  /** Absolute or relative path of the file, for messages. */
+  file: string;
+  name: string;
+  port: number;
+  /** Empty string: every interface. */
+  listenIp: string;
+  hosts: string[];
+  timeoutMs: number;
+  cacheTtlMs: number;
+  outputEncoding: string;
+  debugEndpoint: boolean;
+  echoEndpoint: boolean;
+  disableRest: boolean;
+  dnsCacheTtlMs: number;
+  server: ServerSettings;
+  transport: TransportSettings;
+  tls: Record<string, unknown> | undefined;
+  clientTls: Record<string, unknown> | undefined;
+  extraConfig: ExtraConfig;
+  endpoints: EndpointConfig[];
+}
+
+export interface EndpointConfig {
+  /** `/users/{id}` as written (after a leading slash is ensured). */
+  path: string;
+  method: EndpointMethod;
+  /** Names of `{params}` in the path, in order. */
+  params: string[];
+  timeoutMs: number;
+  cacheTtlMs: number;
+  outputEncoding: string;
+  /** Canonical header names (`X-Foo`), `*` for all; `['Content-Type']` when unset. */
+  inputHeaders: string[];
+  inputQueryStrings: string[];
+  concurrentCalls: number;
+  backends: BackendConfig[];
+  extraConfig: ExtraConfig;
+  /** Where the endpoint sits in the source document, for messages at build time. */
+  at: KeyPath;
+}
+
+export interface BackendConfig {
+  hosts: string[];
+  urlPattern: string;
+  method: string;
+  encoding: string;
+  allow: string[];
+  deny: string[];
+  mapping: Readonly<Record<string, string>>;
+  group: string;
+  target: string;
+  isCollection: boolean;
+  disableHostSanitize: boolean;
+  /** Second filter applied per backend; undefined means no extra filtering. */
+  inputHeaders: string[] | undefined;
+  inputQueryStrings: string[] | undefined;
+  sd: string;
+  sdScheme: string;
+  extraConfig: ExtraConfig;
+  at: KeyPath;
+}

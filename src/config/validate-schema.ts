@@ -1,0 +1,133 @@
+import { Ajv } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ConfigIssues } from './issues.js';
+import type { KeyPath } from './source.js';
+import type { JsonSchema } from './schema.js';
+
+const compiled = new WeakMap<JsonSchema, ValidateFunction>();
+
+function compile(schema: JsonSchema): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+export interface SchemaCheckOptions {
+  /** `check --lint`: unknown keys and namespaces are errors instead of warnings. */
+  strictUnknownKeys: boolean;
+  /** Keys set from the environment, for messages (`port` → `KRAKEND_PORT`). */
+  envSources: ReadonlyMap<string, string>;
+}
+
+/** Runs the JSON Schema and turns each failure into a located, readable issue. */
+export function checkAgainstSchema(value: unknown, schema: JsonSchema, issues: ConfigIssues, options: SchemaCheckOptions): void {
+  const validate = compile(schema);
+  if (validate(value)) return;
+  for (const error of dedupe(validate.errors ?? [])) report(error, issues, options);
+}
+
+/** `anyOf`/`oneOf` noise and the same path reported twice help nobody. */
+function dedupe(errors: ErrorObject[]): ErrorObject[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    if (error.keyword === 'if' || error.keyword === 'anyOf' || error.keyword === 'oneOf') return false;
+    const key = `${error.instancePath}|${error.keyword}|${JSON.stringify(error.params)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function toKeyPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+function report(error: ErrorObject, issues: ConfigIssues, options: SchemaCheckOptions): void {
+  const at: KeyPath = toKeyPath(error.instancePath);
+  const found = error.data;
+  const envNote = at.length === 1 ? options.envSources.get(String(at[0])) : undefined;
+  const hint = envNote ? `set by the environment variable ${envNote}` : undefined;
+  const withHint = hint ? { hint } : {};
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(error.params['additionalProperty']);
+      const parent = at[at.length - 1];
+      const isNamespace = parent === 'extra_config';
+      const input = {
+        code: isNamespace ? 'PRT_WARN_CONFIG_UNKNOWN_NAMESPACE' : 'PRT_WARN_CONFIG_UNKNOWN_KEY',
+        at: [...at, key],
+        message: isNamespace
+          ? `namespace "${key}" is not supported by Portico and is ignored`
+          : `unknown key "${key}" is ignored`,
+      };
+      if (options.strictUnknownKeys) issues.error({ ...input, code: input.code.replace('PRT_WARN', 'PRT_ERR') });
+      else issues.warning(input);
+      return;
+    }
+    case 'required': {
+      const key = String(error.params['missingProperty']);
+      issues.error({
+        code: key === 'version' ? 'PRT_ERR_CONFIG_VERSION' : 'PRT_ERR_CONFIG_REQUIRED',
+        at: [...at, key],
+        message: key === 'version' ? 'the config has no "version"' : `missing required key "${key}"`,
+        ...(key === 'version' ? { expected: '"version": 3 (KrakenD v3 configuration format)' } : {}),
+      });
+      return;
+    }
+    case 'const': {
+      const isVersion = at.length === 1 && at[0] === 'version';
+      issues.error({
+        code: isVersion ? 'PRT_ERR_CONFIG_VERSION' : 'PRT_ERR_CONFIG_VALUE',
+        at,
+        message: isVersion ? 'unsupported config version' : 'unexpected value',
+        expected: JSON.stringify(error.params['allowedValue']),
+        found,
+        ...withHint,
+      });
+      return;
+    }
+    case 'type':
+      issues.error({ code: 'PRT_ERR_CONFIG_TYPE', at, message: 'wrong type', expected: article(String(error.params['type'])), found, ...withHint });
+      return;
+    case 'pattern': {
+      const isDuration = String(error.params['pattern']).includes('ms|s|m|h');
+      issues.error({
+        code: isDuration ? 'PRT_ERR_CONFIG_DURATION' : 'PRT_ERR_CONFIG_VALUE',
+        at,
+        message: isDuration ? 'invalid duration' : 'invalid value',
+        expected: isDuration ? 'a Go duration such as "300ms", "2s" or "1m30s"' : `text matching ${String(error.params['pattern'])}`,
+        found,
+        ...withHint,
+      });
+      return;
+    }
+    case 'enum':
+      issues.error({
+        code: 'PRT_ERR_CONFIG_VALUE',
+        at,
+        message: 'unsupported value',
+        expected: `one of ${(error.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+        found,
+        ...withHint,
+      });
+      return;
+    default:
+      issues.error({ code: 'PRT_ERR_CONFIG_VALUE', at, message: error.message ?? 'invalid value', found, ...withHint });
+  }
+}
+
+function article(type: string): string {
+  if (type === 'integer') return 'an integer';
+  if (type === 'object') return 'an object';
+  if (type === 'array') return 'an array';
+  return `a ${type}`;
+}

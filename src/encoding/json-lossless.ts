@@ -1,0 +1,41 @@
+/**
+ * JSON that keeps integers beyond 2^53 exact, as KrakenD does (Go decodes numbers as text). The fast
+ * path is `JSON.parse`; only bodies holding a run of 16+ digits take the lossless parser, whose big
+ * numbers carry their literal text and render back unchanged.
+ */
+import { parse as parseLossless, isSafeNumber } from 'lossless-json';
+
+const LONG_DIGITS = /\d{16}/;
+const RAW_PREFIX = '\u0000portico-raw-number:';
+const RAW_PATTERN = /"\\u0000portico-raw-number:(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"/g;
+const RAW_MARKER = '\\u0000portico-raw-number:';
+
+/** A number whose literal text must survive re-encoding. */
+export class RawNumber {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    return RAW_PREFIX + this.text;
+  }
+  toString(): string {
+    return this.text;
+  }
+  valueOf(): number {
+    return Number(this.text);
+  }
+}
+
+function parseNumber(text: string): number | RawNumber {
+  return isSafeNumber(text) ? Number(text) : new RawNumber(text);
+}
+
+export function parseJson(text: string): unknown {
+  if (!LONG_DIGITS.test(text)) return JSON.parse(text);
+  return parseLossless(text, null, parseNumber);
+}
+
+/** `JSON.stringify`, with raw numbers written back as literals. */
+export function stringifyJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) return 'null';
+  return text.includes(RAW_MARKER) ? text.replace(RAW_PATTERN, '$1') : text;
+}

@@ -1,0 +1,44 @@
+import type { Readable } from 'node:stream';
+import type { Cancellation } from './cancellation.js';
+import type { PassthroughBody } from '../transport/passthrough-body.js';
+
+/** Header values by canonical name, as Go's `http.Header` holds them. */
+export type HeaderMap = Record<string, string[]>;
+
+/** What one layer passes to the next: the client's request, already filtered by the endpoint. */
+export interface ProxyRequest {
+  method: string;
+  /** Endpoint `{params}` by name, plus `resp0_x` / `JWT.x` values added by components. */
+  params: Record<string, string>;
+  /** Query strings allowed through by the endpoint, in a stable key order; null when none. */
+  query: Record<string, string[]> | null;
+  headers: HeaderMap;
+  /** Buffered body, or the client's stream for single-backend endpoints. */
+  body: Buffer | Readable | null;
+  /** Declared length of a streamed body; undefined for chunked. */
+  bodyLength: number | undefined;
+  /** The path the client asked for (without query). */
+  path: string;
+}
+
+export interface ResponseMetadata {
+  statusCode: number;
+  headers: HeaderMap;
+}
+
+export interface ProxyResponse {
+  data: Record<string, unknown>;
+  isComplete: boolean;
+  metadata: ResponseMetadata;
+  /** no-op encoding: the backend body, streamed to the client untouched. */
+  body: PassthroughBody | null;
+}
+
+/** One call of the layer below (lura's `proxy.Proxy`). Never resolves after `cancel` aborts without a result. */
+export type Proxy = (request: ProxyRequest, cancel: Cancellation) => Promise<ProxyResponse>;
+
+export type Middleware = (next: Proxy) => Proxy;
+
+export function emptyMetadata(): ResponseMetadata {
+  return { statusCode: 200, headers: {} };
+}

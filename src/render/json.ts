@@ -1,0 +1,63 @@
+/**
+ * JSON output as KrakenD writes it (Go's encoding/json over maps): keys sorted at every level, and
+ * `<`, `>`, `&`, U+2028, U+2029 escaped. Objects already in order are not copied, which is the common
+ * case for data that came from another KrakenD-style service.
+ */
+import { stringifyJson } from '../encoding/json-lossless.js';
+
+const NEEDS_ESCAPE = /[<>&\u2028\u2029]/;
+const ESCAPED: Readonly<Record<string, string>> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
+export function renderJson(value: unknown): string {
+  const text = stringifyJson(sortKeysDeep(value));
+  return NEEDS_ESCAPE.test(text) ? text.replace(/[<>&\u2028\u2029]/g, (ch) => ESCAPED[ch] as string) : text;
+}
+
+/** Returns `value` itself when every plain object in it is already sorted; a sorted copy otherwise. */
+export function sortKeysDeep(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const sorted = sortKeysDeep(item);
+      if (sorted !== item) (copy ??= value.slice())[i] = sorted;
+    }
+    return copy ?? value;
+  }
+  // Class instances (raw numbers, detailed errors) keep their own order, as Go structs do.
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  let inOrder = true;
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      inOrder = false;
+      break;
+    }
+  }
+  let changed: Record<string, unknown> | undefined;
+  if (!inOrder) {
+    keys.sort();
+    changed = {};
+  }
+  for (const key of keys) {
+    const item = object[key];
+    const sorted = sortKeysDeep(item);
+    if (changed === undefined && sorted !== item) {
+      changed = {};
+      for (const earlier of keys) {
+        if (earlier === key) break;
+        changed[earlier] = object[earlier];
+      }
+    }
+    if (changed !== undefined) changed[key] = sorted;
+  }
+  return changed ?? object;
+}

@@ -1,0 +1,197 @@
+/**
+ * The handler of one endpoint (lura `CustomErrorEndpointHandler`): builds the proxy request, runs the
+ * endpoint's proxy within its timeout, and renders the answer with KrakenD's headers and status policy.
+ * Nothing thrown below escapes: every failure becomes a bounded, documented response.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EndpointConfig } from '../config/types.js';
+import { Cancellation } from '../proxy/cancellation.js';
+import { BackendResponseError, GatewayError, timeoutError } from '../proxy/errors.js';
+import type { Proxy, ProxyRequest, ProxyResponse } from '../proxy/types.js';
+import { isUnsafePathValue } from '../proxy/url-template.js';
+import { rendererFor } from '../render/renderers.js';
+import { isHopByHop } from '../server/hop-by-hop.js';
+import type { Logger } from '../server/logger.js';
+import { createRequestBuilder } from './input.js';
+import type { InputSettings } from './input.js';
+import { readBody } from './request-body.js';
+
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Record<string, string>, path: string, rawQuery: string) => void;
+
+export interface EndpointHandlerSettings extends InputSettings {
+  versionHeader: string;
+  returnErrorMsg: boolean;
+  /** Bound on request bodies buffered for several backends. */
+  maxRequestBodyBytes: number;
+  logger: Logger;
+}
+
+/** Anything with an HTTP status travels to the client with it (component errors: 401, 403, 429…). */
+interface StatusCarrier {
+  statusCode: number;
+}
+
+export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, settings: EndpointHandlerSettings, pathParams: ReadonlySet<string>): RouteHandler {
+  const buildRequest = createRequestBuilder(endpoint, settings);
+  const render = rendererFor(endpoint.outputEncoding);
+  const isNoop = endpoint.outputEncoding === 'no-op';
+  const timeoutMs = endpoint.timeoutMs;
+  const cacheControl = endpoint.cacheTtlMs > 0 ? `public, max-age=${Math.floor(endpoint.cacheTtlMs / 1000)}` : undefined;
+  const versionHeader = settings.versionHeader;
+  const returnErrorMsg = settings.returnErrorMsg;
+  const logger = settings.logger;
+  const label = `[ENDPOINT: ${endpoint.path}]`;
+  const checkedParams = [...pathParams];
+  const buffersBody = endpoint.backends.length > 1;
+  const maxBodyBytes = settings.maxRequestBodyBytes;
+
+  return function handleEndpoint(request, response, params, path, rawQuery) {
+    for (const name of checkedParams) {
+      const value = params[name];
+      if (value !== undefined && isUnsafePathValue(value)) {
+        // KrakenD's paramChecker: always this body, no X-Krakend headers.
+        response.writeHead(400, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '25']);
+        response.end('error: encoded url params');
+        return;
+      }
+    }
+    const proxyRequest = buildRequest(request, path, rawQuery, params);
+    const cancel = new Cancellation().abortAfter(timeoutMs, () => timeoutError(`${endpoint.method} ${endpoint.path}`, timeoutMs));
+    const onClose = (): void => {
+      if (!response.writableFinished) cancel.abort(new GatewayError('PRT_ERR_CLIENT_GONE', 'the client closed the connection'));
+    };
+    response.once('close', onClose);
+
+    if (hasBody(request)) {
+      if (buffersBody) {
+        readBody(request, maxBodyBytes).then(
+          (body) => {
+            proxyRequest.body = body;
+            run(proxyRequest, cancel, request, response);
+          },
+          (error: GatewayError & Partial<StatusCarrier>) => {
+            cancel.dispose();
+            writeError(response, error.statusCode ?? 400, returnErrorMsg ? error.message : '', versionHeader);
+          },
+        );
+        return;
+      }
+      proxyRequest.body = request;
+      const length = request.headers['content-length'];
+      if (length !== undefined) proxyRequest.bodyLength = Number(length);
+    }
+    run(proxyRequest, cancel, request, response);
+  };
+
+  function run(proxyRequest: ProxyRequest, cancel: Cancellation, request: IncomingMessage, response: ServerResponse): void {
+    proxy(proxyRequest, cancel).then(
+      (result) => {
+        if (isNoop) writePassthrough(response, result, cancel);
+        else {
+          cancel.dispose();
+          writeData(request, response, result, cancel.aborted ? cancel.reason : undefined);
+        }
+      },
+      (error: Error) => {
+        cancel.dispose();
+        writeFailure(response, error);
+      },
+    );
+  }
+
+  function writeData(request: IncomingMessage, response: ServerResponse, result: ProxyResponse, lateError: Error | undefined): void {
+    if (response.headersSent || response.destroyed) return;
+    const hasData = hasKeys(result.data);
+    const isComplete = hasData && result.isComplete && lateError === undefined;
+    let rendered;
+    try {
+      rendered = render(result, request);
+    } catch (error) {
+      writeFailure(response, error as Error);
+      return;
+    }
+    const headers: string[] = ['Content-Type', rendered.contentType];
+    if (versionHeader) headers.push('X-Krakend', versionHeader);
+    headers.push('X-Krakend-Completed', isComplete ? 'true' : 'false');
+    if (isComplete && cacheControl !== undefined) headers.push('Cache-Control', cacheControl);
+    if (hasData) appendHeaderMap(headers, result.metadata.headers);
+    headers.push('Content-Length', String(Buffer.byteLength(rendered.body)));
+    response.writeHead(200, headers);
+    response.end(rendered.body);
+  }
+
+  function writePassthrough(response: ServerResponse, result: ProxyResponse, cancel: Cancellation): void {
+    const body = result.body;
+    if (response.destroyed) {
+      body?.discard(new GatewayError('PRT_ERR_CLIENT_GONE', 'the client closed the connection'));
+      cancel.dispose();
+      return;
+    }
+    const headers: string[] = [];
+    appendHeaderMap(headers, result.metadata.headers);
+    if (versionHeader) headers.push('X-Krakend', versionHeader);
+    headers.push('X-Krakend-Completed', 'false');
+    response.writeHead(result.metadata.statusCode, headers);
+    if (body === null) {
+      cancel.dispose();
+      response.end();
+      return;
+    }
+    body.pipeTo(response, (error) => {
+      cancel.dispose();
+      if (error) logger.warn(`${label} the backend body failed midway: ${error.message}`);
+    });
+  }
+
+  function writeFailure(response: ServerResponse, error: Error): void {
+    if (response.headersSent) {
+      response.destroy(error);
+      return;
+    }
+    const code = (error as GatewayError).code;
+    if (code !== 'PRT_ERR_CLIENT_GONE') logger.error(`${label} ${error.message}`);
+    const statusCode = statusOf(error);
+    if (error instanceof BackendResponseError) {
+      writeError(response, statusCode, returnErrorMsg ? error.body : '', versionHeader, returnErrorMsg ? error.contentType : '');
+      return;
+    }
+    writeError(response, statusCode, '', versionHeader);
+  }
+}
+
+function statusOf(error: Error): number {
+  const status = (error as Partial<StatusCarrier>).statusCode;
+  return typeof status === 'number' && status >= 400 && status <= 599 ? status : 500;
+}
+
+/** An error answer: KrakenD's headers, the body only when there is one to give. */
+export function writeError(response: ServerResponse, statusCode: number, body: string, versionHeader: string, contentType = ''): void {
+  if (response.headersSent || response.destroyed) return;
+  const headers: string[] = [];
+  if (body !== '') headers.push('Content-Type', contentType || 'text/plain; charset=utf-8');
+  if (versionHeader) headers.push('X-Krakend', versionHeader);
+  headers.push('X-Krakend-Completed', 'false', 'Content-Length', String(Buffer.byteLength(body)));
+  response.writeHead(statusCode, headers);
+  response.end(body);
+}
+
+function appendHeaderMap(out: string[], headers: Record<string, string[]>): void {
+  for (const name in headers) {
+    if (isHopByHop(name) || name === 'Content-Length' && out.includes('Content-Length')) continue;
+    for (const value of headers[name] as string[]) out.push(name, value);
+  }
+}
+
+function hasKeys(data: Record<string, unknown>): boolean {
+  for (const key in data) {
+    void key;
+    return true;
+  }
+  return false;
+}
+
+function hasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  return request.headers['transfer-encoding'] !== undefined;
+}

@@ -1,0 +1,68 @@
+/**
+ * Starts a gateway in this process from a loaded config: logger, listener, signal handling and the
+ * last-resort error handlers. Shared by `portico run` (each worker) and the demo.
+ */
+import type { AddressInfo } from 'node:net';
+import { blockOf } from '../components/registry.js';
+import type { ServiceConfig } from '../config/types.js';
+import { createGateway } from '../server/gateway.js';
+import type { Gateway } from '../server/gateway.js';
+import { createLogger } from '../server/logger.js';
+import type { Logger } from '../server/logger.js';
+import { readRouterSettings } from '../router/settings.js';
+
+export interface StartOptions {
+  port?: number;
+  debug?: boolean;
+  /** Installs SIGTERM/SIGINT handlers that drain and exit. */
+  handleSignals?: boolean;
+}
+
+export interface RunningGateway {
+  gateway: Gateway;
+  logger: Logger;
+  address: AddressInfo;
+  stop(): Promise<void>;
+}
+
+export function loggerFor(config: ServiceConfig, debug = false): Logger {
+  const logging = blockOf(config.extraConfig, 'telemetry/logging');
+  const router = readRouterSettings(config);
+  return createLogger({
+    level: debug ? 'DEBUG' : typeof logging?.['level'] === 'string' ? logging['level'] : 'INFO',
+    prefix: typeof logging?.['prefix'] === 'string' ? logging['prefix'] : '[PORTICO]',
+    stdout: logging?.['stdout'] !== false,
+    format: typeof logging?.['format'] === 'string' ? logging['format'] : 'default',
+    accessLog: router.accessLog,
+    skipPaths: router.loggerSkipPaths,
+  });
+}
+
+export async function startGateway(config: ServiceConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  const logger = loggerFor(config, options.debug);
+  const gateway = createGateway(config, { logger, debug: options.debug === true });
+  const address = await gateway.listen(options.port ?? config.port);
+  logger.info(`[SERVICE: Portico] Listening on ${address.address}:${address.port} (${config.endpoints.length} endpoints)`);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= gateway.close(config.server.maxShutdownWaitMs).then(() => logger.flush());
+    return stopping;
+  };
+  if (options.handleSignals) {
+    const onSignal = (signal: string): void => {
+      logger.info(`[SERVICE: Portico] ${signal} received: draining in-flight requests`);
+      void stop().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    process.on('unhandledRejection', (reason) => {
+      logger.error(`unhandled rejection (request answered, process kept): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+    });
+    process.on('uncaughtException', (error) => {
+      // State may be corrupt: stop taking traffic and let the primary start a fresh worker.
+      logger.error(`uncaught exception, draining and restarting: ${error.stack ?? error.message}`);
+      void stop().then(() => process.exit(1));
+    });
+  }
+  return { gateway, logger, address, stop };
+}

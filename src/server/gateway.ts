@@ -1,0 +1,214 @@
+/**
+ * Builds the whole gateway from a normalised config: transport, endpoint handlers, route table and
+ * the HTTP server's request listener. Everything is composed here once; a request only walks closures.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ServiceConfig } from '../config/types.js';
+import { buildEndpointProxy } from '../pipeline/endpoint-proxy.js';
+import { createClientIpResolver, peerAddress } from '../router/client-ip.js';
+import { createEndpointHandler, writeError } from '../router/endpoint-handler.js';
+import type { RouteHandler } from '../router/endpoint-handler.js';
+import { RouteTable } from '../router/route-table.js';
+import { readRouterSettings } from '../router/settings.js';
+import { Agent } from '../transport/agent.js';
+import { debugHandler, echoHandler, healthHandler } from './builtins.js';
+import type { Logger } from './logger.js';
+import { serverOptions } from './limits.js';
+import { PORTICO_VERSION, USER_AGENT_PRODUCT } from '../version.js';
+
+export interface GatewayOptions {
+  logger: Logger;
+  /** `run -d`: enables `/__debug/`. */
+  debug?: boolean;
+  /** Upper bound on request bodies buffered for several backends (default 10 MiB). */
+  maxRequestBodyBytes?: number;
+  /** Upper bound on backend bodies buffered for decoding (default 64 MiB). */
+  maxBackendBodyBytes?: number;
+}
+
+export interface Gateway {
+  server: Server;
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then closes everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+type BuiltinHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
+export function createGateway(config: ServiceConfig, options: GatewayOptions): Gateway {
+  const logger = options.logger;
+  const router = readRouterSettings(config);
+  const versionHeader = router.hideVersionHeader ? 'Version undefined' : `Version ${PORTICO_VERSION}`;
+  const agent = new Agent({
+    maxIdlePerHost: config.transport.maxIdleConnectionsPerHost,
+    idleTimeoutMs: config.transport.idleConnectionTimeoutMs || 90_000,
+    connectTimeoutMs: config.transport.dialerTimeoutMs,
+    keepAliveProbeMs: config.transport.dialerKeepAliveMs || 15_000,
+    responseHeaderTimeoutMs: config.transport.responseHeaderTimeoutMs,
+    disableKeepAlives: config.transport.disableKeepAlives,
+  });
+  if (router.forwardedByClientIp && router.trustedProxies === undefined) {
+    logger.warn('router.forwarded_by_client_ip is on without trusted_proxies: every peer may set the client address (KrakenD behaviour); list your proxies in trusted_proxies');
+  }
+  const settings = {
+    userAgent: `${USER_AGENT_PRODUCT} Version ${PORTICO_VERSION}`,
+    clientIp: createClientIpResolver(router),
+    versionHeader,
+    returnErrorMsg: router.returnErrorMsg,
+    maxRequestBodyBytes: options.maxRequestBodyBytes ?? 10 << 20,
+    logger,
+  };
+
+  const table = new RouteTable<RouteHandler>(router);
+  for (const endpoint of config.endpoints) {
+    const { proxy, pathParams } = buildEndpointProxy(endpoint, config, { agent, logger, maxBodyBytes: options.maxBackendBodyBytes ?? 64 << 20 });
+    table.add(endpoint.method, endpoint.path, createEndpointHandler(endpoint, proxy, settings, router.disablePathDecoding ? new Set() : pathParams));
+  }
+
+  const builtins = new Map<string, BuiltinHandler>();
+  if (router.healthPath) builtins.set(router.healthPath, healthHandler(() => ({})));
+  const builtinPrefixes: [string, BuiltinHandler, readonly string[]][] = [];
+  const anyMethod = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+  if (config.debugEndpoint || options.debug) builtinPrefixes.push(['/__debug/', debugHandler(logger), anyMethod]);
+  if (config.echoEndpoint) builtinPrefixes.push(['/__echo/', echoHandler(), anyMethod]);
+
+  const notFoundBody = router.errorBody404 === undefined ? undefined : JSON.stringify(router.errorBody404);
+  const notAllowedBody = router.errorBody405 === undefined ? undefined : JSON.stringify(router.errorBody405);
+
+  function onRequest(request: IncomingMessage, response: ServerResponse): void {
+    const url = request.url as string;
+    const queryIndex = url.indexOf('?');
+    const path = queryIndex === -1 ? url : url.slice(0, queryIndex);
+    const method = request.method as string;
+    const match = table.find(method, path);
+    if (match !== undefined) {
+      match.handler(request, response, match.params, path, queryIndex === -1 ? '' : url.slice(queryIndex + 1));
+      return;
+    }
+    if (path.charCodeAt(0) !== 47 /* / */) {
+      // Absolute-form or asterisk targets: a gateway is not a forward proxy.
+      writeError(response, 400, 'invalid request target', versionHeader);
+      return;
+    }
+    const builtin = method === 'GET' ? builtins.get(path) : undefined;
+    if (builtin) {
+      builtin(request, response);
+      return;
+    }
+    for (const [prefix, handler, methods] of builtinPrefixes) {
+      if ((path.startsWith(prefix) || path === prefix.slice(0, -1)) && methods.includes(method)) {
+        handler(request, response);
+        return;
+      }
+    }
+    answerMiss(request, response, method, path, queryIndex === -1 ? '' : url.slice(queryIndex));
+  }
+
+  function answerMiss(request: IncomingMessage, response: ServerResponse, method: string, path: string, search: string): void {
+    if (path.includes('%') && !isDecodable(path)) {
+      writeError(response, 400, 'invalid URL escape', versionHeader);
+      return;
+    }
+    const miss = table.miss(method, path);
+    if (miss.kind === 'redirect') {
+      const location = miss.location + search;
+      // Go's http.Redirect: an HTML note for GET and HEAD, nothing for other methods; no X-Krakend headers.
+      const body = method === 'GET' ? `<a href="${escapeHtml(location)}">Moved Permanently</a>.\n\n` : '';
+      const headers = ['Location', location];
+      if (method === 'GET' || method === 'HEAD') headers.push('Content-Type', 'text/html; charset=utf-8');
+      headers.push('Content-Length', String(Buffer.byteLength(body)));
+      response.writeHead(method === 'GET' ? 301 : 307, headers);
+      response.end(body);
+      return;
+    }
+    const isNotAllowed = miss.kind === 'method-not-allowed';
+    const status = isNotAllowed ? 405 : 404;
+    const custom = isNotAllowed ? notAllowedBody : notFoundBody;
+    const body = custom ?? (isNotAllowed ? '405 method not allowed' : '404 page not found');
+    const headers = ['Content-Type', custom ? 'application/json; charset=utf-8' : 'text/plain', 'X-Krakend', versionHeader, 'X-Krakend-Completed', 'false'];
+    if (isNotAllowed) headers.push('Allow', miss.allowed.join(', '));
+    headers.push('Content-Length', String(Buffer.byteLength(body)));
+    response.writeHead(status, headers);
+    response.end(method === 'HEAD' ? undefined : body);
+    void request;
+  }
+
+  const listener = router.accessLog ? withAccessLog(onRequest, logger) : onRequest;
+  const server = createServer(serverOptions(config.server), guard(listener, logger, versionHeader));
+
+  return {
+    server,
+    listen(port = config.port, host = config.listenIp || undefined) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port, host, backlog: 2048 }, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    async close(graceMs = config.server.maxShutdownWaitMs) {
+      await new Promise<void>((resolve) => {
+        let finished = false;
+        const done = (): void => {
+          if (finished) return;
+          finished = true;
+          agent.close();
+          resolve();
+        };
+        server.close(() => done());
+        server.closeIdleConnections();
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          done();
+        }, Math.max(graceMs, 0));
+        timer.unref();
+      });
+    },
+  };
+}
+
+/** Nothing a handler throws may take the process down: answer 500 and log. */
+function guard(listener: BuiltinHandler, logger: Logger, versionHeader: string): BuiltinHandler {
+  return function guardedRequest(request, response) {
+    try {
+      listener(request, response);
+    } catch (error) {
+      logger.error(`unexpected error handling ${request.method ?? ''} ${request.url ?? ''}: ${(error as Error).stack ?? String(error)}`);
+      writeError(response, 500, '', versionHeader);
+    }
+  };
+}
+
+function withAccessLog(listener: BuiltinHandler, logger: Logger): BuiltinHandler {
+  return function loggedRequest(request, response) {
+    const started = performance.now();
+    response.once('finish', () => {
+      const url = request.url ?? '';
+      const queryIndex = url.indexOf('?');
+      logger.access({
+        method: request.method ?? '',
+        path: queryIndex === -1 ? url : url.slice(0, queryIndex),
+        status: response.statusCode,
+        durationMs: performance.now() - started,
+        clientIp: peerAddress(request),
+      });
+    });
+    listener(request, response);
+  };
+}
+
+function isDecodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}

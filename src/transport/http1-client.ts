@@ -1,0 +1,389 @@
+/**
+ * Keep-alive HTTP/1.1 client for backend calls, one pool per origin.
+ *
+ * Why not undici: it always writes a `connection` header and spends more CPU per request than the rest of
+ * the gateway; KrakenD's backends see exactly the headers the gateway chooses, nothing more. The pool
+ * follows Go's transport, which KrakenD uses: unlimited connections per host, at most
+ * `maxIdlePerHost` kept idle, idle ones closed after `idleTimeoutMs`, requests on a reused
+ * connection retried once when the backend had closed it before answering.
+ */
+import { connect as connectTcp } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import type { Readable } from 'node:stream';
+import { HttpClientError } from './errors.js';
+import { ResponseParser } from './response-parser.js';
+import type { ParserSink } from './response-parser.js';
+
+export interface PoolOptions {
+  maxIdlePerHost: number;
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  keepAliveProbeMs: number;
+  responseHeaderTimeoutMs: number;
+  disableKeepAlives: boolean;
+  tls?: TlsOptions;
+}
+
+export const DEFAULT_POOL_OPTIONS: PoolOptions = {
+  maxIdlePerHost: 250,
+  idleTimeoutMs: 90_000,
+  connectTimeoutMs: 30_000,
+  keepAliveProbeMs: 15_000,
+  responseHeaderTimeoutMs: 0,
+  disableKeepAlives: false,
+};
+
+export interface ResponseHandler {
+  onHead(statusCode: number, statusText: string, rawHeaders: string[]): void;
+  onBody(chunk: Buffer): void;
+  onComplete(): void;
+  onError(error: Error): void;
+}
+
+export interface OutgoingRequest {
+  method: string;
+  /** Path and query, already encoded: written as the request target. */
+  target: string;
+  /** Header lines, each `Name: value\r\n`, without Host, Content-Length and Connection. */
+  headerLines: string;
+  body: Buffer | Readable | null;
+  /** Length of a streamed body when known; chunked otherwise. */
+  bodyLength?: number;
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** Connections and idle list for one `scheme://host:port`. */
+export class OriginPool {
+  readonly hostHeader: string;
+  private readonly idle: Connection[] = [];
+  private closed = false;
+  readonly hostname: string;
+  readonly port: number;
+  readonly isTls: boolean;
+
+  constructor(
+    readonly origin: string,
+    readonly options: PoolOptions = DEFAULT_POOL_OPTIONS,
+  ) {
+    const url = new URL(origin);
+    this.isTls = url.protocol === 'https:';
+    this.hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.port = url.port === '' ? (this.isTls ? 443 : 80) : Number(url.port);
+    this.hostHeader = `Host: ${url.host}\r\n`;
+  }
+
+  /** Sends one request; the handler receives exactly one of onComplete or onError. */
+  request(request: OutgoingRequest, handler: ResponseHandler): Exchange {
+    const exchange = new Exchange(this, request, handler);
+    if (this.closed) {
+      exchange.fail(new HttpClientError('PRT_ERR_BACKEND_CLOSED', 'the client is closed'));
+      return exchange;
+    }
+    this.assign(exchange, true);
+    return exchange;
+  }
+
+  /** @internal */
+  assign(exchange: Exchange, allowReuse: boolean): void {
+    let connection: Connection | undefined;
+    while (allowReuse && (connection = this.idle.pop()) !== undefined) {
+      if (!connection.isDead) {
+        connection.start(exchange, true);
+        return;
+      }
+    }
+    connection = new Connection(this);
+    connection.start(exchange, false);
+  }
+
+  /** @internal Called when a connection finished a response and may serve another. */
+  release(connection: Connection): void {
+    if (this.closed || this.options.disableKeepAlives || this.idle.length >= this.options.maxIdlePerHost) {
+      connection.destroy();
+      return;
+    }
+    connection.markIdle();
+    this.idle.push(connection);
+  }
+
+  /** @internal */
+  forget(connection: Connection): void {
+    const index = this.idle.indexOf(connection);
+    if (index !== -1) this.idle.splice(index, 1);
+  }
+
+  get idleCount(): number {
+    return this.idle.length;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const connection of this.idle.splice(0)) connection.destroy();
+  }
+}
+
+/** One request/response on a connection; also the handle callers use to abort or pause it. */
+export class Exchange implements ParserSink {
+  connection: Connection | undefined;
+  private settled = false;
+  private started = false;
+  private retried = false;
+  private headerTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly pool: OriginPool,
+    readonly request: OutgoingRequest,
+    readonly handler: ResponseHandler,
+  ) {}
+
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  abort(reason: Error): void {
+    if (this.settled) return;
+    const connection = this.connection;
+    this.fail(reason);
+    connection?.destroy();
+  }
+
+  pause(): void {
+    this.connection?.socket.pause();
+  }
+
+  resume(): void {
+    this.connection?.socket.resume();
+  }
+
+  /** @internal */
+  armHeaderTimeout(): void {
+    const timeoutMs = this.pool.options.responseHeaderTimeoutMs;
+    if (timeoutMs > 0) {
+      this.headerTimer = setTimeout(() => {
+        this.abort(new HttpClientError('PRT_ERR_BACKEND_TIMEOUT', `no response headers within ${timeoutMs} ms`));
+      }, timeoutMs);
+    }
+  }
+
+  onHead(statusCode: number, statusText: string, rawHeaders: string[]): void {
+    this.started = true;
+    if (this.headerTimer) clearTimeout(this.headerTimer);
+    this.handler.onHead(statusCode, statusText, rawHeaders);
+  }
+
+  onBody(chunk: Buffer): void {
+    if (!this.settled) this.handler.onBody(chunk);
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    // Hand the connection back first, so work started by the handler can reuse it at once.
+    this.connection?.responseDone(this);
+    this.handler.onComplete();
+  }
+
+  /** @internal A transport failure; retried once on a fresh connection when that is safe. */
+  transportFailed(error: Error, wasReused: boolean): void {
+    if (this.settled) return;
+    if (this.headerTimer) clearTimeout(this.headerTimer);
+    const body = this.request.body;
+    const replayable = body === null || Buffer.isBuffer(body);
+    if (wasReused && !this.started && !this.retried && replayable && (IDEMPOTENT.has(this.request.method) || isCleanClose(error))) {
+      this.retried = true;
+      this.connection = undefined;
+      this.pool.assign(this, false);
+      return;
+    }
+    this.fail(error);
+  }
+
+  fail(error: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.headerTimer) clearTimeout(this.headerTimer);
+    this.handler.onError(error);
+  }
+}
+
+/** The backend closed a kept-alive connection before reading our request: safe to replay any method. */
+function isCleanClose(error: Error): boolean {
+  return (error as HttpClientError).code === 'PRT_ERR_BACKEND_CLOSED';
+}
+
+class Connection {
+  readonly socket: Socket;
+  private readonly parser = new ResponseParser();
+  private exchange: Exchange | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private reused = false;
+  isDead = false;
+
+  constructor(private readonly pool: OriginPool) {
+    const options = pool.options;
+    const common = { host: pool.hostname, port: pool.port };
+    this.socket = pool.isTls
+      ? connectTls({ ...common, servername: isIp(pool.hostname) ? '' : pool.hostname, ALPNProtocols: ['http/1.1'], ...options.tls })
+      : connectTcp(common);
+    this.socket.setNoDelay(true);
+    if (options.keepAliveProbeMs > 0) this.socket.setKeepAlive(true, options.keepAliveProbeMs);
+    if (options.connectTimeoutMs > 0) this.socket.setTimeout(options.connectTimeoutMs);
+    this.socket.once(pool.isTls ? 'secureConnect' : 'connect', () => this.socket.setTimeout(0));
+    this.socket.on('data', (data: Buffer) => this.onData(data));
+    this.socket.on('end', () => this.onEnd());
+    this.socket.on('error', (error: Error) => this.onClose(wrapSocketError(error)));
+    this.socket.on('close', () => this.onClose(new HttpClientError('PRT_ERR_BACKEND_CLOSED', 'the backend closed the connection')));
+    this.socket.on('timeout', () => this.onTimeout());
+  }
+
+  start(exchange: Exchange, reused: boolean): void {
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    this.reused = reused;
+    this.exchange = exchange;
+    exchange.connection = this;
+    this.parser.reset(exchange, exchange.request.method === 'HEAD');
+    this.write(exchange.request);
+    exchange.armHeaderTimeout();
+  }
+
+  markIdle(): void {
+    this.exchange = undefined;
+    const timeoutMs = this.pool.options.idleTimeoutMs;
+    if (timeoutMs > 0) this.idleTimer = setTimeout(() => this.destroy(), timeoutMs);
+  }
+
+  destroy(): void {
+    if (this.isDead) return;
+    this.isDead = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.pool.forget(this);
+    this.socket.destroy();
+  }
+
+  private write(request: OutgoingRequest): void {
+    const socket = this.socket;
+    let head = `${request.method} ${request.target} HTTP/1.1\r\n${this.pool.hostHeader}${request.headerLines}`;
+    if (this.pool.options.disableKeepAlives) head += 'Connection: close\r\n';
+    const body = request.body;
+    if (body === null) {
+      socket.write(needsEmptyLength(request.method) ? `${head}Content-Length: 0\r\n\r\n` : `${head}\r\n`, 'latin1');
+    } else if (Buffer.isBuffer(body)) {
+      socket.cork();
+      socket.write(`${head}Content-Length: ${body.length}\r\n\r\n`, 'latin1');
+      if (body.length > 0) socket.write(body);
+      socket.uncork();
+    } else {
+      this.pipeBody(head, body, request.bodyLength);
+    }
+  }
+
+  private pipeBody(head: string, body: Readable, length: number | undefined): void {
+    const socket = this.socket;
+    const chunked = length === undefined;
+    socket.write(chunked ? `${head}Transfer-Encoding: chunked\r\n\r\n` : `${head}Content-Length: ${length}\r\n\r\n`, 'latin1');
+    const onData = (chunk: Buffer): void => {
+      if (chunk.length === 0) return;
+      const ok = chunked ? socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write('\r\n') : socket.write(chunk);
+      if (!ok) {
+        body.pause();
+        socket.once('drain', () => body.resume());
+      }
+    };
+    const onEnd = (): void => {
+      if (chunked) socket.write('0\r\n\r\n');
+    };
+    const onError = (error: Error): void => {
+      this.exchange?.abort(new HttpClientError('PRT_ERR_CLIENT_BODY', 'the client request body failed', { cause: error }));
+    };
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', onError);
+    body.once('aborted', () => onError(new Error('client aborted')));
+  }
+
+  private onData(data: Buffer): void {
+    const exchange = this.exchange;
+    if (exchange === undefined) {
+      // Bytes on an idle connection: the backend broke the protocol; never reuse it.
+      this.destroy();
+      return;
+    }
+    try {
+      this.parser.execute(data);
+    } catch (error) {
+      this.exchange = undefined;
+      this.destroy();
+      exchange.fail(error as Error);
+      return;
+    }
+  }
+
+  responseDone(exchange: Exchange): void {
+    if (this.exchange !== exchange) return;
+    this.exchange = undefined;
+    if (this.parser.keepAlive) this.pool.release(this);
+    else this.destroy();
+  }
+
+  private onEnd(): void {
+    const exchange = this.exchange;
+    if (exchange === undefined) {
+      this.destroy();
+      return;
+    }
+    try {
+      this.parser.end();
+    } catch (error) {
+      this.exchange = undefined;
+      this.destroy();
+      exchange.transportFailed(error as Error, this.reused);
+    }
+  }
+
+  private onClose(error: Error): void {
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    this.destroy();
+    if (exchange !== undefined) {
+      try {
+        this.parser.end();
+      } catch (parseError) {
+        exchange.transportFailed((error as HttpClientError).code === 'PRT_ERR_BACKEND_CLOSED' ? (parseError as Error) : error, this.reused);
+        return;
+      }
+      if (!this.parser.isDone) exchange.transportFailed(error, this.reused);
+    }
+  }
+
+  private onTimeout(): void {
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    this.destroy();
+    exchange?.fail(new HttpClientError('PRT_ERR_BACKEND_CONNECT', `could not connect to ${this.pool.origin} within ${this.pool.options.connectTimeoutMs} ms`));
+  }
+}
+
+function needsEmptyLength(method: string): boolean {
+  return method === 'POST' || method === 'PUT' || method === 'PATCH';
+}
+
+function isIp(hostname: string): boolean {
+  return /^[\d.]+$/.test(hostname) || hostname.includes(':');
+}
+
+function wrapSocketError(error: Error): HttpClientError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+    return new HttpClientError('PRT_ERR_BACKEND_CONNECT', `cannot connect to the backend: ${code}`, { cause: error });
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    return new HttpClientError('PRT_ERR_BACKEND_RESET', 'the backend reset the connection', { cause: error });
+  }
+  return new HttpClientError('PRT_ERR_BACKEND_IO', error.message, { cause: error });
+}

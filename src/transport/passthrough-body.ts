@@ -1,0 +1,65 @@
+import type { ServerResponse } from 'node:http';
+import type { Exchange } from './http1-client.js';
+
+/**
+ * The body of a no-op backend response, streamed to the client as it arrives. Chunks that arrive
+ * before `pipeTo` is called are held (at most what one socket read delivers while the head is handled);
+ * backpressure from the client pauses the backend socket.
+ */
+export class PassthroughBody {
+  private held: Buffer[] | undefined = [];
+  private target: ServerResponse | undefined;
+  private ended = false;
+  private failure: Error | undefined;
+  private onDone: ((error?: Error) => void) | undefined;
+  exchange: Exchange | undefined;
+  private readonly resume = (): void => this.exchange?.resume();
+
+  push(chunk: Buffer): void {
+    const target = this.target;
+    if (target === undefined) {
+      this.held?.push(chunk);
+      return;
+    }
+    if (!target.write(chunk)) {
+      this.exchange?.pause();
+      target.once('drain', this.resume);
+    }
+  }
+
+  end(): void {
+    this.ended = true;
+    if (this.target) this.finish();
+  }
+
+  fail(error: Error): void {
+    this.failure = error;
+    this.ended = true;
+    if (this.target) this.finish();
+  }
+
+  /** Streams the body into `response` (whose head must already be written); `done` fires once. */
+  pipeTo(response: ServerResponse, done?: (error?: Error) => void): void {
+    this.target = response;
+    this.onDone = done;
+    const held = this.held;
+    this.held = undefined;
+    if (held) for (const chunk of held) this.push(chunk);
+    if (this.ended) this.finish();
+  }
+
+  /** The client went away or nobody will read: stop the backend transfer. */
+  discard(error: Error): void {
+    this.held = undefined;
+    this.exchange?.abort(error);
+  }
+
+  private finish(): void {
+    const target = this.target as ServerResponse;
+    if (this.failure) target.destroy(this.failure);
+    else target.end();
+    const done = this.onDone;
+    this.onDone = undefined;
+    done?.(this.failure);
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * Incremental HTTP/1.1 response parser for the gateway's own client.
+ *
+ * Node's HTTP clients add headers we must not send (KrakenD's backends see an exact header set) and
+ * cost more per request than the gateway itself, so Portico speaks HTTP/1.1 to backends directly.
+ * This parser is strict where framing is concerned (RFC 9112 §6): conflicting or malformed lengths
+ * are errors, never guesses.
+ */
+import { HttpClientError } from './errors.js';
+
+const CR = 13;
+const LF = 10;
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+export const MAX_RESPONSE_HEADER_BYTES = 256 * 1024;
+
+export interface ParserSink {
+  /** Status and raw header pairs `[name, value, name, value, …]` as received. */
+  onHead(statusCode: number, statusText: string, rawHeaders: string[]): void;
+  onBody(chunk: Buffer): void;
+  onComplete(): void;
+}
+
+const enum State {
+  Head,
+  FixedBody,
+  ChunkSize,
+  ChunkData,
+  ChunkDataEnd,
+  Trailers,
+  UntilClose,
+  Done,
+}
+
+/** Outcome flags the connection needs once a response is complete. */
+export interface ParsedFraming {
+  keepAlive: boolean;
+  closeDelimited: boolean;
+}
+
+export class ResponseParser {
+  private state = State.Head;
+  private head: Buffer | undefined;
+  private remaining = 0;
+  private sink: ParserSink | undefined;
+  private noBody = false;
+  keepAlive = true;
+  private trailerBuffer: Buffer | undefined;
+
+  /** Prepares for the response to one request. `isHead` responses carry no body. */
+  reset(sink: ParserSink, isHeadRequest: boolean): void {
+    this.state = State.Head;
+    this.head = undefined;
+    this.remaining = 0;
+    this.sink = sink;
+    this.noBody = isHeadRequest;
+    this.keepAlive = true;
+    this.trailerBuffer = undefined;
+  }
+
+  get isDone(): boolean {
+    return this.state === State.Done;
+  }
+
+  get isCloseDelimited(): boolean {
+    return this.state === State.UntilClose;
+  }
+
+  /** True once the head has been parsed: bytes of this response have arrived. */
+  get hasStarted(): boolean {
+    return this.state !== State.Head || this.head !== undefined;
+  }
+
+  /** Feeds bytes; returns leftover bytes after a complete response (a protocol error if non-empty). */
+  execute(data: Buffer): void {
+    let offset = 0;
+    while (offset < data.length) {
+      switch (this.state) {
+        case State.Head: {
+          offset = this.readHead(data, offset);
+          break;
+        }
+        case State.FixedBody: {
+          const take = Math.min(this.remaining, data.length - offset);
+          const chunk = offset === 0 && take === data.length ? data : data.subarray(offset, offset + take);
+          this.remaining -= take;
+          offset += take;
+          if (this.remaining === 0) this.state = State.Done;
+          this.sink?.onBody(chunk);
+          if (this.state === State.Done) this.finish();
+          break;
+        }
+        case State.ChunkSize: {
+          offset = this.readChunkSize(data, offset);
+          break;
+        }
+        case State.ChunkData: {
+          const take = Math.min(this.remaining, data.length - offset);
+          const chunk = data.subarray(offset, offset + take);
+          this.remaining -= take;
+          offset += take;
+          if (this.remaining === 0) {
+            this.state = State.ChunkDataEnd;
+            this.remaining = 2;
+          }
+          this.sink?.onBody(chunk);
+          break;
+        }
+        case State.ChunkDataEnd: {
+          const byte = data[offset++];
+          const expected = this.remaining === 2 ? CR : LF;
+          if (byte !== expected) throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'invalid chunk terminator');
+          if (--this.remaining === 0) this.state = State.ChunkSize;
+          break;
+        }
+        case State.Trailers: {
+          offset = this.readTrailers(data, offset);
+          break;
+        }
+        case State.UntilClose: {
+          this.sink?.onBody(offset === 0 ? data : data.subarray(offset));
+          offset = data.length;
+          break;
+        }
+        case State.Done:
+          throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'unexpected bytes after the response');
+      }
+    }
+  }
+
+  /** The connection closed: completes a close-delimited body, or reports truncation. */
+  end(): void {
+    if (this.state === State.UntilClose) {
+      this.state = State.Done;
+      this.keepAlive = false;
+      this.finish();
+      return;
+    }
+    if (this.state !== State.Done) {
+      throw new HttpClientError(
+        this.hasStarted ? 'PRT_ERR_BACKEND_TRUNCATED' : 'PRT_ERR_BACKEND_CLOSED',
+        this.hasStarted ? 'the backend closed the connection before the response ended' : 'the backend closed the connection without answering',
+      );
+    }
+  }
+
+  private finish(): void {
+    const sink = this.sink;
+    this.sink = undefined;
+    sink?.onComplete();
+  }
+
+  private readHead(data: Buffer, offset: number): number {
+    let buffer = data;
+    let start = offset;
+    if (this.head !== undefined) {
+      buffer = Buffer.concat([this.head, data.subarray(offset)]);
+      start = 0;
+    }
+    const end = buffer.indexOf(HEADER_END, start);
+    if (end === -1) {
+      if (buffer.length - start > MAX_RESPONSE_HEADER_BYTES) {
+        throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'response headers too large');
+      }
+      this.head = start === 0 && buffer !== data ? buffer : Buffer.from(buffer.subarray(start));
+      return data.length;
+    }
+    const consumedFromData = this.head !== undefined ? end + 4 - this.head.length + offset : end + 4;
+    this.head = undefined;
+    const text = buffer.toString('latin1', start, end);
+    const interim = this.parseHead(text);
+    if (interim) {
+      // 1xx: the real response follows.
+      this.state = State.Head;
+      return consumedFromData;
+    }
+    if (this.state === State.Done) this.finish();
+    return consumedFromData;
+  }
+
+  /** Returns true for an interim (1xx) response that must be skipped. */
+  private parseHead(text: string): boolean {
+    const firstLineEnd = text.indexOf('\r\n');
+    const statusLine = firstLineEnd === -1 ? text : text.slice(0, firstLineEnd);
+    if (!statusLine.startsWith('HTTP/1.') || statusLine.length < 12 || statusLine.charCodeAt(12) !== 32 && statusLine.length > 12) {
+      throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'malformed status line');
+    }
+    const isHttp10 = statusLine.charCodeAt(7) === 48; // '0'
+    const statusCode = Number(statusLine.slice(9, 12));
+    if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 999) {
+      throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'malformed status code');
+    }
+    if (statusCode >= 100 && statusCode < 200 && statusCode !== 101) return true;
+
+    const rawHeaders: string[] = [];
+    let contentLength = -1;
+    let chunked = false;
+    let connectionClose = isHttp10;
+    let position = firstLineEnd === -1 ? text.length : firstLineEnd + 2;
+    while (position < text.length) {
+      let lineEnd = text.indexOf('\r\n', position);
+      if (lineEnd === -1) lineEnd = text.length;
+      const colon = text.indexOf(':', position);
+      if (colon === -1 || colon > lineEnd || colon === position) {
+        throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'malformed response header line');
+      }
+      const name = text.slice(position, colon);
+      const value = text.slice(colon + 1, lineEnd).trim();
+      position = lineEnd + 2;
+      rawHeaders.push(name, value);
+      switch (name.length) {
+        case 10:
+          if (name.toLowerCase() === 'connection') {
+            const lower = value.toLowerCase();
+            if (lower.includes('close')) connectionClose = true;
+            else if (isHttp10 && lower.includes('keep-alive')) connectionClose = false;
+          }
+          break;
+        case 14:
+          if (name.toLowerCase() === 'content-length') {
+            if (!/^\d+$/.test(value)) throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'invalid Content-Length');
+            const length = Number(value);
+            if (contentLength !== -1 && contentLength !== length) {
+              throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'conflicting Content-Length values');
+            }
+            contentLength = length;
+          }
+          break;
+        case 17:
+          if (name.toLowerCase() === 'transfer-encoding') {
+            const codings = value.toLowerCase().split(',');
+            chunked = (codings[codings.length - 1] as string).trim() === 'chunked';
+            if (!chunked) connectionClose = true; // body runs to the close (RFC 9112 §6.3)
+          }
+          break;
+      }
+    }
+    this.keepAlive = !connectionClose;
+    const statusText = statusLine.length > 13 ? statusLine.slice(13) : '';
+    this.sink?.onHead(statusCode, statusText, rawHeaders);
+
+    if (this.noBody || statusCode === 204 || statusCode === 304) {
+      this.state = State.Done;
+    } else if (chunked) {
+      this.state = State.ChunkSize;
+      this.remaining = 0;
+    } else if (contentLength !== -1) {
+      if (contentLength === 0) this.state = State.Done;
+      else {
+        this.state = State.FixedBody;
+        this.remaining = contentLength;
+      }
+    } else {
+      this.state = State.UntilClose;
+      this.keepAlive = false;
+    }
+    return false;
+  }
+
+  private chunkLine = '';
+
+  private readChunkSize(data: Buffer, offset: number): number {
+    const lineEnd = data.indexOf(LF, offset);
+    if (lineEnd === -1) {
+      this.chunkLine += data.toString('latin1', offset, data.length);
+      if (this.chunkLine.length > 1024) throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'chunk size line too long');
+      return data.length;
+    }
+    let line = this.chunkLine + data.toString('latin1', offset, lineEnd);
+    this.chunkLine = '';
+    if (!line.endsWith('\r')) throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'invalid chunk size line');
+    line = line.slice(0, -1);
+    const extension = line.indexOf(';');
+    const sizeText = (extension === -1 ? line : line.slice(0, extension)).trim();
+    if (!/^[0-9a-fA-F]{1,12}$/.test(sizeText)) throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'invalid chunk size');
+    const size = parseInt(sizeText, 16);
+    if (size === 0) {
+      this.state = State.Trailers;
+      this.trailerBuffer = undefined;
+    } else {
+      this.state = State.ChunkData;
+      this.remaining = size;
+    }
+    return lineEnd + 1;
+  }
+
+  private readTrailers(data: Buffer, offset: number): number {
+    // Trailers are read and dropped: the gateway never forwards them.
+    const buffer = this.trailerBuffer ? Buffer.concat([this.trailerBuffer, data.subarray(offset)]) : data.subarray(offset);
+    const consumedBefore = this.trailerBuffer ? this.trailerBuffer.length : 0;
+    if (buffer.length >= 2 && buffer[0] === CR && buffer[1] === LF) {
+      this.trailerBuffer = undefined;
+      this.state = State.Done;
+      this.finish();
+      return offset + 2 - consumedBefore;
+    }
+    const end = buffer.indexOf(HEADER_END);
+    if (end === -1) {
+      if (buffer.length > MAX_RESPONSE_HEADER_BYTES) throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'trailers too large');
+      this.trailerBuffer = Buffer.from(buffer);
+      return data.length;
+    }
+    this.trailerBuffer = undefined;
+    this.state = State.Done;
+    this.finish();
+    return offset + end + 4 - consumedBefore;
+  }
+}
