@@ -7,10 +7,11 @@ import type { ConfigIssues } from '../config/issues.js';
 import type { NamespaceSchemas, JsonSchema } from '../config/schema.js';
 import type { KeyPath } from '../config/source.js';
 import type { ServiceConfig } from '../config/types.js';
+import type { ComponentFactories } from '../pipeline/types.js';
 
 export type Scope = 'service' | 'endpoint' | 'backend';
 
-export interface ComponentDefinition {
+export interface ComponentDefinition extends ComponentFactories {
   namespace: string;
   /** Schema of the block at each scope where it may appear. */
   schemas: Partial<Record<Scope, JsonSchema>>;
@@ -55,6 +56,10 @@ export function validateComponentConfigs(service: ServiceConfig, issues: ConfigI
     visit(endpoint.extraConfig, 'endpoint', endpoint.at);
     for (const backend of endpoint.backends) visit(backend.extraConfig, 'backend', backend.at);
   }
+}
+
+export function componentFor(namespace: string): ComponentDefinition | undefined {
+  return components.get(namespace);
 }
 
 /** Reads a component's block; `undefined` when the namespace is absent. */

@@ -14,7 +14,8 @@ export const DEFAULTS = {
   maxIdleConnectionsPerHost: 250,
   dnsCacheTtlMs: 30_000,
   maxHeaderBytes: 1 << 20,
-  maxShutdownWaitMs: 0,
+  /** Not documented by KrakenD; 15 s drains well within Kubernetes' 30 s termination grace. */
+  maxShutdownWaitMs: 15_000,
 } as const;
 
 /** `{param}` in an endpoint: a whole segment unless `disable_rest`. */

@@ -8,12 +8,10 @@ import { createHttpBackend } from '../proxy/http-backend.js';
 import { createParallelMerge } from '../proxy/merge.js';
 import type { Proxy } from '../proxy/types.js';
 import { compileUrlPattern } from '../proxy/url-template.js';
-import type { Logger } from '../server/logger.js';
-import type { Agent } from '../transport/agent.js';
+import { composeBackend, composeProxy } from './compose.js';
+import type { BuildContext } from './types.js';
 
-export interface PipelineContext {
-  agent: Agent;
-  logger: Logger;
+export interface PipelineContext extends BuildContext {
   maxBodyBytes: number;
 }
 
@@ -27,8 +25,9 @@ export function buildEndpointProxy(endpoint: EndpointConfig, service: ServiceCon
   const pathParams = new Set<string>();
   const backends = endpoint.backends.map((backend) => {
     for (const name of compileUrlPattern(backend.urlPattern).pathParams) if (endpoint.params.includes(name)) pathParams.add(name);
-    return createHttpBackend(backend, { transport: service.transport, agent: context.agent, maxBodyBytes: context.maxBodyBytes });
+    const http = createHttpBackend(backend, { transport: service.transport, agent: context.agent, maxBodyBytes: context.maxBodyBytes });
+    return composeBackend(http, backend, endpoint, context);
   });
-  const proxy = backends.length === 1 ? (backends[0] as Proxy) : createParallelMerge(backends, endpoint.timeoutMs);
-  return { proxy, pathParams };
+  const merged = backends.length === 1 ? (backends[0] as Proxy) : createParallelMerge(backends, endpoint.timeoutMs);
+  return { proxy: composeProxy(merged, endpoint, context), pathParams };
 }

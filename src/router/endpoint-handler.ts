@@ -15,8 +15,8 @@ import type { Logger } from '../server/logger.js';
 import { createRequestBuilder } from './input.js';
 import type { InputSettings } from './input.js';
 import { readBody } from './request-body.js';
+import type { EndpointHandler, RequestContext } from '../pipeline/types.js';
 
-export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Record<string, string>, path: string, rawQuery: string) => void;
 
 export interface EndpointHandlerSettings extends InputSettings {
   versionHeader: string;
@@ -31,7 +31,7 @@ interface StatusCarrier {
   statusCode: number;
 }
 
-export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, settings: EndpointHandlerSettings, pathParams: ReadonlySet<string>): RouteHandler {
+export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, settings: EndpointHandlerSettings, pathParams: ReadonlySet<string>): EndpointHandler {
   const buildRequest = createRequestBuilder(endpoint, settings);
   const render = rendererFor(endpoint.outputEncoding);
   const isNoop = endpoint.outputEncoding === 'no-op';
@@ -45,7 +45,8 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
   const buffersBody = endpoint.backends.length > 1;
   const maxBodyBytes = settings.maxRequestBodyBytes;
 
-  return function handleEndpoint(request, response, params, path, rawQuery) {
+  return function handleEndpoint(context: RequestContext) {
+    const { request, response, params } = context;
     for (const name of checkedParams) {
       const value = params[name];
       if (value !== undefined && isUnsafePathValue(value)) {
@@ -55,7 +56,9 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
         return;
       }
     }
-    const proxyRequest = buildRequest(request, path, rawQuery, params);
+    const proxyRequest = buildRequest(request, context.path, context.rawQuery, params);
+    if (context.extraParams !== undefined) proxyRequest.params = { ...params, ...context.extraParams };
+    if (context.extraHeaders !== undefined) Object.assign(proxyRequest.headers, context.extraHeaders);
     const cancel = new Cancellation().abortAfter(timeoutMs, () => timeoutError(`${endpoint.method} ${endpoint.path}`, timeoutMs));
     const onClose = (): void => {
       if (!response.writableFinished) cancel.abort(new GatewayError('PRT_ERR_CLIENT_GONE', 'the client closed the connection'));

@@ -9,7 +9,9 @@ import type { ServiceConfig } from '../config/types.js';
 import { buildEndpointProxy } from '../pipeline/endpoint-proxy.js';
 import { createClientIpResolver, peerAddress } from '../router/client-ip.js';
 import { createEndpointHandler, writeError } from '../router/endpoint-handler.js';
-import type { RouteHandler } from '../router/endpoint-handler.js';
+import { composeEndpoint, composeService } from '../pipeline/compose.js';
+import { RequestContext } from '../pipeline/types.js';
+import type { BuildContext, EndpointHandler } from '../pipeline/types.js';
 import { RouteTable } from '../router/route-table.js';
 import { readRouterSettings } from '../router/settings.js';
 import { Agent } from '../transport/agent.js';
@@ -61,10 +63,13 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
     logger,
   };
 
-  const table = new RouteTable<RouteHandler>(router);
+  const cleanups: (() => void | Promise<void>)[] = [];
+  const buildContext: BuildContext = { service: config, logger, agent, versionHeader, onClose: (cleanup) => cleanups.push(cleanup) };
+  const table = new RouteTable<EndpointHandler>(router);
   for (const endpoint of config.endpoints) {
-    const { proxy, pathParams } = buildEndpointProxy(endpoint, config, { agent, logger, maxBodyBytes: options.maxBackendBodyBytes ?? 64 << 20 });
-    table.add(endpoint.method, endpoint.path, createEndpointHandler(endpoint, proxy, settings, router.disablePathDecoding ? new Set() : pathParams));
+    const { proxy, pathParams } = buildEndpointProxy(endpoint, config, { ...buildContext, maxBodyBytes: options.maxBackendBodyBytes ?? 64 << 20 });
+    const handler = createEndpointHandler(endpoint, proxy, settings, router.disablePathDecoding ? new Set() : pathParams);
+    table.add(endpoint.method, endpoint.path, composeEndpoint(handler, endpoint, buildContext));
   }
 
   const builtins = new Map<string, BuiltinHandler>();
@@ -77,14 +82,17 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
   const notFoundBody = router.errorBody404 === undefined ? undefined : JSON.stringify(router.errorBody404);
   const notAllowedBody = router.errorBody405 === undefined ? undefined : JSON.stringify(router.errorBody405);
 
+  let draining = false;
+
   function onRequest(request: IncomingMessage, response: ServerResponse): void {
+    if (draining) response.setHeader('Connection', 'close');
     const url = request.url as string;
     const queryIndex = url.indexOf('?');
     const path = queryIndex === -1 ? url : url.slice(0, queryIndex);
     const method = request.method as string;
     const match = table.find(method, path);
     if (match !== undefined) {
-      match.handler(request, response, match.params, path, queryIndex === -1 ? '' : url.slice(queryIndex + 1));
+      match.handler(new RequestContext(request, response, match.params, path, queryIndex === -1 ? '' : url.slice(queryIndex + 1)));
       return;
     }
     if (path.charCodeAt(0) !== 47 /* / */) {
@@ -135,7 +143,8 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
     void request;
   }
 
-  const listener = router.accessLog ? withAccessLog(onRequest, logger) : onRequest;
+  const routed = composeService(onRequest, buildContext);
+  const listener = router.accessLog ? withAccessLog(routed, logger) : routed;
   const server = createServer(serverOptions(config.server), guard(listener, logger, versionHeader));
 
   return {
@@ -156,8 +165,9 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
           if (finished) return;
           finished = true;
           agent.close();
-          resolve();
+          void Promise.allSettled(cleanups.map(async (cleanup) => cleanup())).then(() => resolve());
         };
+        draining = true;
         server.close(() => done());
         server.closeIdleConnections();
         const timer = setTimeout(() => {

@@ -1,0 +1,20 @@
+/**
+ * The order each layer's components run in, outermost first, following KrakenD CE
+ * (`executor.go`, `handler_factory.go`, `proxy_factory.go`, `backend_factory.go`). One readable list per
+ * layer; a test checks that every component with a factory for a layer is listed here.
+ */
+export const SERVICE_ORDER: readonly string[] = ['security/cors', 'security/http', 'security/bot-detector'];
+
+export const ENDPOINT_ORDER: readonly string[] = [
+  'security/bot-detector',
+  'auth/api-keys',
+  'auth/basic',
+  'auth/validator',
+  'qos/ratelimit/router/redis',
+  'qos/ratelimit/router',
+];
+
+/** `proxy` holds static data and the endpoint flatmap; sequential/shadow are read by the merge itself. */
+export const PROXY_ORDER: readonly string[] = ['modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy'];
+
+export const BACKEND_ORDER: readonly string[] = ['qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel', 'qos/http-cache'];

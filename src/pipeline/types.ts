@@ -1,0 +1,56 @@
+/**
+ * The extension points of the pipeline. A component contributes a factory per layer it lives in; the
+ * factory sees its own config block once, at start-up, and returns a middleware or nothing (then the
+ * layer is not in the chain at all).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BackendConfig, EndpointConfig, ServiceConfig } from '../config/types.js';
+import type { Logger } from '../server/logger.js';
+import type { Agent } from '../transport/agent.js';
+import type { HeaderMap, Middleware } from '../proxy/types.js';
+
+/** Everything the router layer knows about one request; one shape for every request. */
+export class RequestContext {
+  /** Extra params for `url_pattern` placeholders (e.g. `JWT.sub`), set by router-layer components. */
+  extraParams: Record<string, string> | undefined = undefined;
+  /** Extra headers for backends (e.g. propagated JWT claims). */
+  extraHeaders: HeaderMap | undefined = undefined;
+  /** Verified token claims, when `auth/validator` ran. */
+  claims: Record<string, unknown> | undefined = undefined;
+
+  constructor(
+    readonly request: IncomingMessage,
+    readonly response: ServerResponse,
+    readonly params: Record<string, string>,
+    readonly path: string,
+    readonly rawQuery: string,
+  ) {}
+}
+
+export type EndpointHandler = (context: RequestContext) => void;
+export type HandlerMiddleware = (next: EndpointHandler) => EndpointHandler;
+
+export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+export type ServiceMiddleware = (next: RequestListener) => RequestListener;
+
+/** What factories may use: shared per gateway instance, built once. */
+export interface BuildContext {
+  service: ServiceConfig;
+  logger: Logger;
+  agent: Agent;
+  /** `X-Krakend` value, or '' when the header is off. */
+  versionHeader: string;
+  /** Registers work to do when the gateway closes (timers, connections). */
+  onClose(cleanup: () => void | Promise<void>): void;
+}
+
+export interface ComponentFactories {
+  /** Wraps the whole request listener, before routing (CORS, security headers). */
+  service?(block: Record<string, unknown>, context: BuildContext): ServiceMiddleware | undefined;
+  /** Router layer of one endpoint, before the proxy runs (JWT, rate limits, bot detector). */
+  endpoint?(block: Record<string, unknown>, endpoint: EndpointConfig, context: BuildContext): HandlerMiddleware | undefined;
+  /** Proxy layer of one endpoint, around the merge (static, flatmap, CEL, Lua). */
+  proxy?(block: Record<string, unknown>, endpoint: EndpointConfig, context: BuildContext): Middleware | undefined;
+  /** Around one backend's HTTP call (circuit breaker, backend rate limit, cache). */
+  backend?(block: Record<string, unknown>, backend: BackendConfig, endpoint: EndpointConfig, context: BuildContext): Middleware | undefined;
+}
