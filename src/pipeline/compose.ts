@@ -1,8 +1,9 @@
 import type { BackendConfig, EndpointConfig } from '../config/types.js';
 import { blockOf, componentFor } from '../components/registry.js';
 import type { Middleware, Proxy } from '../proxy/types.js';
-import { BACKEND_ORDER, ENDPOINT_ORDER, PROXY_ORDER, SERVICE_ORDER } from './order.js';
-import type { BuildContext, EndpointHandler, HandlerMiddleware, RequestListener, ServiceMiddleware } from './types.js';
+import type { BackendCall } from '../transport/backend-call.js';
+import { BACKEND_ORDER, CLIENT_ORDER, ENDPOINT_ORDER, PROXY_ORDER, SERVICE_ORDER } from './order.js';
+import type { BackendCallMiddleware, BuildContext, EndpointHandler, HandlerMiddleware, RequestListener, ServiceMiddleware } from './types.js';
 
 /** Applies middlewares so the first in `order` is the outermost. */
 function wrap<T>(inner: T, middlewares: ((next: T) => T)[]): T {
@@ -49,4 +50,15 @@ export function composeBackend(proxy: Proxy, backend: BackendConfig, endpoint: E
     if (middleware) middlewares.push(middleware);
   }
   return wrap(proxy, middlewares);
+}
+
+/** The raw exchange of one backend with its client-layer components; `undefined` when it has none. */
+export function composeClient(call: BackendCall, backend: BackendConfig, endpoint: EndpointConfig, context: BuildContext): BackendCall | undefined {
+  const middlewares: BackendCallMiddleware[] = [];
+  for (const namespace of CLIENT_ORDER) {
+    const block = blockOf(backend.extraConfig, namespace);
+    const middleware = block && componentFor(namespace)?.client?.(block, backend, endpoint, context);
+    if (middleware) middlewares.push(middleware);
+  }
+  return middlewares.length === 0 ? undefined : wrap(call, middlewares);
 }

@@ -8,7 +8,8 @@ import { createHttpBackend } from '../proxy/http-backend.js';
 import { createParallelMerge } from '../proxy/merge.js';
 import type { Proxy } from '../proxy/types.js';
 import { compileUrlPattern } from '../proxy/url-template.js';
-import { composeBackend, composeProxy } from './compose.js';
+import { createDirectCall } from '../transport/backend-call.js';
+import { composeBackend, composeClient, composeProxy } from './compose.js';
 import type { BuildContext } from './types.js';
 
 export interface PipelineContext extends BuildContext {
@@ -25,7 +26,8 @@ export function buildEndpointProxy(endpoint: EndpointConfig, service: ServiceCon
   const pathParams = new Set<string>();
   const backends = endpoint.backends.map((backend) => {
     for (const name of compileUrlPattern(backend.urlPattern).pathParams) if (endpoint.params.includes(name)) pathParams.add(name);
-    const http = createHttpBackend(backend, { transport: service.transport, agent: context.agent, maxBodyBytes: context.maxBodyBytes });
+    const call = composeClient(createDirectCall(context.agent), backend, endpoint, context);
+    const http = createHttpBackend(backend, { transport: service.transport, agent: context.agent, maxBodyBytes: context.maxBodyBytes, ...(call ? { call } : {}) });
     return composeBackend(http, backend, endpoint, context);
   });
   const merged = backends.length === 1 ? (backends[0] as Proxy) : createParallelMerge(backends, endpoint.timeoutMs);

@@ -10,11 +10,17 @@ export const ENDPOINT_ORDER: readonly string[] = [
   'auth/api-keys',
   'auth/basic',
   'auth/validator',
-  'qos/ratelimit/router/redis',
+  // `qos/ratelimit/router/redis` has no middleware of its own: it moves these buckets into Redis.
   'qos/ratelimit/router',
 ];
 
 /** `proxy` holds static data and the endpoint flatmap; sequential/shadow are read by the merge itself. */
 export const PROXY_ORDER: readonly string[] = ['modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy'];
 
-export const BACKEND_ORDER: readonly string[] = ['qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel', 'qos/http-cache'];
+export const BACKEND_ORDER: readonly string[] = ['qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
+
+/**
+ * Around the raw HTTP exchange, below decoding (krakend-ce `newRequestExecutorFactory`: the HTTP cache
+ * wraps the client). The cache answers before any retry; a miss is retried, then stored.
+ */
+export const CLIENT_ORDER: readonly string[] = ['qos/http-cache', 'backend/http/retry'];

@@ -8,6 +8,7 @@ import type { BackendConfig, EndpointConfig, ServiceConfig } from '../config/typ
 import type { Logger } from '../server/logger.js';
 import type { Agent } from '../transport/agent.js';
 import type { HeaderMap, Middleware } from '../proxy/types.js';
+import type { BackendCall } from '../transport/backend-call.js';
 
 /** Everything the router layer knows about one request; one shape for every request. */
 export class RequestContext {
@@ -29,6 +30,9 @@ export class RequestContext {
 
 export type EndpointHandler = (context: RequestContext) => void;
 export type HandlerMiddleware = (next: EndpointHandler) => EndpointHandler;
+
+/** Wraps the raw HTTP exchange of one backend (KrakenD's HTTP client factory layer). */
+export type BackendCallMiddleware = (next: BackendCall) => BackendCall;
 
 export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 export type ServiceMiddleware = (next: RequestListener) => RequestListener;
@@ -53,4 +57,6 @@ export interface ComponentFactories {
   proxy?(block: Record<string, unknown>, endpoint: EndpointConfig, context: BuildContext): Middleware | undefined;
   /** Around one backend's HTTP call (circuit breaker, backend rate limit, cache). */
   backend?(block: Record<string, unknown>, backend: BackendConfig, endpoint: EndpointConfig, context: BuildContext): Middleware | undefined;
+  /** Around one backend's raw HTTP exchange, seeing status and headers before decoding (HTTP cache, retry). */
+  client?(block: Record<string, unknown>, backend: BackendConfig, endpoint: EndpointConfig, context: BuildContext): BackendCallMiddleware | undefined;
 }

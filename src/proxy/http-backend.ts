@@ -7,8 +7,8 @@ import type { BackendConfig, TransportSettings } from '../config/types.js';
 import { blockOf } from '../components/registry.js';
 import { decoderFor } from '../encoding/decode.js';
 import type { Agent } from '../transport/agent.js';
-import { callBackend } from '../transport/backend-call.js';
-import type { BackendReply, CallOptions } from '../transport/backend-call.js';
+import { createDirectCall } from '../transport/backend-call.js';
+import type { BackendCall, BackendReply, CallOptions } from '../transport/backend-call.js';
 import type { Cancellation } from './cancellation.js';
 import { BackendResponseError, InvalidStatusError } from './errors.js';
 import { createShaper } from './shaping.js';
@@ -21,6 +21,8 @@ export interface HttpBackendOptions {
   agent: Agent;
   /** Upper bound on a buffered backend body. */
   maxBodyBytes: number;
+  /** The raw exchange wrapped by client-layer components (HTTP cache, retry); the network call when absent. */
+  call?: BackendCall;
 }
 
 /** `error_<alias>` value; a class so its keys render in KrakenD's order, not sorted. */
@@ -60,6 +62,7 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
   const headerFilter = backend.inputHeaders && !backend.inputHeaders.includes('*') ? backend.inputHeaders : undefined;
   const queryFilter = backend.inputQueryStrings && !backend.inputQueryStrings.includes('*') ? backend.inputQueryStrings : undefined;
   const method = backend.method;
+  const call = options.call ?? createDirectCall(options.agent);
 
   return async function callHttpBackend(request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
     const headers = headerFilter ? filterHeaders(request.headers, headerFilter) : request.headers;
@@ -70,8 +73,7 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
       if (encoded !== '') target += (template.hasQuery ? '&' : '?') + encoded;
     }
     const body = method === 'GET' || method === 'HEAD' ? null : request.body;
-    const reply = await callBackend(
-      options.agent,
+    const reply = await call(
       pickOrigin(),
       { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(request.bodyLength !== undefined ? { bodyLength: request.bodyLength } : {}) },
       headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions,

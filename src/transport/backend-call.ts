@@ -26,6 +26,18 @@ export interface BackendReply {
   url: string;
 }
 
+/**
+ * One raw exchange with a backend (URL and headers built, before KrakenD's status policy and decoding).
+ * Client-layer components (HTTP cache, retry) wrap it; `createDirectCall` is the plain network call.
+ */
+export type BackendCall = (origin: string, request: OutgoingRequest, options: CallOptions, cancel: Cancellation) => Promise<BackendReply>;
+
+export function createDirectCall(agent: Agent): BackendCall {
+  return function callDirectly(origin, request, options, cancel) {
+    return callBackend(agent, origin, request, options, cancel);
+  };
+}
+
 const MAX_REDIRECTS = 10;
 const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 const SENSITIVE_ON_REDIRECT = /^(authorization|www-authenticate|cookie|cookie2):/i;
