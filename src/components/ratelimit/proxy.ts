@@ -1,0 +1,55 @@
+/**
+ * `qos/ratelimit/proxy`: caps the calls this gateway makes to one backend (krakend-ratelimit `proxy`).
+ * Over the limit the call fails at once without touching the network; the endpoint then answers like
+ * with any failed backend (a partial response when other backends answered, else 500). Inside a
+ * circuit breaker, a rejection counts as a failure, as in KrakenD.
+ *
+ * ```json
+ * "extra_config": { "qos/ratelimit/proxy": { "max_rate": 50, "capacity": 50, "every": "1s" } }
+ * ```
+ */
+import type { BackendConfig } from '../../config/types.js';
+import { GatewayError } from '../../proxy/errors.js';
+import type { Middleware, ProxyRequest } from '../../proxy/types.js';
+import type { Cancellation } from '../../proxy/cancellation.js';
+import type { Clock } from '../clock.js';
+import { monotonicClock } from '../clock.js';
+import { registerComponent } from '../registry.js';
+import { bucketSettings, everyMs, positiveNumber } from './rate-settings.js';
+import { TokenBucket } from './token-bucket.js';
+
+export const PROXY_NAMESPACE = 'qos/ratelimit/proxy';
+
+registerComponent({
+  namespace: PROXY_NAMESPACE,
+  schemas: {
+    backend: {
+      type: 'object',
+      properties: {
+        max_rate: { type: 'number', minimum: 0 },
+        capacity: { type: 'integer', minimum: 0 },
+        every: { $ref: '#/$defs/duration' },
+      },
+      patternProperties: { '^[@$_#]': {} },
+      additionalProperties: false,
+    },
+  },
+  validate(block, _scope, at, issues) {
+    if (positiveNumber(block['max_rate']) === 0) issues.warning({ code: 'PRT_WARN_CONFIG_UNUSED', at, message: 'max_rate is not above 0, so nothing is limited' });
+  },
+  backend(block, backend) {
+    return createProxyRateLimit(block, backend);
+  },
+});
+
+export function createProxyRateLimit(block: Record<string, unknown>, backend: BackendConfig, clock: Clock = monotonicClock): Middleware | undefined {
+  const maxRate = positiveNumber(block['max_rate']);
+  if (maxRate === 0) return undefined;
+  const bucket = new TokenBucket(bucketSettings(maxRate, block['capacity'], everyMs(block['every'])), clock);
+  const message = `rate limit exceeded for the backend ${backend.urlPattern}`;
+  return (next) =>
+    function rateLimitedBackend(request: ProxyRequest, cancel: Cancellation) {
+      if (!bucket.allow()) return Promise.reject(new GatewayError('PRT_ERR_RATELIMIT_BACKEND', message));
+      return next(request, cancel);
+    };
+}
