@@ -244,7 +244,8 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
   const sd = asString(raw['sd'], 'static') || 'static';
   const ownHosts = asStrings(raw['host']);
   const hosts = ownHosts.length > 0 ? cleanHosts(ownHosts, [...at, 'host'], issues, disableHostSanitize || sd === 'dns') : service.hosts;
-  if (hosts.length === 0) {
+  if (hosts.length === 0 && ownHosts.length > 0) valid = false; // each bad host was reported by cleanHosts
+  else if (hosts.length === 0) {
     issues.error({
       code: 'PRT_ERR_CONFIG_NO_HOST',
       at: [...at, 'host'],
