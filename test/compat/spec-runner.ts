@@ -132,7 +132,7 @@ interface Answer {
 
 /** Sends the spec's request, following redirects as Go's default client does (10 hops). */
 async function send(spec: Spec, gatewayPort: number): Promise<Answer> {
-  let url = new URL(spec.in.url);
+  let url = specUrl(spec.in.url);
   let method = spec.in.method ?? 'GET';
   let body = spec.in.body === undefined ? undefined : typeof spec.in.body === 'string' ? spec.in.body : JSON.stringify(spec.in.body);
   for (let hop = 0; hop < 10; hop++) {
@@ -155,7 +155,7 @@ function sendOnce(url: URL, method: string, header: Record<string, string>, body
     const headers: Record<string, string> = { ...header, Host: url.host, 'User-Agent': header['User-Agent'] ?? 'Go-http-client/1.1', 'Accept-Encoding': header['Accept-Encoding'] ?? 'gzip' };
     if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
     else if (method === 'POST' || method === 'PUT' || method === 'PATCH') headers['Content-Length'] = '0';
-    const req = httpRequest({ host: '127.0.0.1', port: gatewayPort, method, path: url.pathname + url.search, headers, agent: false }, (response) => {
+    const req = httpRequest({ host: '127.0.0.1', port: gatewayPort, method, path: rawTarget(url), headers, agent: false }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -169,6 +169,18 @@ function sendOnce(url: URL, method: string, header: Record<string, string>, body
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** The request target as written in the spec: WHATWG URL parsing would resolve `%2e%2e` before sending. */
+const rawTargets = new WeakMap<URL, string>();
+function rawTarget(url: URL): string {
+  return rawTargets.get(url) ?? url.pathname + url.search;
+}
+function specUrl(text: string): URL {
+  const url = new URL(text);
+  const match = /^[a-z]+:\/\/[^/?#]*([^#]*)/i.exec(text);
+  if (match?.[1]) rawTargets.set(url, match[1]);
+  return url;
 }
 
 /** Versions differ between KrakenD releases and Portico: compare `<product> Version <x>` without the number. */
