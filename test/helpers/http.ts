@@ -26,7 +26,12 @@ export interface RequestOptions {
 /** One request on a fresh connection; resolves with status, headers and the whole body. */
 export function request(url: string, options: RequestOptions = {}): Promise<TestResponse> {
   return new Promise<TestResponse>((resolve, reject) => {
-    const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (res) => {
+    const headers: OutgoingHttpHeaders = { ...options.headers };
+    // Node sends a DELETE/GET body without any framing unless told its length.
+    if (options.body !== undefined && headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+      headers['content-length'] = Buffer.byteLength(options.body);
+    }
+    const req = httpRequest(url, { method: options.method ?? 'GET', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
