@@ -111,6 +111,7 @@ async function check(values: Record<string, string | boolean | undefined>, usage
   const file = values['config'];
   if (typeof file !== 'string') fail('missing --config FILE', usage);
   const result = await loadConfig(file, { lint: values['lint'] === true });
+  failIfUnreadable(result.issues, usage);
   printIssues(result.issues);
   const errors = result.issues.filter((issue) => issue.severity === 'error').length;
   if (errors > 0 || !result.config) {
@@ -126,6 +127,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   const port = parseNumber(values['port'], 'port', usage);
   const workers = parseNumber(values['workers'], 'workers', usage) ?? availableParallelism();
   const result = await loadConfig(file);
+  failIfUnreadable(result.issues, usage);
   printIssues(result.issues);
   if (!result.config) {
     process.stderr.write(`${file}: the configuration has errors; not starting\n`);
@@ -137,6 +139,12 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     return;
   }
   runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs });
+}
+
+/** A missing or unreadable file is a usage mistake: one line and the usage, like an unknown flag. */
+function failIfUnreadable(issues: ConfigIssue[], usage: string): void {
+  const unreadable = issues.find((issue) => issue.code === 'PRT_ERR_CONFIG_READ');
+  if (unreadable) fail(unreadable.message, usage);
 }
 
 function parseNumber(value: string | boolean | undefined, name: string, usage: string): number | undefined {

@@ -65,7 +65,8 @@ export class ConfigIssues {
 /** A missing key has no position of its own: point at the closest parent that exists. */
 function locateNearest(document: SourceDocument | undefined, at: KeyPath): Position | undefined {
   if (!document) return undefined;
-  for (let length = at.length; length > 0; length--) {
+  // Down to the root (length 0): a missing top-level key such as "version" points at the document.
+  for (let length = at.length; length >= 0; length--) {
     const position = document.locate(at.slice(0, length));
     if (position) return position;
   }

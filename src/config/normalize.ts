@@ -24,6 +24,12 @@ const ANY_PARAM = /\{([a-zA-Z\-_0-9]+)\}/g;
 const URL_PATTERN_PARAM = /\{([\w\-.:/]+)\}/g;
 /** Placeholders that are not endpoint params: sequential responses and JWT claims. */
 const DYNAMIC_PARAM = /^(resp\d+_.+)?(JWT\.([\w\-.:/]+))?$/;
+/** Flipped on by the TLS component when it registers. */
+let TLS_SUPPORTED = false;
+export function enableTlsSupport(): void {
+  TLS_SUPPORTED = true;
+}
+
 const RESERVED_PATH = /^\/__(debug|echo|health|stats|catchall)(\/.*)?$/;
 
 function asObject(value: unknown): Raw {
@@ -58,9 +64,16 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
   const readTimeoutMs = durationMs(raw['read_timeout'], 0);
   const readHeaderTimeoutMs = durationMs(raw['read_header_timeout'], 0);
 
-  for (const key of ['plugin', 'async_agent', 'tls', 'client_tls'] as const) {
-    if (raw[key] !== undefined && key !== 'tls' && key !== 'client_tls') {
+  for (const key of ['plugin', 'async_agent'] as const) {
+    if (raw[key] !== undefined) {
       issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: [key], message: `"${key}" is not supported by Portico yet and is ignored` });
+    }
+  }
+  for (const key of ['tls', 'client_tls'] as const) {
+    const block = raw[key];
+    // A TLS listener that silently served plain HTTP would be a security hole: refuse to start instead.
+    if (block !== undefined && !TLS_SUPPORTED && asObject(block)['disabled'] !== true) {
+      issues.error({ code: 'PRT_ERR_CONFIG_UNSUPPORTED', at: [key], message: `"${key}" is not supported by this build of Portico`, hint: 'remove it, or set "disabled": true' });
     }
   }
 
@@ -244,7 +257,8 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
   const sd = asString(raw['sd'], 'static') || 'static';
   const ownHosts = asStrings(raw['host']);
   const hosts = ownHosts.length > 0 ? cleanHosts(ownHosts, [...at, 'host'], issues, disableHostSanitize || sd === 'dns') : service.hosts;
-  if (hosts.length === 0) {
+  if (hosts.length === 0 && ownHosts.length > 0) valid = false; // each bad host was reported by cleanHosts
+  else if (hosts.length === 0) {
     issues.error({
       code: 'PRT_ERR_CONFIG_NO_HOST',
       at: [...at, 'host'],

@@ -153,10 +153,11 @@ function parseYaml(file: string, text: string, issues: ConfigIssues): SourceDocu
   const document = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   if (document.errors.length > 0) {
     for (const error of document.errors.slice(0, 5)) {
-      const at = error.linePos?.[0];
+      // prettyErrors is off, so linePos is unset: the line counter knows where pos[0] is.
+      const at = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
       issues.error({
         code: 'PRT_ERR_CONFIG_SYNTAX',
-        ...(at ? { position: { line: at.line, column: at.col } } : {}),
+        position: { line: at.line, column: at.col },
         message: `invalid YAML: ${error.message.split('\n')[0]}`,
       });
     }

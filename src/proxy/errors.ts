@@ -13,10 +13,11 @@ export class GatewayError extends Error {
 /** A backend answered with a status other than 200/201 (lura `ErrInvalidStatus`). */
 export class InvalidStatusError extends GatewayError {
   constructor(
-    readonly statusCode: number,
+    /** Not `statusCode`: this status must not reach the client (KrakenD answers 500). */
+    readonly backendStatus: number,
     readonly target: string,
   ) {
-    super('PRT_ERR_BACKEND_STATUS', `invalid status code ${statusCode} from ${target}`);
+    super('PRT_ERR_BACKEND_STATUS', `invalid status code ${backendStatus} from ${target}`);
   }
 }
 

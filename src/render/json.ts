@@ -31,8 +31,10 @@ export function sortKeysDeep(value: unknown): unknown {
     }
     return copy ?? value;
   }
-  // Class instances (raw numbers, detailed errors) keep their own order, as Go structs do.
-  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  // Class instances (raw numbers, detailed errors) keep their own order, as Go structs do. Objects
+  // without a prototype (config values from the JSON parser) are plain maps and get sorted.
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
   const object = value as Record<string, unknown>;
   const keys = Object.keys(object);
   let inOrder = true;

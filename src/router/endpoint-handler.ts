@@ -43,6 +43,8 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
   const label = `[ENDPOINT: ${endpoint.path}]`;
   const checkedParams = [...pathParams];
   const buffersBody = endpoint.backends.length > 1;
+  // lura forwards the body with its length only when Content-Length is an input header; else chunked.
+  const forwardsLength = endpoint.inputHeaders.includes('*') || endpoint.inputHeaders.includes('Content-Length');
   const maxBodyBytes = settings.maxRequestBodyBytes;
 
   return function handleEndpoint(context: RequestContext) {
@@ -81,7 +83,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
       }
       proxyRequest.body = request;
       const length = request.headers['content-length'];
-      if (length !== undefined) proxyRequest.bodyLength = Number(length);
+      if (length !== undefined && forwardsLength) proxyRequest.bodyLength = Number(length);
     }
     run(proxyRequest, cancel, request, response);
   };

@@ -16,7 +16,9 @@ import { RouteTable } from '../router/route-table.js';
 import { readRouterSettings } from '../router/settings.js';
 import { Agent } from '../transport/agent.js';
 import { debugHandler, echoHandler, healthHandler } from './builtins.js';
+import { renderJson } from '../render/json.js';
 import type { Logger } from './logger.js';
+import { rejectAmbiguousFraming } from './framing.js';
 import { serverOptions } from './limits.js';
 import { PORTICO_VERSION, USER_AGENT_PRODUCT } from '../version.js';
 
@@ -79,8 +81,9 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
   if (config.debugEndpoint || options.debug) builtinPrefixes.push(['/__debug/', debugHandler(logger), anyMethod]);
   if (config.echoEndpoint) builtinPrefixes.push(['/__echo/', echoHandler(), anyMethod]);
 
-  const notFoundBody = router.errorBody404 === undefined ? undefined : JSON.stringify(router.errorBody404);
-  const notAllowedBody = router.errorBody405 === undefined ? undefined : JSON.stringify(router.errorBody405);
+  // gin's c.JSON: sorted keys and HTML-escaped, like every other JSON body KrakenD writes.
+  const notFoundBody = router.errorBody404 === undefined ? undefined : renderJson(router.errorBody404);
+  const notAllowedBody = router.errorBody405 === undefined ? undefined : renderJson(router.errorBody405);
 
   let draining = false;
 
@@ -90,14 +93,15 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
     const queryIndex = url.indexOf('?');
     const path = queryIndex === -1 ? url : url.slice(0, queryIndex);
     const method = request.method as string;
+    if (path.charCodeAt(0) !== 47 /* / */) {
+      // Absolute-form or asterisk targets: a gateway is not a forward proxy. Checked before routing,
+      // because the router would otherwise match `http://any-host/path` by its path.
+      writeError(response, 400, 'invalid request target', versionHeader);
+      return;
+    }
     const match = table.find(method, path);
     if (match !== undefined) {
       match.handler(new RequestContext(request, response, match.params, path, queryIndex === -1 ? '' : url.slice(queryIndex + 1)));
-      return;
-    }
-    if (path.charCodeAt(0) !== 47 /* / */) {
-      // Absolute-form or asterisk targets: a gateway is not a forward proxy.
-      writeError(response, 400, 'invalid request target', versionHeader);
       return;
     }
     const builtin = method === 'GET' ? builtins.get(path) : undefined;
@@ -145,7 +149,7 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
 
   const routed = composeService(onRequest, buildContext);
   const listener = router.accessLog ? withAccessLog(routed, logger) : routed;
-  const server = createServer(serverOptions(config.server), guard(listener, logger, versionHeader));
+  const server = createServer(serverOptions(config.server), guard(rejectAmbiguousFraming(listener), logger, versionHeader));
 
   return {
     server,

@@ -47,7 +47,7 @@ const LEVELS: Readonly<Record<string, LevelWithSilent>> = {
 export function createLogger(settings: LoggingSettings, destination?: DestinationStream): Logger {
   const level = LEVELS[settings.level.toUpperCase()] ?? 'info';
   const json = settings.format === 'logstash' || settings.format === 'json';
-  const stream = destination ?? pino.destination({ dest: settings.stdout ? 1 : 2, sync: false, minLength: 4096 });
+  const stream = destination ?? bufferedDestination(settings.stdout ? 1 : 2);
   const base = pino(
     {
       level,
@@ -83,6 +83,22 @@ export function createLogger(settings: LoggingSettings, destination?: Destinatio
       }
     },
   };
+}
+
+/**
+ * Batches writes (4 KiB) off the request path, and flushes at least every second so a quiet gateway's
+ * lines (start-up, the odd access line) still appear promptly instead of waiting for the buffer to fill.
+ */
+function bufferedDestination(fd: number): DestinationStream {
+  const stream = pino.destination({ dest: fd, sync: false, minLength: 4096 });
+  setInterval(() => {
+    try {
+      stream.flush();
+    } catch {
+      // not ready or already closed: the next tick or the exit flush writes it
+    }
+  }, 1000).unref();
+  return stream;
 }
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARNING', 50: 'ERROR', 60: 'CRITICAL' };

@@ -150,12 +150,13 @@ export class Exchange implements ParserSink {
     connection?.destroy();
   }
 
+  /** Backpressure from the client; only while this exchange still owns the connection. */
   pause(): void {
-    this.connection?.socket.pause();
+    if (!this.settled) this.connection?.socket.pause();
   }
 
   resume(): void {
-    this.connection?.socket.resume();
+    if (!this.settled) this.connection?.socket.resume();
   }
 
   /** @internal */
@@ -254,6 +255,8 @@ class Connection {
 
   markIdle(): void {
     this.exchange = undefined;
+    // A paused socket (backpressure on the last chunk) must not be handed to the next request.
+    this.socket.resume();
     const timeoutMs = this.pool.options.idleTimeoutMs;
     if (timeoutMs > 0) this.idleTimer = setTimeout(() => this.destroy(), timeoutMs);
   }

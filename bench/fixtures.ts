@@ -1,0 +1,72 @@
+/** Payloads and configs for the bench, written to a temp dir. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** ~1 KB JSON with keys out of order (so Portico's Go-style key sorting does real work). */
+export function writePayloads(dir: string): void {
+  const items = Array.from({ length: 14 }, (_, i) => ({ name: `item-${i}`, value: i * 3.5, tags: ['alpha', 'beta'] }));
+  writeFileSync(join(dir, '1kb.json'), JSON.stringify({ id: 1, items, meta: { page: 1, total: 14 } }));
+  const list = Array.from({ length: 30 }, (_, i) => ({ key: `value-${i}`, n: i }));
+  writeFileSync(join(dir, 'b.json'), JSON.stringify({ user: { id: 7, name: 'Ada Lovelace' }, list }));
+  writeFileSync(join(dir, '100kb.json'), JSON.stringify({ data: Array.from({ length: 1000 }, (_, i) => `${i}`.padEnd(96, 'x')) }));
+  writeFileSync(join(dir, 'chain.json'), JSON.stringify({ next: 'b.json', id: 42 }));
+}
+
+export function writeNginxConfig(dir: string, name: string, options: { listen: number; root?: string; upstream?: number }): string {
+  const file = join(dir, `nginx-${name}.conf`);
+  const server = options.upstream
+    ? `upstream backend { server 127.0.0.1:${options.upstream}; keepalive 256; }
+  server { listen 127.0.0.1:${options.listen};
+    location /s1 { proxy_pass http://backend/1kb.json; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    location /s3 { proxy_pass http://backend/100kb.json; proxy_http_version 1.1; proxy_set_header Connection ""; } }`
+    : `server { listen 127.0.0.1:${options.listen}; root ${options.root ?? dir}; default_type application/json; }`;
+  writeFileSync(
+    file,
+    `worker_processes 1;
+daemon off;
+pid ${join(dir, `nginx-${name}.pid`)};
+error_log ${join(dir, `nginx-${name}.error.log`)} error;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  ${server}
+}
+`,
+  );
+  return file;
+}
+
+export function writePorticoConfig(dir: string, backend: string): string {
+  const file = join(dir, 'portico.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: 3,
+      port: 8080,
+      extra_config: { router: { disable_access_log: true }, 'telemetry/logging': { level: 'ERROR' } },
+      endpoints: [
+        { endpoint: '/s1', output_encoding: 'no-op', backend: [{ host: [backend], url_pattern: '/1kb.json' }] },
+        {
+          endpoint: '/s2',
+          backend: [
+            { host: [backend], url_pattern: '/1kb.json', allow: ['id', 'items'] },
+            { host: [backend], url_pattern: '/b.json' },
+          ],
+        },
+        { endpoint: '/s3', output_encoding: 'no-op', backend: [{ host: [backend], url_pattern: '/100kb.json' }] },
+        {
+          endpoint: '/s4',
+          extra_config: { proxy: { sequential: true } },
+          backend: [
+            { host: [backend], url_pattern: '/chain.json', group: 'first' },
+            { host: [backend], url_pattern: '/{resp0_next}', group: 'second' },
+          ],
+        },
+      ],
+    }),
+  );
+  return file;
+}

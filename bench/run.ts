@@ -1,0 +1,193 @@
+/**
+ * `npm run bench`: Portico side by side with nginx and the Node peers, on loopback.
+ *
+ * Method: one gateway process pinned to core 0; wrk and an nginx backend serving static JSON pinned to
+ * core 1. Slices of `--seconds` rotate between systems for `--rounds` rounds so noise hits all alike.
+ * CPU µs per response = user+sys CPU of the gateway's process tree (from /proc) / responses: fair even
+ * when the load side saturates. `--extras` adds memory, two-worker scaling and start-up time.
+ */
+import { mkdtempSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { cpuCount, ensurePackages, runWrk, startPinned, treeCpuSeconds, waitForPort } from './system.js';
+import type { WrkResult } from './system.js';
+import { runExtras } from './extras.js';
+import { writePayloads, writeNginxConfig, writePorticoConfig } from './fixtures.js';
+
+type Scenario = 'S1' | 'S2' | 'S3' | 'S4';
+const SCENARIOS: Record<Scenario, string> = {
+  S1: 'GET passthrough, 1 KB',
+  S2: 'merge of two 1 KB JSON backends (allow-list on one)',
+  S3: 'GET passthrough, 100 KB',
+  S4: 'sequential: two chained backends',
+};
+
+/** Same V8 flags for every Node row: a larger young generation keeps 100 KB bodies out of old space. */
+export const NODE_FLAGS = ['--max-semi-space-size=16'];
+
+interface SystemDef {
+  name: string;
+  paths: Partial<Record<Scenario, string>>;
+  start?(port: number, backend: string, cpus: string): ChildProcess;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '64' },
+    only: { type: 'string' },
+    scenarios: { type: 'string' },
+    extras: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+  },
+});
+
+async function main(): Promise<void> {
+  if (!ensurePackages({ wrk: 'wrk', nginx: 'nginx-light', taskset: 'util-linux' })) {
+    process.stderr.write('bench: wrk, nginx and taskset are needed (apt-get install wrk nginx-light util-linux)\n');
+    process.exit(1);
+  }
+  const rounds = values.quick ? 1 : Number(values.rounds);
+  const seconds = values.quick ? 3 : Number(values.seconds);
+  const connections = Number(values.connections);
+  const cores = cpuCount();
+  const gatewayCpu = '0';
+  const loadCpu = String(Math.min(1, cores - 1));
+  const dir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
+  writePayloads(dir);
+
+  const backendPort = 19101;
+  const backendOrigin = `http://127.0.0.1:${backendPort}`;
+  const processes: ChildProcess[] = [];
+  // SIGTERM: nginx's master must take its workers down with it (SIGKILL would orphan them).
+  const stopAll = (): void => {
+    for (const child of processes) child.kill('SIGTERM');
+  };
+  process.on('exit', stopAll);
+  process.on('SIGINT', () => process.exit(130));
+
+  const backendConf = writeNginxConfig(dir, 'backend', { listen: backendPort, root: dir });
+  processes.push(startPinned(loadCpu, 'nginx', ['-c', backendConf, '-p', dir]));
+  await waitForPort(backendPort);
+
+  const porticoConfig = writePorticoConfig(dir, backendOrigin);
+  const node = process.execPath;
+  const allSystems: SystemDef[] = [
+    { name: 'backend direct', paths: { S1: '/1kb.json', S3: '/100kb.json' } },
+    {
+      name: 'nginx 1.22 proxy_pass',
+      paths: { S1: '/s1', S3: '/s3' },
+      start: (port, _backend, cpus) => startPinned(cpus, 'nginx', ['-c', writeNginxConfig(dir, 'proxy', { listen: port, upstream: backendPort }), '-p', dir]),
+    },
+    {
+      name: 'Portico',
+      paths: { S1: '/s1', S2: '/s2', S3: '/s3', S4: '/s4' },
+      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', porticoConfig]),
+    },
+    {
+      name: 'node:http + undici Pool',
+      paths: { S1: '/s1', S2: '/s2', S3: '/s3' },
+      start: (port, backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'bench', 'peers', 'plain-undici.js'), String(port), backend]),
+    },
+    {
+      name: '@fastify/http-proxy 11',
+      paths: { S1: '/s1', S3: '/s3' },
+      start: (port, backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'bench', 'peers', 'fastify-proxy.js'), String(port), backend]),
+    },
+    {
+      name: 'fast-gateway 3',
+      paths: { S1: '/s1', S3: '/s3' },
+      start: (port, backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'bench', 'peers', 'fast-gateway.js'), String(port), backend]),
+    },
+  ];
+  const systems = allSystems.filter((system) => !values.only || values.only.split(',').some((name) => system.name.toLowerCase().includes(name.toLowerCase())));
+  const scenarios = (values.scenarios ? values.scenarios.split(',') : Object.keys(SCENARIOS)) as Scenario[];
+
+  // One process per system for the whole run, so every slice measures a warmed-up server.
+  const running = new Map<string, { port: number; pid: number | undefined }>();
+  let nextPort = 19200;
+  for (const system of systems) {
+    if (!system.start) {
+      running.set(system.name, { port: backendPort, pid: undefined });
+      continue;
+    }
+    const port = nextPort++;
+    const child = system.start(port, backendOrigin, gatewayCpu);
+    processes.push(child);
+    await waitForPort(port);
+    running.set(system.name, { port, pid: child.pid });
+  }
+
+  interface Tally {
+    requests: number;
+    seconds: number;
+    cpu: number;
+    p50: number[];
+    p99: number[];
+    errors: number;
+  }
+  const tallies = new Map<string, Tally>();
+  const key = (system: string, scenario: Scenario): string => `${system}|${scenario}`;
+  for (const system of systems) {
+    for (const scenario of scenarios) {
+      const path = system.paths[scenario];
+      const target = running.get(system.name);
+      if (!path || !target) continue;
+      runWrk(loadCpu, `http://127.0.0.1:${target.port}${path}`, 2, connections); // warm-up
+    }
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const scenario of scenarios) {
+      for (const system of systems) {
+        const path = system.paths[scenario];
+        const target = running.get(system.name);
+        if (!path || !target) continue;
+        const before = target.pid ? treeCpuSeconds(target.pid) : 0;
+        const result: WrkResult = runWrk(loadCpu, `http://127.0.0.1:${target.port}${path}`, seconds, connections);
+        const cpu = target.pid ? treeCpuSeconds(target.pid) - before : Number.NaN;
+        const tally = tallies.get(key(system.name, scenario)) ?? { requests: 0, seconds: 0, cpu: 0, p50: [], p99: [], errors: 0 };
+        tally.requests += result.requests;
+        tally.seconds += result.seconds;
+        tally.cpu += cpu;
+        tally.p50.push(result.p50Ms);
+        tally.p99.push(result.p99Ms);
+        tally.errors += result.errors;
+        tallies.set(key(system.name, scenario), tally);
+        process.stderr.write(`round ${round + 1}/${rounds} ${scenario} ${system.name}: ${Math.round(result.rps)} req/s\n`);
+      }
+    }
+  }
+
+  const median = (list: number[]): number => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN;
+  const lines: string[] = [];
+  lines.push(`Portico bench: ${rounds} rounds x ${seconds}s per slice, wrk -t1 -c${connections}; gateway on CPU ${gatewayCpu}, wrk + nginx backend on CPU ${loadCpu}; Node ${process.version} ${NODE_FLAGS.join(' ')}`);
+  for (const scenario of scenarios) {
+    lines.push('', `${scenario}: ${SCENARIOS[scenario]}`, '', '| system | req/s | p50 ms | p99 ms | CPU µs/resp | vs nginx (CPU) | req/s vs direct | errors |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+    const nginx = tallies.get(key('nginx 1.22 proxy_pass', scenario));
+    const direct = tallies.get(key('backend direct', scenario));
+    const nginxCpu = nginx ? (nginx.cpu / nginx.requests) * 1e6 : Number.NaN;
+    for (const system of systems) {
+      const tally = tallies.get(key(system.name, scenario));
+      if (!tally) continue;
+      const rps = tally.requests / tally.seconds;
+      const cpuUs = (tally.cpu / tally.requests) * 1e6;
+      const fmt = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+      lines.push(
+        `| ${system.name} | ${fmt(rps)} | ${fmt(median(tally.p50), 2)} | ${fmt(median(tally.p99), 2)} | ${fmt(cpuUs)} | ${fmt(cpuUs / nginxCpu, 2)} | ${direct ? fmt(rps / (direct.requests / direct.seconds), 2) : '–'} | ${tally.errors} |`,
+      );
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (values.extras) await runExtras({ dir, root, backendOrigin, gatewayCpu, loadCpu, nodeFlags: NODE_FLAGS, write: (line) => process.stdout.write(`${line}\n`) });
+  stopAll();
+  process.exit(0);
+}
+
+void main();

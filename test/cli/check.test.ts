@@ -1,0 +1,130 @@
+/** `portico check`, `version`, `--help` and usage errors, run as a real process. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { writeConfig } from '../helpers/servers.js';
+
+const BROKEN = `{
+  "version": 3,
+  "timeout": "fast",
+  "endpoints": [
+    { "endpoint": "/__health", "backend": [{ "host": ["http://a:1"], "url_pattern": "/x" }] },
+    { "endpoint": "/users/{id}", "backend": [{ "host": ["http://a:1"], "url_pattern": "/u/{uid}" }] },
+    { "endpoint": "/p", "method": "POST", "backend": [{ "host": ["http://a:1"], "url_pattern": "/1" }, { "host": ["http://a:1"], "url_pattern": "/2" }] }
+  ]
+}
+`;
+
+/** `line:column` (1-based) where `needle` first appears in BROKEN. */
+function where(needle: string): string {
+  const lines = BROKEN.split('\n');
+  const index = lines.findIndex((line) => line.includes(needle));
+  return `${index + 1}:${(lines[index] as string).indexOf(needle) + 1}`;
+}
+
+const VALID = { version: 3, endpoints: [{ endpoint: '/a', backend: [{ host: ['http://a:1'], url_pattern: '/a' }] }] };
+
+describe('portico check', () => {
+  it('prints every error with file:line:col and exits 1', async () => {
+    const file = await writeConfig(BROKEN);
+    const result = await runCli(['check', '-c', file]);
+    assert.equal(result.code, 1, result.stderr);
+    const errorLines = result.stderr.split('\n').filter((line) => / error PRT_ERR_CONFIG_/.test(line));
+    assert.deepEqual(
+      errorLines.map((line) => line.replace(/ at (\S+):.*/, ' $1')),
+      [
+        `${file}:${where('"timeout"')}: error PRT_ERR_CONFIG_DURATION timeout`,
+        `${file}:${where('"endpoint": "/__health"')}: error PRT_ERR_CONFIG_RESERVED_PATH endpoints[0].endpoint`,
+        `${file}:${where('"url_pattern": "/u/{uid}"')}: error PRT_ERR_CONFIG_UNDEFINED_PARAM endpoints[1].backend[0].url_pattern`,
+        `${file}:${where('"method": "POST"')}: error PRT_ERR_CONFIG_UNSAFE_MULTI_BACKEND endpoints[2].method`,
+      ],
+    );
+    assert.match(result.stderr, /4 error\(s\)/);
+    assert.equal(result.stdout, '');
+  });
+
+  it('exits 0 and says OK for a valid config', async () => {
+    const result = await runCli(['check', '-c', await writeConfig(VALID)]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /OK \(1 endpoints\)/);
+  });
+
+  it('prints warnings for unknown keys but still exits 0', async () => {
+    const result = await runCli(['check', '--config', await writeConfig({ ...VALID, colour: 'blue' })]);
+    assert.equal(result.code, 0);
+    assert.match(result.stderr, /:\d+:\d+: warning PRT_WARN_CONFIG_UNKNOWN_KEY at colour/);
+  });
+
+  it('--lint turns unknown keys and namespaces into errors', async () => {
+    const file = await writeConfig({ ...VALID, colour: 'blue', extra_config: { 'made/up': {} } });
+    const result = await runCli(['check', '-c', file, '--lint']);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /error PRT_ERR_CONFIG_UNKNOWN_KEY at colour/);
+    assert.match(result.stderr, /error PRT_ERR_CONFIG_UNKNOWN_NAMESPACE at extra_config\["made\/up"\]/);
+    assert.doesNotMatch(result.stderr, / warning /);
+  });
+
+  it('checks YAML configs too', async () => {
+    const file = await writeConfig('version: 3\nendpoints:\n  - endpoint: /a/{id}\n    backend:\n      - host: [http://a:1]\n        url_pattern: /b/{x}\n', 'krakend.yml');
+    const result = await runCli(['check', '-c', file]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, new RegExp(`${file.replace(/[.]/g, '\\.')}:6:\\d+: error PRT_ERR_CONFIG_UNDEFINED_PARAM`));
+  });
+
+  it('gives a one-line error and the usage for a missing file', async () => {
+    const result = await runCli(['check', '-c', '/nonexistent/krakend.json']);
+    assert.notEqual(result.code, 0);
+    const [first, second, third] = result.stderr.split('\n');
+    assert.match(first ?? '', /^portico: .*not found.*\/nonexistent\/krakend\.json$/);
+    assert.equal(second, '');
+    assert.match(third ?? '', /^Usage: portico check/);
+  });
+
+  it('gives a one-line error and the usage when --config is missing', async () => {
+    const result = await runCli(['check']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /^portico: missing --config FILE\n\nUsage: portico check/);
+  });
+
+  it('gives a one-line error and the usage for an unknown flag', async () => {
+    const result = await runCli(['check', '-c', 'x.json', '--frobnicate']);
+    assert.notEqual(result.code, 0);
+    const lines = result.stderr.split('\n');
+    assert.match(lines[0] ?? '', /^portico: .*--frobnicate/);
+    assert.match(lines[2] ?? '', /^Usage: portico check/);
+  });
+
+  it('gives a one-line error and the main usage for an unknown command', async () => {
+    const result = await runCli(['launch']);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /^portico: unknown command "launch"\n\nUsage: portico <command>/);
+  });
+});
+
+describe('portico version and help', () => {
+  it('version prints the version and exits 0', async () => {
+    const result = await runCli(['version']);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^Portico \d+\.\d+\.\d+/);
+  });
+
+  it('--help prints the commands and exits 0', async () => {
+    const result = await runCli(['--help']);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /Usage: portico <command>/);
+    for (const command of ['run', 'check', 'version']) assert.match(result.stdout, new RegExp(`^  ${command} `, 'm'));
+  });
+
+  for (const command of ['run', 'check', 'version']) {
+    it(`${command} --help prints that command's usage and exits 0`, async () => {
+      const result = await runCli([command, '--help']);
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, new RegExp(`^Usage: portico ${command}`));
+    });
+  }
+
+  it('run --help lists its flags', async () => {
+    const result = await runCli(['run', '-h']);
+    for (const flag of ['--config', '--port', '--debug', '--workers']) assert.ok(result.stdout.includes(flag), flag);
+  });
+});

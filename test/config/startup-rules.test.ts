@@ -1,0 +1,176 @@
+/** The rules KrakenD enforces when it starts, each reported with its code and key path. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/load.js';
+import { formatIssue } from '../../src/config/issues.js';
+import { writeConfig } from '../helpers/servers.js';
+
+const host = ['http://b:1'];
+const backend = (urlPattern = '/b', extra: Record<string, unknown> = {}) => ({ host, url_pattern: urlPattern, ...extra });
+
+async function issuesOf(endpoints: unknown[], root: Record<string, unknown> = {}) {
+  const result = await loadConfig(await writeConfig({ version: 3, ...root, endpoints }), { env: {} });
+  return { config: result.config, errors: result.issues.filter((issue) => issue.severity === 'error'), warnings: result.issues.filter((issue) => issue.severity === 'warning') };
+}
+
+function codes(list: { code: string; keyPath: string }[]): string[] {
+  return list.map((issue) => `${issue.code} ${issue.keyPath}`);
+}
+
+describe('start-up rules', () => {
+  for (const path of ['/__health', '/__debug/x', '/__echo', '/__echo/{a}', '/__stats', '/__catchall']) {
+    it(`refuses the reserved path ${path}`, async () => {
+      const { config, errors } = await issuesOf([{ endpoint: path, backend: [backend()] }]);
+      assert.equal(config, undefined);
+      assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_RESERVED_PATH endpoints[0].endpoint']);
+    });
+  }
+
+  it('accepts paths that only look like reserved ones', async () => {
+    const { config, errors } = await issuesOf([
+      { endpoint: '/__healthy', backend: [backend()] },
+      { endpoint: '/api/__health', backend: [backend()] },
+    ]);
+    assert.deepEqual(codes(errors), []);
+    assert.equal(config?.endpoints.length, 2);
+  });
+
+  it('adds a missing leading slash with a warning, as KrakenD does', async () => {
+    const { config, warnings } = await issuesOf([{ endpoint: 'no-slash', backend: [backend()] }]);
+    assert.equal(config?.endpoints[0]?.path, '/no-slash');
+    assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_ENDPOINT_SLASH endpoints[0].endpoint']);
+  });
+
+  it('refuses an endpoint without backends', async () => {
+    const empty = await issuesOf([{ endpoint: '/a', backend: [] }]);
+    assert.deepEqual(codes(empty.errors), ['PRT_ERR_CONFIG_NO_BACKENDS endpoints[0].backend']);
+    const missing = await issuesOf([{ endpoint: '/a' }]);
+    assert.deepEqual(codes(missing.errors), ['PRT_ERR_CONFIG_REQUIRED endpoints[0].backend']);
+  });
+
+  it('refuses a {var} in url_pattern that the endpoint does not define', async () => {
+    const { errors } = await issuesOf([{ endpoint: '/users/{id}', backend: [backend('/u/{id}'), backend('/v/{user_id}')] }]);
+    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_UNDEFINED_PARAM endpoints[0].backend[1].url_pattern']);
+    assert.match(errors[0]?.message ?? '', /\{user_id\}/);
+  });
+
+  it('accepts response and JWT placeholders in url_pattern', async () => {
+    const { errors } = await issuesOf([{ endpoint: '/a/{id}', backend: [backend('/x/{id}?user={JWT.sub}'), backend('/y/{resp0_id}')] }]);
+    assert.deepEqual(codes(errors), []);
+  });
+
+  it('refuses a no-op endpoint with two backends', async () => {
+    const { errors } = await issuesOf([{ endpoint: '/a', output_encoding: 'no-op', backend: [backend('/1'), backend('/2')] }]);
+    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_NOOP_BACKENDS endpoints[0].output_encoding']);
+  });
+
+  it('forces the backend encoding of a no-op endpoint to no-op', async () => {
+    const { config } = await issuesOf([{ endpoint: '/a', output_encoding: 'no-op', backend: [backend('/1', { encoding: 'json' })] }]);
+    assert.equal(config?.endpoints[0]?.backends[0]?.encoding, 'no-op');
+  });
+
+  it('refuses the same method and path twice', async () => {
+    const { errors } = await issuesOf([
+      { endpoint: '/a', backend: [backend()] },
+      { endpoint: '/a', method: 'POST', backend: [backend()] },
+      { endpoint: '/a', backend: [backend()] },
+    ]);
+    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_ROUTE_CONFLICT endpoints[2].endpoint']);
+    assert.match(errors[0]?.message ?? '', /endpoints\[0\]/);
+  });
+
+  it('refuses differently named parameters at the same position', async () => {
+    const { errors } = await issuesOf([
+      { endpoint: '/users/{id}', backend: [backend()] },
+      { endpoint: '/users/{name}/posts', backend: [backend()] },
+    ]);
+    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_ROUTE_CONFLICT endpoints[1].endpoint']);
+  });
+
+  it('accepts the same parameter name shared by several routes', async () => {
+    const { errors } = await issuesOf([
+      { endpoint: '/users/{id}', backend: [backend()] },
+      { endpoint: '/users/{id}/posts', backend: [backend()] },
+      { endpoint: '/users/me', backend: [backend()] },
+    ]);
+    assert.deepEqual(codes(errors), []);
+  });
+
+  for (const method of ['OPTIONS', 'HEAD', 'TRACE', 'CONNECT']) {
+    it(`refuses the endpoint method ${method}`, async () => {
+      const { errors } = await issuesOf([{ endpoint: '/a', method, backend: [backend()] }]);
+      assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_METHOD endpoints[0].method']);
+      assert.equal(errors[0]?.found, method);
+    });
+  }
+
+  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'delete']) {
+    it(`accepts the endpoint method ${method}`, async () => {
+      const { errors, config } = await issuesOf([{ endpoint: '/a', method, backend: [backend()] }]);
+      assert.deepEqual(codes(errors), []);
+      assert.equal(config?.endpoints[0]?.method, method.toUpperCase());
+    });
+  }
+
+  it('refuses a non-GET endpoint with several backends', async () => {
+    const { errors } = await issuesOf([{ endpoint: '/a', method: 'POST', backend: [backend('/1'), backend('/2')] }]);
+    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_UNSAFE_MULTI_BACKEND endpoints[0].method']);
+  });
+
+  it('accepts a sequential non-GET endpoint whose only unsafe backend is last', async () => {
+    const { errors } = await issuesOf([
+      { endpoint: '/a', method: 'POST', extra_config: { proxy: { sequential: true } }, backend: [backend('/1', { method: 'GET' }), backend('/2')] },
+    ]);
+    assert.deepEqual(codes(errors), []);
+  });
+
+  it('refuses a sequential non-GET endpoint with an unsafe backend before the last', async () => {
+    const { errors } = await issuesOf([
+      { endpoint: '/a', method: 'POST', extra_config: { proxy: { sequential: true } }, backend: [backend('/1'), backend('/2', { method: 'GET' })] },
+    ]);
+    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_UNSAFE_MULTI_BACKEND endpoints[0].method']);
+  });
+
+  for (const bad of ['ftp://files', 'http://host/path', 'http://host?x=1', 'http://user@host', 'http://']) {
+    it(`refuses the backend host ${bad}`, async () => {
+      const { errors } = await issuesOf([{ endpoint: '/a', backend: [{ host: ['http://good:1', bad], url_pattern: '/x' }] }]);
+      assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_HOST endpoints[0].backend[0].host[1]'], errors.map(formatIssue).join('\n'));
+      assert.equal(errors[0]?.found, bad);
+    });
+  }
+
+  it('refuses a bad root host', async () => {
+    const { errors } = await issuesOf([{ endpoint: '/a', backend: [{ url_pattern: '/x' }] }], { host: ['http://ok', 'ftp://no'] });
+    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_HOST host[1]']);
+  });
+
+  it('refuses a backend with no host and no root host to inherit', async () => {
+    const { errors } = await issuesOf([{ endpoint: '/a', backend: [{ url_pattern: '/x' }] }]);
+    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_NO_HOST endpoints[0].backend[0].host']);
+  });
+
+  it('keeps a host with a path when disable_host_sanitize is set', async () => {
+    const { errors, config } = await issuesOf([{ endpoint: '/a', backend: [{ host: ['http://h/base/'], disable_host_sanitize: true, url_pattern: '/x' }] }]);
+    assert.deepEqual(codes(errors), []);
+    assert.deepEqual(config?.endpoints[0]?.backends[0]?.hosts, ['http://h/base']);
+  });
+
+  it('refuses a parameter that is not a whole segment unless disable_rest', async () => {
+    const strict = await issuesOf([{ endpoint: '/a/x{id}', backend: [backend()] }]);
+    assert.deepEqual(codes(strict.errors), ['PRT_ERR_CONFIG_ENDPOINT_PATH endpoints[0].endpoint']);
+  });
+
+  it('reports every broken endpoint, not just the first', async () => {
+    const { errors } = await issuesOf([
+      { endpoint: '/__debug', backend: [backend()] },
+      { endpoint: '/ok', backend: [backend()] },
+      { endpoint: '/m', method: 'TRACE', backend: [backend()] },
+      { endpoint: '/v', backend: [backend('/{v}')] },
+    ]);
+    assert.deepEqual(codes(errors).sort(), [
+      'PRT_ERR_CONFIG_METHOD endpoints[2].method',
+      'PRT_ERR_CONFIG_RESERVED_PATH endpoints[0].endpoint',
+      'PRT_ERR_CONFIG_UNDEFINED_PARAM endpoints[3].backend[0].url_pattern',
+    ]);
+  });
+});
