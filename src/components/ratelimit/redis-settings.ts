@@ -19,6 +19,7 @@
  */
 import { parseDuration } from '../../config/duration.js';
 import type { EndpointConfig, ServiceConfig } from '../../config/types.js';
+import { endpointAt } from '../locate.js';
 import { blockOf, registerComponent } from '../registry.js';
 import type { RedisConnectionSettings } from './redis-buckets.js';
 
@@ -58,6 +59,10 @@ registerComponent({
     }
     if (scope === 'service' && !service.endpoints.some((endpoint) => blockOf(endpoint.extraConfig, 'qos/ratelimit/router'))) {
       issues.warning({ code: 'PRT_WARN_CONFIG_UNUSED', at, message: 'no endpoint has qos/ratelimit/router, so this Redis connection is never used' });
+    }
+    const endpoint = scope === 'endpoint' ? endpointAt(service, at) : undefined;
+    if (endpoint && !blockOf(endpoint.extraConfig, 'qos/ratelimit/router')) {
+      issues.warning({ code: 'PRT_WARN_CONFIG_UNUSED', at, message: 'this endpoint has no qos/ratelimit/router, so there is nothing to keep in Redis' });
     }
   },
 });
