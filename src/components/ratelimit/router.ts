@@ -29,8 +29,7 @@ import { RedisBuckets } from './redis-buckets.js';
 import { redisSettingsFor } from './redis-settings.js';
 import type { RedisConnectionSettings } from './redis-buckets.js';
 import { ALLOWED, createMemoryLimiter, createRedisLimiter } from './router-limiter.js';
-import type { LimiterBuckets, RouterLimiter, Verdict } from './router-limiter.js';
-import './redis-settings.js';
+import type { LimiterBuckets, RouterLimiter } from './router-limiter.js';
 
 export const ROUTER_NAMESPACE = 'qos/ratelimit/router';
 const DEFAULT_SHARDS = 2048;
@@ -123,6 +122,7 @@ export function createRouterRateLimit(block: Record<string, unknown>, endpoint: 
   const strategy = (typeof block['strategy'] === 'string' ? block['strategy'] : 'ip') as Strategy;
   const readClientKey = buckets.client ? createClientKeyReader(strategy, typeof block['key'] === 'string' ? block['key'] : '', context.service) : undefined;
   const limiter = createLimiter(block, endpoint, context, buckets);
+  const logger = context.logger;
 
   return (next) =>
     function rateLimitedEndpoint(request: RequestContext): void {
@@ -132,11 +132,17 @@ export function createRouterRateLimit(block: Record<string, unknown>, endpoint: 
         else reject(request.response, verdict);
         return;
       }
-      verdict.then((settled) => {
-        if (request.response.destroyed) return;
-        if (settled === ALLOWED) next(request);
-        else reject(request.response, settled);
-      }, () => reject(request.response, 503));
+      verdict
+        .then((settled) => {
+          if (request.response.destroyed) return;
+          if (settled === ALLOWED) next(request);
+          else reject(request.response, settled);
+        })
+        .catch((error: Error) => {
+          // What `guard` does for synchronous handlers: a failure never escapes as an unhandled rejection.
+          logger.error(`[ENDPOINT: ${endpoint.path}][Ratelimit] ${error.stack ?? error.message}`);
+          reject(request.response, 500);
+        });
     };
 }
 
@@ -189,7 +195,7 @@ function sharedRedis(settings: RedisConnectionSettings, context: BuildContext): 
 }
 
 /** KrakenD's aborted gin handler: the status, no body, no gateway headers. */
-function reject(response: ServerResponse, status: Verdict | 503): void {
+function reject(response: ServerResponse, status: number): void {
   if (response.headersSent || response.destroyed) return;
   response.writeHead(status, ['Content-Length', '0']);
   response.end();
