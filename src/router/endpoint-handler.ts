@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EndpointConfig } from '../config/types.js';
 import { Cancellation } from '../proxy/cancellation.js';
-import { BackendResponseError, GatewayError, timeoutError } from '../proxy/errors.js';
+import { BackendResponseError, GatewayError, InvalidStatusError, MergeError, timeoutError } from '../proxy/errors.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from '../proxy/types.js';
 import { isUnsafePathValue } from '../proxy/url-template.js';
 import { rendererFor } from '../render/renderers.js';
@@ -154,14 +154,26 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
       return;
     }
     const code = (error as GatewayError).code;
-    if (code !== 'PRT_ERR_CLIENT_GONE') logger.error(`${label} ${error.message}`);
+    if (code !== 'PRT_ERR_CLIENT_GONE') logger.error(`${label} ${error.message}${describeTargets(error)}`);
     const statusCode = statusOf(error);
     if (error instanceof BackendResponseError) {
       writeError(response, statusCode, returnErrorMsg ? error.body : '', versionHeader, returnErrorMsg ? error.contentType : '');
       return;
     }
-    writeError(response, statusCode, '', versionHeader);
+    // router.return_error_msg: the error text, as KrakenD writes it; our messages name no internal hosts.
+    writeError(response, statusCode, returnErrorMsg ? publicMessage(error) : '', versionHeader);
   }
+}
+
+/** Backend URLs stay in the logs, never in answers. */
+function describeTargets(error: Error): string {
+  const errors = error instanceof MergeError ? error.errors : [error];
+  const targets = errors.flatMap((item) => (item instanceof InvalidStatusError ? [item.target] : []));
+  return targets.length > 0 ? ` (${targets.join(', ')})` : '';
+}
+
+function publicMessage(error: Error): string {
+  return error instanceof GatewayError ? error.message : 'internal server error';
 }
 
 function statusOf(error: Error): number {

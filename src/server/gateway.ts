@@ -104,9 +104,10 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
       match.handler(new RequestContext(request, response, match.params, path, queryIndex === -1 ? '' : url.slice(queryIndex + 1)));
       return;
     }
-    const builtin = method === 'GET' ? builtins.get(path) : undefined;
+    const builtin = builtins.get(path);
     if (builtin) {
-      builtin(request, response);
+      if (method === 'GET') builtin(request, response);
+      else writeNotAllowed(response, method, ['GET']);
       return;
     }
     for (const [prefix, handler, methods] of builtinPrefixes) {
@@ -123,6 +124,24 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
       writeError(response, 400, 'invalid URL escape', versionHeader);
       return;
     }
+    if (router.removeExtraSlash && path.includes('//')) {
+      // gin's RemoveExtraSlash: route the request as if the path had single slashes.
+      const collapsed = path.replace(/\/{2,}/g, '/');
+      const match = table.find(method, collapsed);
+      if (match !== undefined) {
+        match.handler(new RequestContext(request, response, match.params, collapsed, search.slice(1)));
+        return;
+      }
+    }
+    if (method === 'OPTIONS' && router.autoOptions) {
+      const allowed = table.allowedMethods(path);
+      if (allowed.length > 0) {
+        // router.auto_options: answer OPTIONS for every registered path with the methods it accepts.
+        response.writeHead(200, ['Allow', [...allowed, 'OPTIONS'].join(', '), 'X-Krakend', versionHeader, 'Content-Length', '0']);
+        response.end();
+        return;
+      }
+    }
     const miss = table.miss(method, path);
     if (miss.kind === 'redirect') {
       const location = miss.location + search;
@@ -135,16 +154,20 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
       response.end(body);
       return;
     }
-    const isNotAllowed = miss.kind === 'method-not-allowed';
-    const status = isNotAllowed ? 405 : 404;
-    const custom = isNotAllowed ? notAllowedBody : notFoundBody;
-    const body = custom ?? (isNotAllowed ? '405 method not allowed' : '404 page not found');
-    const headers = ['Content-Type', custom ? 'application/json; charset=utf-8' : 'text/plain', 'X-Krakend', versionHeader, 'X-Krakend-Completed', 'false'];
-    if (isNotAllowed) headers.push('Allow', miss.allowed.join(', '));
+    if (miss.kind === 'method-not-allowed') writeNotAllowed(response, method, miss.allowed);
+    else writeRouterError(response, method, 404, notFoundBody ?? '404 page not found', notFoundBody !== undefined, []);
+  }
+
+  function writeNotAllowed(response: ServerResponse, method: string, allowed: string[]): void {
+    writeRouterError(response, method, 405, notAllowedBody ?? '405 method not allowed', notAllowedBody !== undefined, ['Allow', allowed.join(', ')]);
+  }
+
+  /** gin's 404/405: text/plain (no charset) or the configured JSON, with KrakenD's headers. */
+  function writeRouterError(response: ServerResponse, method: string, status: number, body: string, isJson: boolean, extra: string[]): void {
+    const headers = ['Content-Type', isJson ? 'application/json; charset=utf-8' : 'text/plain', 'X-Krakend', versionHeader, 'X-Krakend-Completed', 'false', ...extra];
     headers.push('Content-Length', String(Buffer.byteLength(body)));
     response.writeHead(status, headers);
     response.end(method === 'HEAD' ? undefined : body);
-    void request;
   }
 
   const routed = composeService(onRequest, buildContext);
