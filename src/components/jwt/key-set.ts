@@ -1,8 +1,9 @@
 /**
  * The keys one JWK source offers, kept in memory and refreshed in the background. A token naming an
- * unknown key triggers one immediate re-download (so a rotated key works on its first request), after
- * which further unknown keys wait `cooldownMs` before the source is asked again: a flood of forged `kid`s
- * never becomes a flood of requests to the identity provider. Downloads are single-flight.
+ * unknown key triggers one immediate re-download (so a rotated key works on its first request); when that
+ * download does not have the key either, further unknown keys wait `cooldownMs` before the source is asked
+ * again: a flood of forged `kid`s never becomes a flood of requests to the identity provider. Downloads
+ * are single-flight.
  */
 import { importJWK } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
@@ -60,12 +61,14 @@ export class JwkKeySet {
     if (!this.loaded) await this.refresh();
     let jwk = this.find(id, alg);
     if (jwk === undefined) {
-      const now = this.now();
-      if (now - this.lastMissAt < this.options.cooldownMs) return undefined;
-      this.lastMissAt = now;
+      if (this.now() - this.lastMissAt < this.options.cooldownMs) return undefined;
       await this.refresh();
       jwk = this.find(id, alg);
-      if (jwk === undefined) return undefined;
+      if (jwk === undefined) {
+        // Only a download that did not help starts the cooldown: a real rotation stays one request away.
+        this.lastMissAt = this.now();
+        return undefined;
+      }
     }
     return this.importKey(jwk, alg);
   }
