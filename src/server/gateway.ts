@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from '../config/types.js';
 import { buildEndpointProxy } from '../pipeline/endpoint-proxy.js';
@@ -18,6 +19,8 @@ import { Agent } from '../transport/agent.js';
 import { debugHandler, echoHandler, healthHandler } from './builtins.js';
 import type { Logger } from './logger.js';
 import { serverOptions } from './limits.js';
+import { createSecureGatewayServer } from './secure-server.js';
+import { clientTlsOptions, serverTlsOptions } from './tls-settings.js';
 import { PORTICO_VERSION, USER_AGENT_PRODUCT } from '../version.js';
 
 export interface GatewayOptions {
@@ -31,7 +34,8 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
-  server: Server;
+  /** Plain HTTP, or HTTPS with HTTP/2 when the root `tls` is set. */
+  server: Server | Http2SecureServer;
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then closes everything. */
   close(graceMs?: number): Promise<void>;
@@ -43,7 +47,9 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
   const logger = options.logger;
   const router = readRouterSettings(config);
   const versionHeader = router.hideVersionHeader ? 'Version undefined' : `Version ${PORTICO_VERSION}`;
+  const backendTls = clientTlsOptions(config);
   const agent = new Agent({
+    ...(backendTls ? { tls: backendTls } : {}),
     maxIdlePerHost: config.transport.maxIdleConnectionsPerHost,
     idleTimeoutMs: config.transport.idleConnectionTimeoutMs || 90_000,
     connectTimeoutMs: config.transport.dialerTimeoutMs,
@@ -85,7 +91,8 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
   let draining = false;
 
   function onRequest(request: IncomingMessage, response: ServerResponse): void {
-    if (draining) response.setHeader('Connection', 'close');
+    // HTTP/2 forbids Connection headers; its sessions drain through GOAWAY instead.
+    if (draining && request.httpVersionMajor !== 2) response.setHeader('Connection', 'close');
     const url = request.url as string;
     const queryIndex = url.indexOf('?');
     const path = queryIndex === -1 ? url : url.slice(0, queryIndex);
@@ -145,7 +152,15 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
 
   const routed = composeService(onRequest, buildContext);
   const listener = router.accessLog ? withAccessLog(routed, logger) : routed;
-  const server = createServer(serverOptions(config.server), guard(listener, logger, versionHeader));
+  const httpOptions = serverOptions(config.server);
+  const tls = serverTlsOptions(config);
+  const secure = tls
+    ? createSecureGatewayServer(tls, guard(listener, logger, versionHeader), { maxHeaderSize: httpOptions.maxHeaderSize ?? 1 << 20, keepAliveTimeout: httpOptions.keepAliveTimeout ?? 5_000 })
+    : undefined;
+  const plain = secure ? undefined : createServer(httpOptions, guard(listener, logger, versionHeader));
+  const server: Server | Http2SecureServer = secure?.server ?? (plain as Server);
+  const closeIdle = (): void => (secure ? secure.closeIdleConnections() : plain?.closeIdleConnections());
+  const closeAll = (): void => (secure ? secure.closeAllConnections() : plain?.closeAllConnections());
 
   return {
     server,
@@ -169,9 +184,9 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
         };
         draining = true;
         server.close(() => done());
-        server.closeIdleConnections();
+        closeIdle();
         const timer = setTimeout(() => {
-          server.closeAllConnections();
+          closeAll();
           done();
         }, Math.max(graceMs, 0));
         timer.unref();
