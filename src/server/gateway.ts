@@ -198,6 +198,12 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
 /** Nothing a handler throws may take the process down: answer 500 and log. */
 function guard(listener: BuiltinHandler, logger: Logger, versionHeader: string): BuiltinHandler {
   return function guardedRequest(request, response) {
+    if (hasRepeatedHost(request.rawHeaders)) {
+      // RFC 9112 §3.2: more than one Host is a 400 (Go refuses it too); proxies and caches could disagree on which one counts.
+      response.writeHead(400, ['Connection', 'close', 'Content-Length', '0']);
+      response.end();
+      return;
+    }
     try {
       listener(request, response);
     } catch (error) {
@@ -205,6 +211,18 @@ function guard(listener: BuiltinHandler, logger: Logger, versionHeader: string):
       writeError(response, 500, '', versionHeader);
     }
   };
+}
+
+function hasRepeatedHost(rawHeaders: string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
 }
 
 function withAccessLog(listener: BuiltinHandler, logger: Logger): BuiltinHandler {
