@@ -121,6 +121,14 @@ describe('auth/validator', () => {
     assert.equal((await send(`${gateway.url}/leeway`, { headers: bearer(justExpired) })).status, 401);
   });
 
+  test('a token verified once (and remembered) still expires on time', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 1;
+    const shortLived = await signToken(keys['RS256'] as TestKey, claims({ exp }));
+    assert.equal((await send(`${gateway.url}/leeway`, { headers: bearer(shortLived) })).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    assert.equal((await send(`${gateway.url}/leeway`, { headers: bearer(shortLived) })).status, 401);
+  });
+
   test('roles (nested claim): 403 without one of them, 200 with one', async () => {
     const rsa = keys['RS256'] as TestKey;
     const without = await signToken(rsa, claims({ realm: { roles: ['user'] } }));

@@ -27,6 +27,7 @@ export interface KeySetOptions {
 export class JwkKeySet {
   private keys: JWK[] = [];
   private loaded = false;
+  private loadCount = 0;
   private inFlight: Promise<void> | undefined;
   private lastMissAt = Number.NEGATIVE_INFINITY;
   private readonly imported = new Map<string, Promise<VerificationKey | undefined>>();
@@ -49,6 +50,11 @@ export class JwkKeySet {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Changes whenever the keys are replaced, so caches of verified tokens know to start over. */
+  get generation(): number {
+    return this.loadCount;
   }
 
   /** Number of keys currently known (for tests and logs). */
@@ -111,6 +117,7 @@ export class JwkKeySet {
         (set) => {
           this.keys = set.keys;
           this.loaded = true;
+          this.loadCount++;
           // Keys that left the set must stop verifying tokens.
           this.imported.clear();
         },

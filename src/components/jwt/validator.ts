@@ -22,6 +22,7 @@
  */
 import { existsSync } from 'node:fs';
 import { errors as joseErrors, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { CryptoKey, JWTHeaderParameters, JWTPayload } from 'jose';
 import { registerComponent } from '../registry.js';
 import type { ConfigIssues } from '../../config/issues.js';
@@ -44,6 +45,7 @@ export const VALIDATOR_NAMESPACE = 'auth/validator';
 /** go-jose's default clock skew, which KrakenD's validator uses. */
 const DEFAULT_LEEWAY_MS = 60_000;
 const JWT_PLACEHOLDER = /\{JWT\.([^}]+)\}/g;
+const VERIFIED_CACHE_SIZE = 10_000;
 
 class TokenRejected extends Error {
   constructor(
@@ -130,11 +132,31 @@ function createVerifier(block: Block, keySet: JwkKeySet): (token: string) => Pro
     return key;
   };
 
+  // Clients send the same token many times: its signature is checked once, then only its time claims
+  // are, until the key set changes. Keyed by the whole token, so a cache hit is the same signed bytes.
+  const verified = new LRUCache<string, { payload: JWTPayload; generation: number }>({ max: VERIFIED_CACHE_SIZE });
+  const leewayMs = leewaySeconds * 1000;
+
   return async function verifyToken(token) {
+    const cached = verified.get(token);
+    if (cached !== undefined && cached.generation === keySet.generation) {
+      if (isCurrent(cached.payload, Date.now(), leewayMs)) return cached.payload as Claims;
+      verified.delete(token);
+      throw new Error('the token expired');
+    }
+    const generation = keySet.generation;
     const { payload } = await jwtVerify(token, getKey, options);
     if (audience.length > 0 && !hasEveryAudience(payload, audience)) throw new Error('the token is not for this audience');
+    verified.set(token, { payload, generation });
     return payload as Claims;
   };
+}
+
+/** `exp` and `nbf` still hold at `nowMs`, within the leeway (jose checked their types already). */
+function isCurrent(payload: JWTPayload, nowMs: number, leewayMs: number): boolean {
+  if (typeof payload.exp === 'number' && payload.exp * 1000 <= nowMs - leewayMs) return false;
+  if (typeof payload.nbf === 'number' && payload.nbf * 1000 > nowMs + leewayMs) return false;
+  return true;
 }
 
 /** KrakenD (go-jose) requires every configured audience to be in the token. */
