@@ -43,6 +43,7 @@ export function createBasicAuthMiddleware(endpointBlock: Block, verifyUser: User
             rejectRequest(context.response, 401, challenge);
             return;
           }
+          if (context.response.destroyed) return;
           try {
             next(context);
           } catch {
@@ -98,7 +99,7 @@ registerComponent({
     const path = readString(block, 'htpasswd_path');
     if (path) {
       try {
-        const { rejected } = parseHtpasswd(readFileSyncSafe(path));
+        const { rejected } = parseHtpasswd(readFileSync(path, 'utf8'));
         if (rejected.length > 0) issues.error({ code: 'PRT_ERR_CONFIG_BASIC_AUTH', at: [...at, 'htpasswd_path'], message: `lines ${rejected.join(', ')} of ${path} are not "user:bcrypt-hash"`, hint: 'create entries with htpasswd -B' });
       } catch (error) {
         issues.error({ code: 'PRT_ERR_CONFIG_BASIC_AUTH', at: [...at, 'htpasswd_path'], message: `cannot read ${path}: ${(error as Error).message}` });
@@ -115,7 +116,3 @@ registerComponent({
     return createBasicAuthMiddleware(block, verify, readString(service, 'realm', 'Restricted') || 'Restricted');
   },
 });
-
-function readFileSyncSafe(path: string): string {
-  return readFileSync(path, 'utf8');
-}

@@ -101,6 +101,8 @@ export function createValidatorMiddleware(block: Block, endpoint: EndpointConfig
         },
       ).then(
         () => {
+          // The client may have left while the token was being checked: nothing to call then.
+          if (response.destroyed) return;
           try {
             next(requestContext);
           } catch (error) {
