@@ -9,6 +9,7 @@ import type { ServiceConfig } from './types.js';
 import { checkAgainstSchema } from './validate-schema.js';
 import { namespaceSchemas, validateComponentConfigs } from '../components/registry.js';
 import '../components/builtin.js';
+import { checkTlsConfig } from '../server/tls-settings.js';
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
@@ -45,6 +46,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   if (issues.list.some((issue) => issue.code === 'PRT_ERR_CONFIG_VERSION')) return { config: undefined, issues: issues.list };
   const config = normalizeConfig(raw, file, issues);
   validateComponentConfigs(config, issues);
+  checkTlsConfig(config, issues);
   return { config: issues.hasErrors ? undefined : config, issues: issues.list };
 }
 

@@ -9,6 +9,7 @@ import { Cancellation } from '../proxy/cancellation.js';
 import { BackendResponseError, GatewayError, InvalidStatusError, MergeError, timeoutError } from '../proxy/errors.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from '../proxy/types.js';
 import { isUnsafePathValue } from '../proxy/url-template.js';
+import { renderJson } from '../render/json.js';
 import { rendererFor } from '../render/renderers.js';
 import { isHopByHop } from '../server/hop-by-hop.js';
 import type { Logger } from '../server/logger.js';
@@ -72,7 +73,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
         readBody(request, maxBodyBytes).then(
           (body) => {
             proxyRequest.body = body;
-            run(proxyRequest, cancel, request, response);
+            run(proxyRequest, cancel, request, response, context.plainJsonAnswer);
           },
           (error: GatewayError & Partial<StatusCarrier>) => {
             cancel.dispose();
@@ -85,13 +86,16 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
       const length = request.headers['content-length'];
       if (length !== undefined && forwardsLength) proxyRequest.bodyLength = Number(length);
     }
-    run(proxyRequest, cancel, request, response);
+    run(proxyRequest, cancel, request, response, context.plainJsonAnswer);
   };
 
-  function run(proxyRequest: ProxyRequest, cancel: Cancellation, request: IncomingMessage, response: ServerResponse): void {
+  function run(proxyRequest: ProxyRequest, cancel: Cancellation, request: IncomingMessage, response: ServerResponse, plainJson: boolean): void {
     proxy(proxyRequest, cancel).then(
       (result) => {
-        if (isNoop) writePassthrough(response, result, cancel);
+        if (plainJson) {
+          cancel.dispose();
+          writePlainJson(response, result);
+        } else if (isNoop) writePassthrough(response, result, cancel);
         else {
           cancel.dispose();
           writeData(request, response, result, cancel.aborted ? cancel.reason : undefined);
@@ -99,9 +103,27 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
       },
       (error: Error) => {
         cancel.dispose();
-        writeFailure(response, error);
+        if (plainJson) {
+          // KrakenD's token signer answers any failure with a bare 400.
+          logger.error(`${label} ${error.message}`);
+          writeBare(response, 400);
+        } else writeFailure(response, error);
       },
     );
+  }
+
+  function writePlainJson(response: ServerResponse, result: ProxyResponse): void {
+    if (response.headersSent || response.destroyed) return;
+    const body = `${renderJson(result.data)}\n`;
+    const headers: string[] = [];
+    // Like gin's c.Header: one value per backend header, then the JSON content type.
+    for (const name in result.metadata.headers) {
+      const values = result.metadata.headers[name] as string[];
+      if (!isHopByHop(name) && name !== 'Content-Length' && name !== 'Content-Type' && values.length > 0) headers.push(name, values[0] as string);
+    }
+    headers.push('Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)));
+    response.writeHead(result.metadata.statusCode || 200, headers);
+    response.end(body);
   }
 
   function writeData(request: IncomingMessage, response: ServerResponse, result: ProxyResponse, lateError: Error | undefined): void {
@@ -190,6 +212,12 @@ export function writeError(response: ServerResponse, statusCode: number, body: s
   headers.push('X-Krakend-Completed', 'false', 'Content-Length', String(Buffer.byteLength(body)));
   response.writeHead(statusCode, headers);
   response.end(body);
+}
+
+function writeBare(response: ServerResponse, statusCode: number): void {
+  if (response.headersSent || response.destroyed) return;
+  response.writeHead(statusCode, ['Content-Length', '0']);
+  response.end();
 }
 
 function appendHeaderMap(out: string[], headers: Record<string, string[]>): void {
