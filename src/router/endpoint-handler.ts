@@ -12,6 +12,7 @@ import { isUnsafePathValue } from '../proxy/url-template.js';
 import { renderJson } from '../render/json.js';
 import { rendererFor } from '../render/renderers.js';
 import { isHopByHop } from '../server/hop-by-hop.js';
+import { writeHeadPairs } from '../server/write-head.js';
 import type { Logger } from '../server/logger.js';
 import { createRequestBuilder } from './input.js';
 import type { InputSettings } from './input.js';
@@ -143,7 +144,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     if (isComplete && cacheControl !== undefined) headers.push('Cache-Control', cacheControl);
     if (hasData) appendHeaderMap(headers, result.metadata.headers);
     headers.push('Content-Length', String(Buffer.byteLength(rendered.body)));
-    response.writeHead(200, headers);
+    writeHeadPairs(response, 200, headers);
     response.end(rendered.body);
   }
 
@@ -158,7 +159,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     appendHeaderMap(headers, result.metadata.headers);
     if (versionHeader) headers.push('X-Krakend', versionHeader);
     headers.push('X-Krakend-Completed', 'false');
-    response.writeHead(result.metadata.statusCode, headers);
+    writeHeadPairs(response, result.metadata.statusCode, headers);
     if (body === null) {
       cancel.dispose();
       response.end();
@@ -182,8 +183,10 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
       writeError(response, statusCode, returnErrorMsg ? error.body : '', versionHeader, returnErrorMsg ? error.contentType : '');
       return;
     }
-    // router.return_error_msg: the error text, as KrakenD writes it; our messages name no internal hosts.
-    writeError(response, statusCode, returnErrorMsg ? publicMessage(error) : '', versionHeader);
+    // Errors that carry their own status (component rejections) show their text with return_error_msg;
+    // a plain 500 stays empty, as in KrakenD's specs (backend_404, cel-1), and names nothing internal.
+    const carriesStatus = typeof (error as Partial<StatusCarrier>).statusCode === 'number';
+    writeError(response, statusCode, returnErrorMsg && carriesStatus ? error.message : '', versionHeader);
   }
 }
 
@@ -192,10 +195,6 @@ function describeTargets(error: Error): string {
   const errors = error instanceof MergeError ? error.errors : [error];
   const targets = errors.flatMap((item) => (item instanceof InvalidStatusError ? [item.target] : []));
   return targets.length > 0 ? ` (${targets.join(', ')})` : '';
-}
-
-function publicMessage(error: Error): string {
-  return error instanceof GatewayError ? error.message : 'internal server error';
 }
 
 function statusOf(error: Error): number {
