@@ -6,7 +6,7 @@ import { buildSchema } from './schema.js';
 import type { JsonSchema } from './schema.js';
 import { readSource } from './source.js';
 import type { ServiceConfig } from './types.js';
-import { checkAgainstSchema } from './validate-schema.js';
+import { checkAgainstSchema, preloadValidator } from './validate-schema.js';
 import { namespaceSchemas, validateComponentConfigs } from '../components/registry.js';
 import '../components/builtin.js';
 import { checkTlsConfig } from '../server/tls-settings.js';
@@ -41,6 +41,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
     return { config: undefined, issues: issues.list };
   }
   const overrides = readEnvOverrides(options.env ?? process.env);
+  await preloadValidator(configSchema());
   const raw = { ...(document.value as Record<string, unknown>), ...overrides.values };
   checkAgainstSchema(raw, configSchema(), issues, { strictUnknownKeys: options.lint === true, envSources: overrides.sources });
   if (issues.list.some((issue) => issue.code === 'PRT_ERR_CONFIG_VERSION')) return { config: undefined, issues: issues.list };

@@ -5,7 +5,7 @@
  * again: a flood of forged `kid`s never becomes a flood of requests to the identity provider. Downloads
  * are single-flight.
  */
-import { importJWK } from 'jose';
+import { loadJose } from './jose.js';
 import type { CryptoKey, JWK } from 'jose';
 import { keyTypeFor } from './algorithms.js';
 import type { JsonWebKeySet } from './jwk-set.js';
@@ -98,7 +98,7 @@ export class JwkKeySet {
     const cacheKey = `${jwk.kid ?? ''}\u0000${alg}\u0000${jwk.k ?? jwk.n ?? jwk.x ?? ''}`;
     let key = this.imported.get(cacheKey);
     if (key === undefined) {
-      key = importJWK(jwk, alg).then(
+      key = loadJose().then(({ importJWK }) => importJWK(jwk, alg)).then(
         (imported) => imported as VerificationKey,
         (error: Error) => {
           this.options.onError(`${this.options.label}: key "${jwk.kid ?? ''}" cannot be used with ${alg}: ${error.message}`);

@@ -15,7 +15,7 @@
  * }
  * ```
  */
-import { CompactSign, FlattenedSign } from 'jose';
+import { loadJose } from './jose.js';
 import { registerComponent } from '../registry.js';
 import type { EndpointConfig } from '../../config/types.js';
 import { renderJson } from '../../render/json.js';
@@ -51,6 +51,7 @@ export function createPayloadSigner(block: Block, endpoint: EndpointConfig, cont
     if (key === undefined) throw new SigningError('PRT_ERR_JWT_SIGNING_KEY', `no usable key "${kid}" for ${alg}`);
     // Go's json.Marshal of the map: sorted keys, HTML characters escaped.
     const bytes = encoder.encode(renderJson(payload));
+    const { CompactSign, FlattenedSign } = await loadJose();
     try {
       if (!full) return await new CompactSign(bytes).setProtectedHeader(header).sign(key);
       const jws = await new FlattenedSign(bytes).setProtectedHeader(header).sign(key);

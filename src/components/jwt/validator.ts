@@ -21,7 +21,7 @@
  * ```
  */
 import { existsSync } from 'node:fs';
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { loadJose } from './jose.js';
 import { LRUCache } from 'lru-cache';
 import type { CryptoKey, JWTHeaderParameters, JWTPayload } from 'jose';
 import { registerComponent } from '../registry.js';
@@ -130,7 +130,7 @@ function createVerifier(block: Block, keySet: JwkKeySet): (token: string) => Pro
 
   const getKey = async (header: JWTHeaderParameters): Promise<CryptoKey | Uint8Array> => {
     const key = await keySet.keyFor(keyIdOf(header), alg);
-    if (key === undefined) throw new joseErrors.JWKSNoMatchingKey();
+    if (key === undefined) throw new (await loadJose()).errors.JWKSNoMatchingKey();
     return key;
   };
 
@@ -147,6 +147,7 @@ function createVerifier(block: Block, keySet: JwkKeySet): (token: string) => Pro
       throw new Error('the token expired');
     }
     const generation = keySet.generation;
+    const { jwtVerify } = await loadJose();
     const { payload } = await jwtVerify(token, getKey, options);
     if (audience.length > 0 && !hasEveryAudience(payload, audience)) throw new Error('the token is not for this audience');
     verified.set(token, { payload, generation });
