@@ -1,5 +1,12 @@
 /** Loads every built-in component so each registers its namespace. */
 import './core-namespaces.js';
+import './cors/cors.js';
+import './httpsecure/httpsecure.js';
+import './bot-detector/bot-detector.js';
+import './jwt/validator.js';
+import './jwt/signer.js';
+import './api-keys/api-keys.js';
+import './basic-auth/basic-auth.js';
 import './ratelimit/router.js';
 import './ratelimit/proxy.js';
 import './circuit-breaker/component.js';

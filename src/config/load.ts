@@ -6,9 +6,10 @@ import { buildSchema } from './schema.js';
 import type { JsonSchema } from './schema.js';
 import { readSource } from './source.js';
 import type { ServiceConfig } from './types.js';
-import { checkAgainstSchema } from './validate-schema.js';
+import { checkAgainstSchema, preloadValidator } from './validate-schema.js';
 import { namespaceSchemas, validateComponentConfigs } from '../components/registry.js';
 import '../components/builtin.js';
+import { checkTlsConfig } from '../server/tls-settings.js';
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
@@ -40,11 +41,13 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
     return { config: undefined, issues: issues.list };
   }
   const overrides = readEnvOverrides(options.env ?? process.env);
+  await preloadValidator(configSchema());
   const raw = { ...(document.value as Record<string, unknown>), ...overrides.values };
   checkAgainstSchema(raw, configSchema(), issues, { strictUnknownKeys: options.lint === true, envSources: overrides.sources });
   if (issues.list.some((issue) => issue.code === 'PRT_ERR_CONFIG_VERSION')) return { config: undefined, issues: issues.list };
   const config = normalizeConfig(raw, file, issues);
   validateComponentConfigs(config, issues);
+  checkTlsConfig(config, issues);
   return { config: issues.hasErrors ? undefined : config, issues: issues.list };
 }
 

@@ -24,12 +24,6 @@ const ANY_PARAM = /\{([a-zA-Z\-_0-9]+)\}/g;
 const URL_PATTERN_PARAM = /\{([\w\-.:/]+)\}/g;
 /** Placeholders that are not endpoint params: sequential responses and JWT claims. */
 const DYNAMIC_PARAM = /^(resp\d+_.+)?(JWT\.([\w\-.:/]+))?$/;
-/** Flipped on by the TLS component when it registers. */
-let TLS_SUPPORTED = false;
-export function enableTlsSupport(): void {
-  TLS_SUPPORTED = true;
-}
-
 const RESERVED_PATH = /^\/__(debug|echo|health|stats|catchall)(\/.*)?$/;
 
 function asObject(value: unknown): Raw {
@@ -67,13 +61,6 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
   for (const key of ['plugin', 'async_agent'] as const) {
     if (raw[key] !== undefined) {
       issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: [key], message: `"${key}" is not supported by Portico yet and is ignored` });
-    }
-  }
-  for (const key of ['tls', 'client_tls'] as const) {
-    const block = raw[key];
-    // A TLS listener that silently served plain HTTP would be a security hole: refuse to start instead.
-    if (block !== undefined && !TLS_SUPPORTED && asObject(block)['disabled'] !== true) {
-      issues.error({ code: 'PRT_ERR_CONFIG_UNSUPPORTED', at: [key], message: `"${key}" is not supported by this build of Portico`, hint: 'remove it, or set "disabled": true' });
     }
   }
 

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseTree, findNodeAtLocation, getNodeValue, printParseErrorCode } from 'jsonc-parser';
 import type { Node as JsonNode, ParseError as JsonParseError } from 'jsonc-parser';
-import { LineCounter, parseDocument, isNode } from 'yaml';
-import { parse as parseToml, TomlError } from 'smol-toml';
+// yaml and smol-toml are loaded only for files that need them: each costs start-up time.
+type YamlModule = typeof import('yaml');
+type TomlModule = typeof import('smol-toml');
 import { ConfigIssues } from './issues.js';
 
 export type KeyPath = readonly (string | number)[];
@@ -44,13 +45,13 @@ export async function readSource(file: string, issues: ConfigIssues): Promise<So
   return parseSource(file, text, issues);
 }
 
-export function parseSource(file: string, text: string, issues: ConfigIssues): SourceDocument | undefined {
+export async function parseSource(file: string, text: string, issues: ConfigIssues): Promise<SourceDocument | undefined> {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   switch (formatOf(file)) {
     case 'yaml':
-      return parseYaml(file, text, issues);
+      return parseYaml(await import('yaml'), file, text, issues);
     case 'toml':
-      return parseTomlSource(file, text, issues);
+      return parseTomlSource(await import('smol-toml'), file, text, issues);
     default:
       return parseJson(file, text, issues);
   }
@@ -148,9 +149,9 @@ function reportDuplicateJsonKeys(node: JsonNode, path: (string | number)[], line
   }
 }
 
-function parseYaml(file: string, text: string, issues: ConfigIssues): SourceDocument | undefined {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+function parseYaml(yaml: YamlModule, file: string, text: string, issues: ConfigIssues): SourceDocument | undefined {
+  const lineCounter = new yaml.LineCounter();
+  const document = yaml.parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   if (document.errors.length > 0) {
     for (const error of document.errors.slice(0, 5)) {
       // prettyErrors is off, so linePos is unset: the line counter knows where pos[0] is.
@@ -169,16 +170,16 @@ function parseYaml(file: string, text: string, issues: ConfigIssues): SourceDocu
     value: document.toJS({ maxAliasCount: 100 }),
     locate(path) {
       const node: unknown = document.getIn([...path], true);
-      if (!isNode(node) || !node.range) return undefined;
+      if (!yaml.isNode(node) || !node.range) return undefined;
       const at = lineCounter.linePos(node.range[0]);
       return { line: at.line, column: at.col };
     },
   };
 }
 
-function parseTomlSource(file: string, text: string, issues: ConfigIssues): SourceDocument | undefined {
+function parseTomlSource(toml: TomlModule, file: string, text: string, issues: ConfigIssues): SourceDocument | undefined {
   try {
-    const value = parseToml(text);
+    const value = toml.parse(text);
     const lines = text.split('\n');
     return {
       file,
@@ -194,7 +195,7 @@ function parseTomlSource(file: string, text: string, issues: ConfigIssues): Sour
       },
     };
   } catch (error) {
-    const position = error instanceof TomlError ? { line: error.line, column: error.column } : undefined;
+    const position = error instanceof toml.TomlError ? { line: error.line, column: error.column } : undefined;
     issues.error({
       code: 'PRT_ERR_CONFIG_SYNTAX',
       ...(position ? { position } : {}),

@@ -12,10 +12,12 @@ export const ENDPOINT_ORDER: readonly string[] = [
   'auth/validator',
   // `qos/ratelimit/router/redis` has no middleware of its own: it moves these buckets into Redis.
   'qos/ratelimit/router',
+  // KrakenD's token signer replaces the endpoint handler, inside the validator and the rate limits.
+  'auth/signer',
 ];
 
 /** `proxy` holds static data and the endpoint flatmap; sequential/shadow are read by the merge itself. */
-export const PROXY_ORDER: readonly string[] = ['modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy'];
+export const PROXY_ORDER: readonly string[] = ['auth/signer', 'modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy'];
 
 export const BACKEND_ORDER: readonly string[] = ['qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
 

@@ -18,6 +18,11 @@ export class RequestContext {
   extraHeaders: HeaderMap | undefined = undefined;
   /** Verified token claims, when `auth/validator` ran. */
   claims: Record<string, unknown> | undefined = undefined;
+  /**
+   * Set by `auth/signer`: answer as KrakenD's token signer does, with the backend's status and headers and
+   * the JSON data plus a newline, without `X-Krakend`, `X-Krakend-Completed` or `Cache-Control`.
+   */
+  plainJsonAnswer = false;
 
   constructor(
     readonly request: IncomingMessage,

@@ -17,7 +17,8 @@ export class InvalidStatusError extends GatewayError {
     readonly backendStatus: number,
     readonly target: string,
   ) {
-    super('PRT_ERR_BACKEND_STATUS', `invalid status code ${backendStatus} from ${target}`);
+    // The message may reach clients (router.return_error_msg): it names no internal host.
+    super('PRT_ERR_BACKEND_STATUS', `invalid status code ${backendStatus}`);
   }
 }
 

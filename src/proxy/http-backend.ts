@@ -14,7 +14,7 @@ import { BackendResponseError, InvalidStatusError } from './errors.js';
 import { createShaper } from './shaping.js';
 import type { HeaderMap, Proxy, ProxyRequest, ProxyResponse } from './types.js';
 import { compileUrlPattern, encodeQuery } from './url-template.js';
-import { isHopByHop } from '../server/hop-by-hop.js';
+import { connectionListed, isHopByHop } from '../server/hop-by-hop.js';
 
 export interface HttpBackendOptions {
   transport: TransportSettings;
@@ -108,9 +108,10 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
 function passthroughResponse(reply: BackendReply): ProxyResponse {
   const headers: HeaderMap = {};
   const raw = reply.headers;
+  const listed = connectionListed(headerOf(raw, 'connection'));
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (isHopByHop(name)) continue;
+    if (isHopByHop(name) || (listed !== undefined && listed.has(name.toLowerCase()))) continue;
     const key = canonicalize(name);
     (headers[key] ??= []).push(raw[i + 1] as string);
   }
@@ -118,7 +119,10 @@ function passthroughResponse(reply: BackendReply): ProxyResponse {
 }
 
 function headerOf(raw: string[], lowerName: string): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === lowerName) return raw[i + 1];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
+  }
   return undefined;
 }
 

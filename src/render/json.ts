@@ -21,12 +21,39 @@ export function renderJson(value: unknown): string {
 
 /** Returns `value` itself when every plain object in it is already sorted; a sorted copy otherwise. */
 export function sortKeysDeep(value: unknown): unknown {
+  // Check first without allocating: data from Go services (or KrakenD) is already in order.
+  return isSortedDeep(value) ? value : sortedCopy(value);
+}
+
+function isSortedDeep(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item !== null && typeof item === 'object' && !isSortedDeep(item)) return false;
+    }
+    return true;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return true;
+  const object = value as Record<string, unknown>;
+  let previous: string | undefined;
+  for (const key in object) {
+    if (previous !== undefined && previous > key) return false;
+    previous = key;
+    const item = object[key];
+    if (item !== null && typeof item === 'object' && !isSortedDeep(item)) return false;
+  }
+  return true;
+}
+
+function sortedCopy(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      const sorted = sortKeysDeep(item);
+      const sorted = sortedCopy(item);
       if (sorted !== item) (copy ??= value.slice())[i] = sorted;
     }
     return copy ?? value;
@@ -51,7 +78,7 @@ export function sortKeysDeep(value: unknown): unknown {
   }
   for (const key of keys) {
     const item = object[key];
-    const sorted = sortKeysDeep(item);
+    const sorted = sortedCopy(item);
     if (changed === undefined && sorted !== item) {
       changed = {};
       for (const earlier of keys) {

@@ -6,11 +6,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EndpointConfig } from '../config/types.js';
 import { Cancellation } from '../proxy/cancellation.js';
-import { BackendResponseError, GatewayError, timeoutError } from '../proxy/errors.js';
+import { BackendResponseError, GatewayError, InvalidStatusError, MergeError, timeoutError } from '../proxy/errors.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from '../proxy/types.js';
 import { isUnsafePathValue } from '../proxy/url-template.js';
+import { renderJson } from '../render/json.js';
 import { rendererFor } from '../render/renderers.js';
 import { isHopByHop } from '../server/hop-by-hop.js';
+import { writeHeadPairs } from '../server/write-head.js';
 import type { Logger } from '../server/logger.js';
 import { createRequestBuilder } from './input.js';
 import type { InputSettings } from './input.js';
@@ -72,7 +74,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
         readBody(request, maxBodyBytes).then(
           (body) => {
             proxyRequest.body = body;
-            run(proxyRequest, cancel, request, response);
+            run(proxyRequest, cancel, request, response, context.plainJsonAnswer);
           },
           (error: GatewayError & Partial<StatusCarrier>) => {
             cancel.dispose();
@@ -85,13 +87,16 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
       const length = request.headers['content-length'];
       if (length !== undefined && forwardsLength) proxyRequest.bodyLength = Number(length);
     }
-    run(proxyRequest, cancel, request, response);
+    run(proxyRequest, cancel, request, response, context.plainJsonAnswer);
   };
 
-  function run(proxyRequest: ProxyRequest, cancel: Cancellation, request: IncomingMessage, response: ServerResponse): void {
+  function run(proxyRequest: ProxyRequest, cancel: Cancellation, request: IncomingMessage, response: ServerResponse, plainJson: boolean): void {
     proxy(proxyRequest, cancel).then(
       (result) => {
-        if (isNoop) writePassthrough(response, result, cancel);
+        if (plainJson) {
+          cancel.dispose();
+          writePlainJson(response, result);
+        } else if (isNoop) writePassthrough(response, result, cancel);
         else {
           cancel.dispose();
           writeData(request, response, result, cancel.aborted ? cancel.reason : undefined);
@@ -99,9 +104,27 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
       },
       (error: Error) => {
         cancel.dispose();
-        writeFailure(response, error);
+        if (plainJson) {
+          // KrakenD's token signer answers any failure with a bare 400.
+          logger.error(`${label} ${error.message}`);
+          writeBare(response, 400);
+        } else writeFailure(response, error);
       },
     );
+  }
+
+  function writePlainJson(response: ServerResponse, result: ProxyResponse): void {
+    if (response.headersSent || response.destroyed) return;
+    const body = `${renderJson(result.data)}\n`;
+    const headers: string[] = [];
+    // Like gin's c.Header: one value per backend header, then the JSON content type.
+    for (const name in result.metadata.headers) {
+      const values = result.metadata.headers[name] as string[];
+      if (!isHopByHop(name) && name !== 'Content-Length' && name !== 'Content-Type' && values.length > 0) headers.push(name, values[0] as string);
+    }
+    headers.push('Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(body)));
+    response.writeHead(result.metadata.statusCode || 200, headers);
+    response.end(body);
   }
 
   function writeData(request: IncomingMessage, response: ServerResponse, result: ProxyResponse, lateError: Error | undefined): void {
@@ -121,7 +144,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     if (isComplete && cacheControl !== undefined) headers.push('Cache-Control', cacheControl);
     if (hasData) appendHeaderMap(headers, result.metadata.headers);
     headers.push('Content-Length', String(Buffer.byteLength(rendered.body)));
-    response.writeHead(200, headers);
+    writeHeadPairs(response, 200, headers);
     response.end(rendered.body);
   }
 
@@ -136,7 +159,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     appendHeaderMap(headers, result.metadata.headers);
     if (versionHeader) headers.push('X-Krakend', versionHeader);
     headers.push('X-Krakend-Completed', 'false');
-    response.writeHead(result.metadata.statusCode, headers);
+    writeHeadPairs(response, result.metadata.statusCode, headers);
     if (body === null) {
       cancel.dispose();
       response.end();
@@ -154,14 +177,24 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
       return;
     }
     const code = (error as GatewayError).code;
-    if (code !== 'PRT_ERR_CLIENT_GONE') logger.error(`${label} ${error.message}`);
+    if (code !== 'PRT_ERR_CLIENT_GONE') logger.error(`${label} ${error.message}${describeTargets(error)}`);
     const statusCode = statusOf(error);
     if (error instanceof BackendResponseError) {
       writeError(response, statusCode, returnErrorMsg ? error.body : '', versionHeader, returnErrorMsg ? error.contentType : '');
       return;
     }
-    writeError(response, statusCode, '', versionHeader);
+    // Errors that carry their own status (component rejections) show their text with return_error_msg;
+    // a plain 500 stays empty, as in KrakenD's specs (backend_404, cel-1), and names nothing internal.
+    const carriesStatus = typeof (error as Partial<StatusCarrier>).statusCode === 'number';
+    writeError(response, statusCode, returnErrorMsg && carriesStatus ? error.message : '', versionHeader);
   }
+}
+
+/** Backend URLs stay in the logs, never in answers. */
+function describeTargets(error: Error): string {
+  const errors = error instanceof MergeError ? error.errors : [error];
+  const targets = errors.flatMap((item) => (item instanceof InvalidStatusError ? [item.target] : []));
+  return targets.length > 0 ? ` (${targets.join(', ')})` : '';
 }
 
 function statusOf(error: Error): number {
@@ -178,6 +211,12 @@ export function writeError(response: ServerResponse, statusCode: number, body: s
   headers.push('X-Krakend-Completed', 'false', 'Content-Length', String(Buffer.byteLength(body)));
   response.writeHead(statusCode, headers);
   response.end(body);
+}
+
+function writeBare(response: ServerResponse, statusCode: number): void {
+  if (response.headersSent || response.destroyed) return;
+  response.writeHead(statusCode, ['Content-Length', '0']);
+  response.end();
 }
 
 function appendHeaderMap(out: string[], headers: Record<string, string[]>): void {

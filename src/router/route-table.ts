@@ -41,6 +41,11 @@ export class RouteTable<T> {
     return { handler: (found.store as { handler: T }).handler, params: found.params as Record<string, string> };
   }
 
+  /** Methods with a route for exactly this path. */
+  allowedMethods(path: string): string[] {
+    return METHODS.filter((method) => this.find(method, path) !== undefined);
+  }
+
   miss(method: string, path: string): Miss {
     if (this.options.redirectTrailingSlash && path !== '/') {
       const alternative = path.endsWith('/') ? path.slice(0, -1) : `${path}/`;

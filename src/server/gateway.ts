@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { ServiceConfig } from '../config/types.js';
 import { buildEndpointProxy } from '../pipeline/endpoint-proxy.js';
@@ -20,6 +21,8 @@ import { renderJson } from '../render/json.js';
 import type { Logger } from './logger.js';
 import { rejectAmbiguousFraming } from './framing.js';
 import { serverOptions } from './limits.js';
+import { createSecureGatewayServer } from './secure-server.js';
+import { clientTlsOptions, serverTlsOptions } from './tls-settings.js';
 import { PORTICO_VERSION, USER_AGENT_PRODUCT } from '../version.js';
 
 export interface GatewayOptions {
@@ -33,7 +36,8 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
-  server: Server;
+  /** Plain HTTP, or HTTPS with HTTP/2 when the root `tls` is set. */
+  server: Server | Http2SecureServer;
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then closes everything. */
   close(graceMs?: number): Promise<void>;
@@ -45,7 +49,9 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
   const logger = options.logger;
   const router = readRouterSettings(config);
   const versionHeader = router.hideVersionHeader ? 'Version undefined' : `Version ${PORTICO_VERSION}`;
+  const backendTls = clientTlsOptions(config);
   const agent = new Agent({
+    ...(backendTls ? { tls: backendTls } : {}),
     maxIdlePerHost: config.transport.maxIdleConnectionsPerHost,
     idleTimeoutMs: config.transport.idleConnectionTimeoutMs || 90_000,
     connectTimeoutMs: config.transport.dialerTimeoutMs,
@@ -88,25 +94,30 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
   let draining = false;
 
   function onRequest(request: IncomingMessage, response: ServerResponse): void {
-    if (draining) response.setHeader('Connection', 'close');
-    const url = request.url as string;
+    // HTTP/2 forbids Connection headers; its sessions drain through GOAWAY instead.
+    if (draining && request.httpVersionMajor !== 2) response.setHeader('Connection', 'close');
+    let url = request.url as string;
+    if (url.charCodeAt(0) !== 47 /* / */) {
+      const originForm = toOriginForm(request, url);
+      if (originForm === undefined) {
+        // Asterisk or unparseable targets: nothing to route.
+        writeError(response, 400, 'invalid request target', versionHeader);
+        return;
+      }
+      url = originForm;
+    }
     const queryIndex = url.indexOf('?');
     const path = queryIndex === -1 ? url : url.slice(0, queryIndex);
     const method = request.method as string;
-    if (path.charCodeAt(0) !== 47 /* / */) {
-      // Absolute-form or asterisk targets: a gateway is not a forward proxy. Checked before routing,
-      // because the router would otherwise match `http://any-host/path` by its path.
-      writeError(response, 400, 'invalid request target', versionHeader);
-      return;
-    }
     const match = table.find(method, path);
     if (match !== undefined) {
       match.handler(new RequestContext(request, response, match.params, path, queryIndex === -1 ? '' : url.slice(queryIndex + 1)));
       return;
     }
-    const builtin = method === 'GET' ? builtins.get(path) : undefined;
+    const builtin = builtins.get(path);
     if (builtin) {
-      builtin(request, response);
+      if (method === 'GET') builtin(request, response);
+      else writeNotAllowed(response, method, ['GET']);
       return;
     }
     for (const [prefix, handler, methods] of builtinPrefixes) {
@@ -123,6 +134,24 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
       writeError(response, 400, 'invalid URL escape', versionHeader);
       return;
     }
+    if (router.removeExtraSlash && path.includes('//')) {
+      // gin's RemoveExtraSlash: route the request as if the path had single slashes.
+      const collapsed = path.replace(/\/{2,}/g, '/');
+      const match = table.find(method, collapsed);
+      if (match !== undefined) {
+        match.handler(new RequestContext(request, response, match.params, collapsed, search.slice(1)));
+        return;
+      }
+    }
+    if (method === 'OPTIONS' && router.autoOptions) {
+      const allowed = table.allowedMethods(path);
+      if (allowed.length > 0) {
+        // router.auto_options: answer OPTIONS for every registered path with the methods it accepts.
+        response.writeHead(200, ['Allow', [...allowed, 'OPTIONS'].join(', '), 'X-Krakend', versionHeader, 'Content-Length', '0']);
+        response.end();
+        return;
+      }
+    }
     const miss = table.miss(method, path);
     if (miss.kind === 'redirect') {
       const location = miss.location + search;
@@ -135,21 +164,34 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
       response.end(body);
       return;
     }
-    const isNotAllowed = miss.kind === 'method-not-allowed';
-    const status = isNotAllowed ? 405 : 404;
-    const custom = isNotAllowed ? notAllowedBody : notFoundBody;
-    const body = custom ?? (isNotAllowed ? '405 method not allowed' : '404 page not found');
-    const headers = ['Content-Type', custom ? 'application/json; charset=utf-8' : 'text/plain', 'X-Krakend', versionHeader, 'X-Krakend-Completed', 'false'];
-    if (isNotAllowed) headers.push('Allow', miss.allowed.join(', '));
+    if (miss.kind === 'method-not-allowed') writeNotAllowed(response, method, miss.allowed);
+    else writeRouterError(response, method, 404, notFoundBody ?? '404 page not found', notFoundBody !== undefined, []);
+  }
+
+  function writeNotAllowed(response: ServerResponse, method: string, allowed: string[]): void {
+    writeRouterError(response, method, 405, notAllowedBody ?? '405 method not allowed', notAllowedBody !== undefined, ['Allow', allowed.join(', ')]);
+  }
+
+  /** gin's 404/405: text/plain (no charset) or the configured JSON, with KrakenD's headers. */
+  function writeRouterError(response: ServerResponse, method: string, status: number, body: string, isJson: boolean, extra: string[]): void {
+    const headers = ['Content-Type', isJson ? 'application/json; charset=utf-8' : 'text/plain', 'X-Krakend', versionHeader, 'X-Krakend-Completed', 'false', ...extra];
     headers.push('Content-Length', String(Buffer.byteLength(body)));
     response.writeHead(status, headers);
     response.end(method === 'HEAD' ? undefined : body);
-    void request;
   }
 
   const routed = composeService(onRequest, buildContext);
   const listener = router.accessLog ? withAccessLog(routed, logger) : routed;
-  const server = createServer(serverOptions(config.server), guard(rejectAmbiguousFraming(listener), logger, versionHeader));
+  const httpOptions = serverOptions(config.server);
+  const tls = serverTlsOptions(config);
+  const guarded = guard(rejectAmbiguousFraming(listener), logger, versionHeader);
+  const secure = tls
+    ? createSecureGatewayServer(tls, guarded, { maxHeaderSize: httpOptions.maxHeaderSize ?? 1 << 20, keepAliveTimeout: httpOptions.keepAliveTimeout ?? 5_000 })
+    : undefined;
+  const plain = secure ? undefined : createServer(httpOptions, guarded);
+  const server: Server | Http2SecureServer = secure?.server ?? (plain as Server);
+  const closeIdle = (): void => (secure ? secure.closeIdleConnections() : plain?.closeIdleConnections());
+  const closeAll = (): void => (secure ? secure.closeAllConnections() : plain?.closeAllConnections());
 
   return {
     server,
@@ -173,9 +215,9 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
         };
         draining = true;
         server.close(() => done());
-        server.closeIdleConnections();
+        closeIdle();
         const timer = setTimeout(() => {
-          server.closeAllConnections();
+          closeAll();
           done();
         }, Math.max(graceMs, 0));
         timer.unref();
@@ -187,6 +229,12 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
 /** Nothing a handler throws may take the process down: answer 500 and log. */
 function guard(listener: BuiltinHandler, logger: Logger, versionHeader: string): BuiltinHandler {
   return function guardedRequest(request, response) {
+    if (hasRepeatedHost(request.rawHeaders)) {
+      // RFC 9112 §3.2: more than one Host is a 400 (Go refuses it too); proxies and caches could disagree on which one counts.
+      response.writeHead(400, ['Connection', 'close', 'Content-Length', '0']);
+      response.end();
+      return;
+    }
     try {
       listener(request, response);
     } catch (error) {
@@ -194,6 +242,18 @@ function guard(listener: BuiltinHandler, logger: Logger, versionHeader: string):
       writeError(response, 500, '', versionHeader);
     }
   };
+}
+
+function hasRepeatedHost(rawHeaders: string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
 }
 
 function withAccessLog(listener: BuiltinHandler, logger: Logger): BuiltinHandler {
@@ -212,6 +272,19 @@ function withAccessLog(listener: BuiltinHandler, logger: Logger): BuiltinHandler
     });
     listener(request, response);
   };
+}
+
+/**
+ * RFC 9112 §3.2.2: a server accepts absolute-form targets and uses their host instead of `Host`. Only the
+ * path is routed, to the configured backends: the named host is never contacted (no open proxy).
+ */
+function toOriginForm(request: IncomingMessage, target: string): string | undefined {
+  const match = /^https?:\/\/([^/?#]+)(\/[^#]*)?$/i.exec(target);
+  if (match === null) return undefined;
+  const pathAndQuery = match[2] ?? '/';
+  request.url = pathAndQuery.startsWith('?') ? `/${pathAndQuery}` : pathAndQuery;
+  request.headers.host = match[1] as string;
+  return request.url;
 }
 
 function isDecodable(path: string): boolean {

@@ -16,6 +16,25 @@ const HOP_BY_HOP = new Set([
 ]);
 
 export function isHopByHop(name: string): boolean {
+  // Cheap rejection by first letter and length: runs for every header of every passthrough response.
+  const length = name.length;
+  switch (name.charCodeAt(0) | 0x20) {
+    case 0x63: // c: connection
+    case 0x6b: // k: keep-alive
+      if (length !== 10) return false;
+      break;
+    case 0x74: // t: te, trailer(s), transfer-encoding
+      if (length !== 2 && length !== 7 && length !== 8 && length !== 17) return false;
+      break;
+    case 0x75: // u: upgrade
+      if (length !== 7) return false;
+      break;
+    case 0x70: // p: proxy-*
+      if (length < 6) return false;
+      break;
+    default:
+      return false;
+  }
   const lower = name.toLowerCase();
   return HOP_BY_HOP.has(lower) || lower.startsWith('proxy-');
 }

@@ -44,6 +44,13 @@ export class PassthroughBody {
     this.onDone = done;
     const held = this.held;
     this.held = undefined;
+    // Small bodies usually arrive with the head: send head and body in one write.
+    if (this.ended && this.failure === undefined && held !== undefined && held.length <= 1) {
+      response.end(held[0]);
+      this.onDone = undefined;
+      done?.();
+      return;
+    }
     if (held) for (const chunk of held) this.push(chunk);
     if (this.ended) this.finish();
   }

@@ -235,7 +235,9 @@ export class ResponseParser {
           break;
       }
     }
-    this.keepAlive = !connectionClose;
+    // RFC 9112 §6.3: chunked overrides a Content-Length, but such a response may be a splitting attempt;
+    // read it by chunks and never reuse the connection.
+    this.keepAlive = !connectionClose && !(chunked && contentLength !== -1);
     const statusText = statusLine.length > 13 ? statusLine.slice(13) : '';
     this.sink?.onHead(statusCode, statusText, rawHeaders);
 

@@ -99,9 +99,12 @@ describe('portico run -w 2', { skip: !isLinux && 'needs ps --ppid and /proc' }, 
       await delay(50);
     }
 
-    // Keep-alive connections, each after one answered request: find which worker holds each.
+    // Keep-alive connections, each after one answered request: find which worker holds each. A worker
+    // gets connections only once it listens, so keep opening (bounded) until both have shown up.
     const owners = new Set<number>();
-    for (let i = 0; i < 8; i++) {
+    const spreadDeadline = Date.now() + 8_000;
+    for (let i = 0; i < 60 && owners.size < 2 && Date.now() < spreadDeadline; i++) {
+      if (i >= 4) await delay(100);
       const socket = await openSocket(port);
       sockets.push(socket);
       const answered = new Promise<string>((resolve) => {
@@ -129,10 +132,19 @@ describe('portico run -w 2', { skip: !isLinux && 'needs ps --ppid and /proc' }, 
     let done = false;
     void replaced.finally(() => (done = true)).catch(() => undefined);
     const checkDeadline = Date.now() + 10_000;
+    let firstAttemptFailures = 0;
     while (!done && Date.now() < checkDeadline) {
-      statuses.push(await health(port));
+      // A connection the primary hands to the worker in the instant it dies is lost (node:cluster cannot
+      // know yet); a client's retry on a new connection must then reach the surviving worker.
+      let status = await health(port);
+      if (status !== 200) {
+        firstAttemptFailures++;
+        status = await health(port);
+      }
+      statuses.push(status);
       await delay(25);
     }
+    assert.ok(firstAttemptFailures <= 2, `at most the connections caught in the crash fail (${firstAttemptFailures})`);
     const replacement = await replaced;
     assert.ok(!replacement.includes(victim));
     assert.ok(statuses.length > 0);

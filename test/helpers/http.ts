@@ -65,16 +65,30 @@ export interface RawResult {
   elapsedMs: number;
 }
 
+/** True once `text` holds one whole response with a Content-Length (or none, for bodiless statuses). */
+function hasWholeResponse(text: string): boolean {
+  const end = text.indexOf('\r\n\r\n');
+  if (end === -1) return false;
+  const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));
+  if (length) return Buffer.byteLength(text.slice(end + 4), 'latin1') >= Number(length[1]);
+  return /\r\ntransfer-encoding: *chunked/i.test(text.slice(0, end)) ? text.endsWith('\r\n0\r\n\r\n') : /^HTTP\/1\.[01] (1\d\d|204|304)/.test(text);
+}
+
 /**
  * Writes `chunks` (with `gapMs` between them) on a raw TCP connection and collects what comes back until
- * the server closes the connection or `waitMs` passes.
+ * the server closes the connection or `waitMs` passes (or, with `untilResponse`, a whole response is in).
  */
-export async function rawExchange(port: number, chunks: (string | Buffer)[], options: { waitMs?: number; gapMs?: number } = {}): Promise<RawResult> {
+export async function rawExchange(port: number, chunks: (string | Buffer)[], options: { waitMs?: number; gapMs?: number; untilResponse?: boolean } = {}): Promise<RawResult> {
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   const started = Date.now();
   const received: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => received.push(chunk));
+  let answered: (() => void) | undefined;
+  const whole = new Promise<boolean>((resolve) => (answered = () => resolve(false)));
+  socket.on('data', (chunk: Buffer) => {
+    received.push(chunk);
+    if (options.untilResponse && hasWholeResponse(Buffer.concat(received).toString('latin1'))) answered?.();
+  });
   const closed = new Promise<boolean>((resolve) => {
     socket.once('close', () => resolve(true));
     socket.on('error', () => undefined);
@@ -87,7 +101,10 @@ export async function rawExchange(port: number, chunks: (string | Buffer)[], opt
     }
   })();
   const waitMs = options.waitMs ?? 2_000;
-  const outcome = await Promise.race([closed, delay(waitMs).then(() => false)]);
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
+  const outcome = await Promise.race([closed, whole, waited]);
+  clearTimeout(timer);
   await writing.catch(() => undefined);
   const elapsedMs = Date.now() - started;
   socket.destroy();

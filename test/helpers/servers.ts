@@ -51,7 +51,8 @@ export class MemoryLog extends Writable {
   }
 }
 
-export interface TestGateway extends RunningServer {
+export interface TestGateway extends Omit<RunningServer, 'server'> {
+  server: Gateway['server'];
   gateway: Gateway;
   log: MemoryLog;
   warnings: ConfigIssue[];

@@ -1,0 +1,79 @@
+/** `npm run bench:micro`: router match, response shaping, merge, JSON rendering. */
+import { RouteTable } from '../../src/router/route-table.js';
+import { createShaper } from '../../src/proxy/shaping.js';
+import { createParallelMerge } from '../../src/proxy/merge.js';
+import { Cancellation } from '../../src/proxy/cancellation.js';
+import { renderJson } from '../../src/render/json.js';
+import { compileUrlPattern, encodeQuery } from '../../src/proxy/url-template.js';
+import { ResponseParser } from '../../src/transport/response-parser.js';
+import type { Proxy, ProxyRequest, ProxyResponse } from '../../src/proxy/types.js';
+import { runCases } from './harness.js';
+
+const table = new RouteTable<number>({ redirectTrailingSlash: true, redirectFixedPath: true, handleMethodNotAllowed: true });
+for (let i = 0; i < 100; i++) {
+  table.add('GET', `/service${i}/users/{id}`, i);
+  table.add('POST', `/service${i}/users`, i);
+}
+runCases('router (100 endpoints, 200 routes)', [
+  { name: 'match static-prefixed path with a param', fn: () => table.find('GET', '/service57/users/12345') },
+  { name: 'miss (404 path)', fn: () => table.find('GET', '/nothing/here') },
+]);
+
+const document = () => ({
+  id: 1,
+  user: { name: 'Ada', email: 'ada@example.com', address: { city: 'London', zip: 'N1' } },
+  items: Array.from({ length: 10 }, (_, i) => ({ i, name: `item-${i}` })),
+  secret: 'x',
+});
+const allow = createShaper({ target: '', allow: ['id', 'user.name', 'user.address.city', 'items'], deny: [], mapping: {}, group: '' });
+const deny = createShaper({ target: '', allow: [], deny: ['secret', 'user.email'], mapping: { id: 'userId' }, group: 'profile' });
+runCases('shaping (a fresh 10-item document per op, creation included)', [
+  { name: 'baseline: create the document', fn: document },
+  { name: 'allow 4 paths (nested)', fn: () => allow?.(document()) },
+  { name: 'deny 2 paths + mapping + group', fn: () => deny?.(document()) },
+]);
+
+const backend = (data: () => Record<string, unknown>): Proxy => () => Promise.resolve<ProxyResponse>({ data: data(), isComplete: true, metadata: { statusCode: 200, headers: {} }, body: null });
+const merge = createParallelMerge([backend(() => ({ a: 1, b: [1, 2, 3] })), backend(() => ({ c: 'x', d: { e: 1 } })), backend(() => ({ f: true }))], 2000);
+const request: ProxyRequest = { method: 'GET', params: {}, query: null, headers: {}, body: null, bodyLength: undefined, path: '/' };
+runCases(
+  'merge (3 in-memory backends, async)',
+  [
+    {
+      name: 'parallel merge, one request',
+      fn: () => {
+        const cancel = new Cancellation();
+        return merge(request, cancel);
+      },
+    },
+  ],
+  50_000,
+);
+
+const big = { z: 1, a: { y: [{ b: 2, a: 1 }, { d: 4, c: 3 }], x: 'text <tag>' }, m: Array.from({ length: 20 }, (_, i) => ({ k: i, j: `v${i}` })) };
+const sorted = JSON.parse(renderJson(big)) as unknown;
+runCases('JSON rendering (Go-compatible)', [
+  { name: 'JSON.stringify (reference, no sorting)', fn: () => JSON.stringify(big) },
+  { name: 'renderJson, keys out of order', fn: () => renderJson(big) },
+  { name: 'renderJson, keys already sorted', fn: () => renderJson(sorted) },
+]);
+
+const template = compileUrlPattern('/users/{id}/posts/{post}?expand={fields}');
+const params = { id: '42', post: 'hello world', fields: 'a,b&c' };
+runCases('backend URL', [
+  { name: 'render url_pattern with 3 params', fn: () => template.render(params) },
+  { name: 'encode a 3-key client query', fn: () => encodeQuery({ page: ['2'], tag: ['a', 'b'], q: ['x y'] }) },
+]);
+
+const head = Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDate: Tue, 24 Nov 2026 04:00:00 GMT\r\nContent-Length: 2\r\n\r\n{}');
+const parser = new ResponseParser();
+const sink = { onHead() {}, onBody() {}, onComplete() {} };
+runCases('backend response parser', [
+  {
+    name: 'parse head + 2-byte body',
+    fn: () => {
+      parser.reset(sink, false);
+      parser.execute(head);
+    },
+  },
+]);

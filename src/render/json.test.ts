@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseJson, RawNumber } from '../encoding/json-lossless.js';
+import { DetailedBackendError } from '../proxy/http-backend.js';
+import { renderJson, sortKeysDeep } from './json.js';
+
+describe('renderJson', () => {
+  it('sorts keys at every level, like Go maps', () => {
+    assert.equal(renderJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}');
+  });
+
+  it('escapes <, >, &, U+2028 and U+2029 as Go does', () => {
+    assert.equal(renderJson({ html: '<a href="x">&</a>', ls: '\u2028\u2029' }), '{"html":"\\u003ca href=\\"x\\"\\u003e\\u0026\\u003c/a\\u003e","ls":"\\u2028\\u2029"}');
+  });
+
+  it('sorts objects without a prototype (config values) too', () => {
+    const value = Object.assign(Object.create(null) as Record<string, unknown>, { b: 1, a: 2 });
+    assert.equal(renderJson(value), '{"a":2,"b":1}');
+    assert.equal(renderJson({ outer: value }), '{"outer":{"a":2,"b":1}}');
+  });
+
+  it('keeps the field order of class instances, as Go structs keep theirs', () => {
+    assert.equal(renderJson({ e: new DetailedBackendError(404, 'x', 'text/plain') }), '{"e":{"http_status_code":404,"http_body":"x","http_body_encoding":"text/plain"}}');
+  });
+
+  it('writes big integers back exactly', () => {
+    const parsed = parseJson('{"big":12345678901234567890,"neg":-98765432109876543210,"small":1}');
+    assert.ok((parsed as Record<string, unknown>)['big'] instanceof RawNumber);
+    assert.equal(renderJson(parsed), '{"big":12345678901234567890,"neg":-98765432109876543210,"small":1}');
+  });
+
+  it('renders scalars, arrays and undefined', () => {
+    assert.equal(renderJson([3, 'x', true, null]), '[3,"x",true,null]');
+    assert.equal(renderJson('text'), '"text"');
+    assert.equal(renderJson(undefined), 'null');
+  });
+});
+
+describe('sortKeysDeep', () => {
+  it('returns the same object when it is already sorted', () => {
+    const value = { a: 1, b: { c: [{ d: 1, e: 2 }] } };
+    assert.equal(sortKeysDeep(value), value);
+  });
+
+  it('copies instead of changing the input', () => {
+    const value = { b: 1, a: { d: 1, c: 2 } };
+    const sorted = sortKeysDeep(value) as Record<string, unknown>;
+    assert.notEqual(sorted, value);
+    assert.deepEqual(Object.keys(value), ['b', 'a'], 'the input keeps its order');
+    assert.deepEqual(Object.keys(sorted), ['a', 'b']);
+    assert.deepEqual(Object.keys(sorted['a'] as object), ['c', 'd']);
+  });
+
+  it('sorts inside arrays', () => {
+    assert.equal(JSON.stringify(sortKeysDeep([{ b: 1, a: 2 }, 3])), '[{"a":2,"b":1},3]');
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The HTTPS listener: HTTP/2 with HTTP/1.1 fallback on one port (ALPN), as KrakenD's TLS server offers
+ * both. Node's compatibility API gives handlers the same request/response shape as node:http; the two
+ * differences the gateway cares about are smoothed here: HTTP/2 carries the host as `:authority`, and
+ * connections are tracked so the gateway can drain and close them.
+ */
+import { createSecureServer } from 'node:http2';
+import type { Http2SecureServer, Http2Session } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TlsOptions } from 'node:tls';
+
+export interface SecureGatewayServer {
+  server: Http2SecureServer;
+  /** Asks every HTTP/2 session to finish its streams and go away (GOAWAY). */
+  closeIdleConnections(): void;
+  /** Destroys every connection still open. */
+  closeAllConnections(): void;
+}
+
+type Listener = (request: IncomingMessage, response: ServerResponse) => void;
+
+export function createSecureGatewayServer(tls: TlsOptions, listener: Listener, limits: { maxHeaderSize: number; keepAliveTimeout: number }): SecureGatewayServer {
+  const sockets = new Set<Socket>();
+  const sessions = new Set<Http2Session>();
+  const server = createSecureServer(
+    { ...tls, allowHTTP1: true, maxSessionMemory: 10, settings: { maxHeaderListSize: limits.maxHeaderSize } },
+    function onSecureRequest(request, response) {
+      // HTTP/2 has no Host header; the rest of the gateway reads it for X-Forwarded-Host and host checks.
+      if (request.httpVersionMajor === 2 && request.headers.host === undefined && request.authority) request.headers.host = request.authority;
+      listener(request as unknown as IncomingMessage, response as unknown as ServerResponse);
+    },
+  );
+  server.on('secureConnection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  server.setTimeout(limits.keepAliveTimeout);
+  // A TLS handshake that fails (wrong client certificate, plain HTTP on the TLS port) only closes that socket.
+  server.on('tlsClientError', (_error, socket) => socket.destroy());
+  return {
+    server,
+    closeIdleConnections() {
+      for (const session of sessions) session.close();
+    },
+    closeAllConnections() {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compactVerify, flattenedVerify, importJWK } from 'jose';
+import { startBackend, startGateway } from '../helpers/servers.js';
+import type { RunningServer, TestGateway } from '../helpers/servers.js';
+import { makeKey, privateJwkOf, send } from './helpers.js';
+import type { TestKey } from './helpers.js';
+
+describe('auth/signer', () => {
+  let backend: RunningServer;
+  let gateway: TestGateway;
+  let key: TestKey;
+
+  before(async () => {
+    key = await makeKey('ES256', 'signing-1');
+    const dir = await mkdtemp(join(tmpdir(), 'portico-signer-'));
+    const path = join(dir, 'private.json');
+    await writeFile(path, JSON.stringify({ keys: [await privateJwkOf(key)] }));
+    backend = await startBackend((request, response) => {
+      const body = request.url === '/fail' ? '' : JSON.stringify({ access_token: { sub: 'alice', roles: ['user'], note: '<b>&' }, refresh_token: { sub: 'alice' }, token_type: 'bearer', expires_in: 3600 });
+      response.writeHead(request.url === '/fail' ? 500 : 200, { 'Content-Type': 'application/json', 'X-Backend': 'login' });
+      response.end(body);
+    });
+    const signer = (extra: Record<string, unknown>) => ({ 'auth/signer': { alg: 'ES256', kid: 'signing-1', keys_to_sign: ['access_token', 'refresh_token', 'token_type'], jwk_local_path: path, ...extra } });
+    gateway = await startGateway({
+      version: 3,
+      cache_ttl: '1h',
+      endpoints: [
+        { endpoint: '/login', method: 'POST', backend: [{ host: [backend.url], url_pattern: '/ok' }], extra_config: signer({}) },
+        { endpoint: '/login-full', method: 'POST', backend: [{ host: [backend.url], url_pattern: '/ok' }], extra_config: signer({ full: true }) },
+        { endpoint: '/broken', method: 'POST', backend: [{ host: [backend.url], url_pattern: '/fail' }], extra_config: signer({}) },
+        { endpoint: '/wrong-kid', method: 'POST', backend: [{ host: [backend.url], url_pattern: '/ok' }], extra_config: signer({ kid: 'nope' }) },
+      ],
+    });
+  });
+
+  after(() => Promise.all([gateway.close(), backend.close()]));
+
+  test('objects under keys_to_sign become compact JWS verifiable with the public key; other keys stay', async () => {
+    const answer = await send(`${gateway.url}/login`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(answer.headers['cache-control'], undefined, 'a token must never be cacheable');
+    assert.equal(answer.headers['x-krakend-completed'], undefined);
+    assert.ok(answer.body.endsWith('\n'));
+    const data = JSON.parse(answer.body) as Record<string, unknown>;
+    assert.equal(data['token_type'], 'bearer', 'only objects are signed');
+    assert.equal(data['expires_in'], 3600);
+    const publicKey = await importJWK(key.publicJwk, 'ES256');
+    const verified = await compactVerify(data['access_token'] as string, publicKey);
+    assert.deepEqual(verified.protectedHeader, { alg: 'ES256', kid: 'signing-1' });
+    // Go's json.Marshal: sorted keys and escaped HTML characters.
+    assert.equal(new TextDecoder().decode(verified.payload), '{"note":"\\u003cb\\u003e\\u0026","roles":["user"],"sub":"alice"}');
+    await compactVerify(data['refresh_token'] as string, publicKey);
+  });
+
+  test('full: the flattened JSON serialization', async () => {
+    const data = JSON.parse((await send(`${gateway.url}/login-full`, { method: 'POST' })).body) as Record<string, string>;
+    const jws = JSON.parse(data['access_token'] as string) as { payload: string; protected: string; signature: string };
+    assert.deepEqual(Object.keys(jws), ['payload', 'protected', 'signature']);
+    await flattenedVerify(jws, await importJWK(key.publicJwk, 'ES256'));
+  });
+
+  test('a failing backend or a missing key: bare 400', async () => {
+    for (const path of ['/broken', '/wrong-kid']) {
+      const answer = await send(`${gateway.url}${path}`, { method: 'POST' });
+      assert.equal(answer.status, 400);
+      assert.equal(answer.body, '');
+    }
+  });
+});
