@@ -7,10 +7,10 @@
  * Why ioredis: a well-kept client with the knobs fail-fast needs: `enableOfflineQueue: false` and
  * `maxRetriesPerRequest: 0` make a command fail at once while Redis is away (instead of queueing
  * requests behind a dead connection), `commandTimeout` bounds a slow Redis, and it reconnects by itself.
+ * It is loaded on first use (~50 ms of start-up): a gateway without the Redis block never loads it.
  */
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '../../server/logger.js';
 import type { BucketSettings } from './token-bucket.js';
 import { refillMs } from './rate-settings.js';
@@ -64,8 +64,10 @@ export function bucketArgs(settings: BucketSettings): string[] {
 
 /** One connection to Redis, shared by every limiter of a gateway with the same settings. */
 export class RedisBuckets {
-  private readonly redis: Redis;
+  private redis: Redis | undefined;
+  private readonly connecting: Promise<Redis>;
   private isFailing = false;
+  private isClosed = false;
 
   constructor(
     settings: RedisConnectionSettings,
@@ -84,10 +86,16 @@ export class RedisBuckets {
       if (settings.username !== undefined) options.username = settings.username;
       if (settings.password !== undefined) options.password = settings.password;
     }
-    this.redis = new Redis(target, options);
-    // Without a listener ioredis prints every connection error itself; log state changes once instead.
-    this.redis.on('error', (error: Error) => this.noteFailure(error));
-    this.redis.on('ready', () => this.noteRecovery());
+    this.connecting = import('ioredis').then(({ Redis: Client }) => {
+      const redis = new Client(target, { ...options, lazyConnect: this.isClosed });
+      // Without a listener ioredis prints every connection error itself; log state changes once instead.
+      redis.on('error', (error: Error) => this.noteFailure(error));
+      redis.on('ready', () => this.noteRecovery());
+      this.redis = redis;
+      return redis;
+    });
+    // A failed load is reported by the first `take` (on_error applies); it must not crash the process.
+    this.connecting.catch(() => undefined);
   }
 
   /** Takes a token from each key's bucket (`args`: 3 per key, from `bucketArgs`). */
@@ -103,11 +111,12 @@ export class RedisBuckets {
   }
 
   private async run(keys: string[], args: string[]): Promise<unknown> {
+    const redis = this.redis ?? (await this.connecting);
     try {
-      return await this.redis.evalsha(SCRIPT_SHA, keys.length, ...keys, ...args);
+      return await redis.evalsha(SCRIPT_SHA, keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error as Error).message.startsWith('NOSCRIPT')) throw error;
-      return this.redis.eval(TAKE_TOKENS_SCRIPT, keys.length, ...keys, ...args);
+      return redis.eval(TAKE_TOKENS_SCRIPT, keys.length, ...keys, ...args);
     }
   }
 
@@ -124,6 +133,8 @@ export class RedisBuckets {
   }
 
   close(): void {
-    this.redis.disconnect();
+    this.isClosed = true;
+    this.redis?.disconnect();
+    void this.connecting.then((redis) => redis.disconnect(), () => undefined);
   }
 }
