@@ -15,7 +15,8 @@ import type { Cancellation } from '../../proxy/cancellation.js';
 import type { Clock } from '../clock.js';
 import { monotonicClock } from '../clock.js';
 import { registerComponent } from '../registry.js';
-import { bucketSettings, everyMs, positiveNumber } from './rate-settings.js';
+import { parseDuration } from '../../config/duration.js';
+import { bucketSettings, everyMs, MIN_EVERY_MS, positiveNumber } from './rate-settings.js';
 import { TokenBucket } from './token-bucket.js';
 
 export const PROXY_NAMESPACE = 'qos/ratelimit/proxy';
@@ -36,6 +37,10 @@ registerComponent({
   },
   validate(block, _scope, at, issues) {
     if (positiveNumber(block['max_rate']) === 0) issues.warning({ code: 'PRT_WARN_CONFIG_UNUSED', at, message: 'max_rate is not above 0, so nothing is limited' });
+    const every = block['every'];
+    if (typeof every === 'string' && (parseDuration(every) ?? MIN_EVERY_MS) < MIN_EVERY_MS) {
+      issues.warning({ code: 'PRT_WARN_CONFIG_CLAMPED', at: [...at, 'every'], message: 'every is below 1s; 1s is used', found: every });
+    }
   },
   backend(block, backend) {
     return createProxyRateLimit(block, backend);
