@@ -1,2 +1,3 @@
 /** Loads every built-in component so each registers its namespace. */
 import './core-namespaces.js';
+import './proxy-namespace.js';
