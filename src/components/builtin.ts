@@ -1,3 +1,4 @@
 /** Loads every built-in component so each registers its namespace. */
 import './core-namespaces.js';
 import './proxy-namespace.js';
+import './graphql-namespace.js';

@@ -42,7 +42,8 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
   const logger = settings.logger;
   const label = `[ENDPOINT: ${endpoint.path}]`;
   const checkedParams = [...pathParams];
-  const buffersBody = endpoint.backends.length > 1;
+  // Several backends, or several identical calls, each need the whole body.
+  const buffersBody = endpoint.backends.length > 1 || endpoint.concurrentCalls > 1;
   const maxBodyBytes = settings.maxRequestBodyBytes;
 
   return function handleEndpoint(context: RequestContext) {
