@@ -2,3 +2,4 @@
 import './core-namespaces.js';
 import './proxy-namespace.js';
 import './graphql-namespace.js';
+import './encodings.js';
