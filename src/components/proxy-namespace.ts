@@ -104,17 +104,22 @@ registerComponent({
   schemas: { endpoint: endpointSchema, backend: backendSchema },
   validate(block, scope, at, issues, service) {
     validateFlatmap(block['flatmap_filter'], [...at, 'flatmap_filter'], issues);
-    if (scope !== 'endpoint') return;
     const endpoint = endpointAt(service, at);
     if (!endpoint) return;
     const regular = endpoint.backends.filter((backend) => !isShadowBackend(backend)).length;
-    if (regular === 0 && endpoint.backends.length > 0) {
-      issues.error({
-        code: 'PRT_ERR_CONFIG_ONLY_SHADOW',
-        at: [...endpoint.at, 'backend'],
-        message: 'every backend of this endpoint is a shadow backend; at least one must answer',
-      });
+    if (scope === 'backend') {
+      // Reported once, by the first backend.
+      const first = endpoint.backends[0];
+      if (regular === 0 && first !== undefined && startsWith(at, first.at)) {
+        issues.error({
+          code: 'PRT_ERR_CONFIG_ONLY_SHADOW',
+          at: [...endpoint.at, 'backend'],
+          message: 'every backend of this endpoint is a shadow backend; at least one must answer',
+        });
+      }
+      return;
     }
+    if (scope !== 'endpoint') return;
     if (block['flatmap_filter'] !== undefined && regular <= 1) {
       issues.warning({
         code: 'PRT_WARN_CONFIG_FLATMAP_SINGLE_BACKEND',

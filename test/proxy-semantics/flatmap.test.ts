@@ -91,8 +91,8 @@ describe('flatmap_filter through the gateway', () => {
   });
 
   after(async () => {
-    await gateway.close();
-    await backend.close();
+    await gateway?.close();
+    await backend?.close();
   });
 
   it('reshapes a collection as KrakenD spec flatmap_1 expects', async () => {

@@ -112,8 +112,8 @@ describe('sequential proxy', () => {
   });
 
   after(async () => {
-    await gateway.close();
-    await backend.close();
+    await gateway?.close();
+    await backend?.close();
   });
 
   it('fills {respN_field} from earlier answers: nested fields, lists joined with commas, literal numbers', async () => {

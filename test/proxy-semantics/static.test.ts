@@ -53,8 +53,8 @@ describe('static proxy strategies', () => {
   });
 
   after(async () => {
-    await gateway.close();
-    await backend.close();
+    await gateway?.close();
+    await backend?.close();
   });
 
   for (const strategy of STRATEGIES) {
