@@ -24,7 +24,10 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: true,
-  removeNSPrefix: true,
+  // Local names, as Go's decoder gives mxj: `p:price` → `price`, `xmlns:p` → `-p`, `xmlns` → `-xmlns`.
+  transformTagName: localName,
+  // fast-xml-parser hands attribute names over with the prefix already on.
+  transformAttributeName: (name: string) => ATTRIBUTE_PREFIX + localName(name.slice(ATTRIBUTE_PREFIX.length)),
   ignoreDeclaration: true,
   ignorePiTags: true,
   // Numeric character references (`&#65;`) are decoded as Go does.
@@ -32,6 +35,11 @@ const parser = new XMLParser({
 });
 
 const ENTITY_DECLARATION = /<!ENTITY/i;
+
+function localName(name: string): string {
+  const colon = name.indexOf(':');
+  return colon === -1 ? name : name.slice(colon + 1);
+}
 
 function invalid(error: unknown): GatewayError {
   return new GatewayError('PRT_ERR_BACKEND_DECODE', `the backend response is not valid XML: ${(error as Error).message}`, { cause: error });
