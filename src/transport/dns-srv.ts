@@ -11,7 +11,7 @@
  * { "url_pattern": "/users", "sd": "dns", "sd_scheme": "http", "host": ["_users._tcp.example.internal"] }
  * ```
  */
-import { promises as dnsPromises, getServers } from 'node:dns';
+import dns from 'node:dns';
 import type { SrvRecord } from 'node:dns';
 import type { Balancer } from './balancer.js';
 
@@ -78,8 +78,9 @@ export class SrvSubscriber {
 }
 
 function defaultLookup(): SrvLookup {
-  const resolver = new dnsPromises.Resolver({ timeout: 2000, tries: 2 });
-  resolver.setServers(getServers());
+  const resolver = new dns.promises.Resolver({ timeout: 2000, tries: 2 });
+  // Through the module object: `dns.setServers` rebinds it, while ESM named imports keep the old binding.
+  resolver.setServers(dns.getServers());
   return (name) => resolver.resolveSrv(name);
 }
 
