@@ -7,3 +7,6 @@ import './jwt/validator.js';
 import './jwt/signer.js';
 import './api-keys/api-keys.js';
 import './basic-auth/basic-auth.js';
+import './proxy-namespace.js';
+import './graphql-namespace.js';
+import './encodings.js';
