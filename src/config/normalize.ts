@@ -219,11 +219,13 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
     else valid = false;
   });
 
-  if (method !== 'GET' && endpoint.backends.length > 1 && !isValidSequentialEndpoint(endpoint)) {
+  // Shadow copies go to other services and never answer, so only the answering backends count.
+  const answering = endpoint.backends.filter((backend) => asObject(backend.extraConfig['proxy'])['shadow'] !== true);
+  if (method !== 'GET' && answering.length > 1 && !isValidSequentialEndpoint(endpoint)) {
     issues.error({
       code: 'PRT_ERR_CONFIG_UNSAFE_MULTI_BACKEND',
       at: [...at, 'method'],
-      message: `a ${method} endpoint with ${endpoint.backends.length} backends would repeat a non-idempotent call in parallel`,
+      message: `a ${method} endpoint with ${answering.length} backends would repeat a non-idempotent call in parallel`,
       hint: 'use one backend, or "extra_config": {"proxy": {"sequential": true}} with the non-GET backend last',
     });
     valid = false;

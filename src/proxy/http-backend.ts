@@ -3,14 +3,18 @@
  * client, applies KrakenD's status policy, decodes and shapes the body. Everything that depends on the
  * config is decided here once; the returned closure only does per-request work.
  */
+import type { IncomingMessage } from 'node:http';
 import type { BackendConfig, TransportSettings } from '../config/types.js';
+import { readBody } from '../router/request-body.js';
 import { blockOf } from '../components/registry.js';
 import { decoderFor } from '../encoding/decode.js';
 import type { Agent } from '../transport/agent.js';
 import { createDirectCall } from '../transport/backend-call.js';
+import { createStaticBalancer } from '../transport/balancer.js';
+import type { Balancer } from '../transport/balancer.js';
 import type { BackendCall, BackendReply, CallOptions } from '../transport/backend-call.js';
 import type { Cancellation } from './cancellation.js';
-import { BackendResponseError, InvalidStatusError } from './errors.js';
+import { BackendResponseError, GatewayError, InvalidStatusError } from './errors.js';
 import { createShaper } from './shaping.js';
 import type { HeaderMap, Proxy, ProxyRequest, ProxyResponse } from './types.js';
 import { compileUrlPattern, encodeQuery } from './url-template.js';
@@ -21,6 +25,8 @@ export interface HttpBackendOptions {
   agent: Agent;
   /** Upper bound on a buffered backend body. */
   maxBodyBytes: number;
+  /** Picks the origin of each call; round robin over `backend.hosts` when absent (`sd: "static"`). */
+  balancer?: Balancer;
   /** The raw exchange wrapped by client-layer components (HTTP cache, retry); the network call when absent. */
   call?: BackendCall;
 }
@@ -36,11 +42,13 @@ export class DetailedBackendError {
 
 export function createHttpBackend(backend: BackendConfig, options: HttpBackendOptions): Proxy {
   const template = compileUrlPattern(backend.urlPattern);
-  const origins = backend.hosts;
-  const pools = origins.map((origin) => options.agent.poolFor(origin));
-  void pools; // warm the pools at start-up so the first request does not create them
-  let next = 0;
-  const pickOrigin = origins.length === 1 ? () => origins[0] as string : () => origins[next++ % origins.length] as string;
+  let balancer = options.balancer;
+  if (balancer === undefined) {
+    // Warm the pools at start-up so the first request does not create them.
+    for (const origin of backend.hosts) options.agent.poolFor(origin);
+    balancer = createStaticBalancer(backend.hosts);
+  }
+  const pick = balancer;
 
   const isNoop = backend.encoding === 'no-op';
   const decode = decoderFor(backend.encoding, backend.isCollection);
@@ -57,6 +65,7 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
     maxBodyBytes: options.maxBodyBytes,
     resendBodyOnRedirect: client['send_body_on_redirect'] === true,
   };
+  const resendBody = callOptions.resendBodyOnRedirect;
   const clientEncodingOptions: CallOptions = { ...callOptions, decompress: !isNoop };
   const addGzip = !options.transport.disableCompression;
   const headerFilter = backend.inputHeaders && !backend.inputHeaders.includes('*') ? backend.inputHeaders : undefined;
@@ -72,10 +81,17 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
       const encoded = encodeQuery(query);
       if (encoded !== '') target += (template.hasQuery ? '&' : '?') + encoded;
     }
-    const body = method === 'GET' || method === 'HEAD' ? null : request.body;
+    let body = method === 'GET' || method === 'HEAD' ? null : request.body;
+    let bodyLength = request.bodyLength;
+    if (resendBody && body !== null && !Buffer.isBuffer(body)) {
+      // Replaying the body on a 307/308 needs it in memory (Go's GetBody).
+      body = await readBody(body as IncomingMessage, options.maxBodyBytes);
+      bodyLength = body.length;
+    }
+    const origin = pick.pick() ?? (await waitForOrigin(pick, cancel));
     const reply = await call(
-      pickOrigin(),
-      { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(request.bodyLength !== undefined ? { bodyLength: request.bodyLength } : {}) },
+      origin,
+      { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}) },
       headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions,
       cancel,
     );
@@ -103,6 +119,20 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
     if (shape) data = shape(data);
     return { data, isComplete: true, metadata: { statusCode, headers: {} }, body: null };
   }
+}
+
+/** Service discovery has no host yet: wait for its lookup once (or the request's end), then give up. */
+function waitForOrigin(balancer: Balancer, cancel: Cancellation): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const ticket = cancel.on(reject);
+    const settle = (): void => {
+      cancel.off(ticket);
+      const origin = balancer.pick();
+      if (origin === undefined) reject(new GatewayError('PRT_ERR_SD_NO_HOSTS', 'no hosts available: service discovery returned none'));
+      else resolve(origin);
+    };
+    (balancer.whenReady?.() ?? Promise.resolve()).then(settle, settle);
+  });
 }
 
 function passthroughResponse(reply: BackendReply): ProxyResponse {

@@ -27,6 +27,7 @@ export function createParallelMerge(backends: Proxy[], endpointTimeoutMs: number
           return;
         }
         if (pending !== 0 || errors !== undefined) merged.isComplete = false;
+        if (errors !== undefined) merged.error = new MergeError(errors);
         resolve(merged);
         // Backends still running cannot change the answer any more.
         if (pending !== 0) local.abort(timeoutError('merging the backends', deadlineMs));

@@ -1,9 +1,12 @@
 /**
  * Per-backend response shaping, in KrakenD's order (lura `entityFormatter.Format`):
- * `target` → `allow` / `deny` → `mapping` → `group`. Built once per backend; each step is only in
- * the chain when configured.
+ * `target` → `allow` / `deny` → `mapping` → `group`. A backend `proxy.flatmap_filter` replaces
+ * allow/deny/mapping (`target` → flatmap → `group`), as lura's `flatmapFormatter` does. Built once per
+ * backend; each step is only in the chain when configured.
  */
 import type { BackendConfig } from '../config/types.js';
+import { blockOf } from '../components/registry.js';
+import { createFlatmap, readFlatmapOperations } from './flatmap.js';
 
 export type Data = Record<string, unknown>;
 export type Shaper = (data: Data) => Data;
@@ -12,13 +15,19 @@ function isObject(value: unknown): value is Data {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-export function createShaper(backend: Pick<BackendConfig, 'target' | 'allow' | 'deny' | 'mapping' | 'group'>): Shaper | undefined {
+export function createShaper(
+  backend: Pick<BackendConfig, 'target' | 'allow' | 'deny' | 'mapping' | 'group'> & Partial<Pick<BackendConfig, 'extraConfig'>>,
+): Shaper | undefined {
   const steps: Shaper[] = [];
   if (backend.target !== '') steps.push(createTargetStep(backend.target));
-  if (backend.allow.length > 0) steps.push(createAllowStep(backend.allow));
-  else if (backend.deny.length > 0) steps.push(createDenyStep(backend.deny));
-  const mapping = Object.entries(backend.mapping);
-  if (mapping.length > 0) steps.push(createMappingStep(mapping));
+  const flatmap = backend.extraConfig && createFlatmap(readFlatmapOperations(blockOf(backend.extraConfig, 'proxy')?.['flatmap_filter']));
+  if (flatmap) steps.push(flatmap);
+  else {
+    if (backend.allow.length > 0) steps.push(createAllowStep(backend.allow));
+    else if (backend.deny.length > 0) steps.push(createDenyStep(backend.deny));
+    const mapping = Object.entries(backend.mapping);
+    if (mapping.length > 0) steps.push(createMappingStep(mapping));
+  }
   if (backend.group !== '') steps.push(createGroupStep(backend.group));
   if (steps.length === 0) return undefined;
   if (steps.length === 1) return steps[0];

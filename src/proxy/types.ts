@@ -32,6 +32,11 @@ export interface ProxyResponse {
   metadata: ResponseMetadata;
   /** no-op encoding: the backend body, streamed to the client untouched. */
   body: PassthroughBody | null;
+  /**
+   * Set on a partial answer when some backend failed (lura returns both a response and an error):
+   * the static proxy's `errored`/`success` strategies and the endpoint flatmap read it.
+   */
+  error?: Error;
 }
 
 /** One call of the layer below (lura's `proxy.Proxy`). Never resolves after `cancel` aborts without a result. */

@@ -44,7 +44,8 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
   const logger = settings.logger;
   const label = `[ENDPOINT: ${endpoint.path}]`;
   const checkedParams = [...pathParams];
-  const buffersBody = endpoint.backends.length > 1;
+  // Several backends, or several identical calls, each need the whole body.
+  const buffersBody = endpoint.backends.length > 1 || endpoint.concurrentCalls > 1;
   // lura forwards the body with its length only when Content-Length is an input header; else chunked.
   const forwardsLength = endpoint.inputHeaders.includes('*') || endpoint.inputHeaders.includes('Content-Length');
   const maxBodyBytes = settings.maxRequestBodyBytes;

@@ -136,6 +136,14 @@ export function createMockBackend(options: MockBackendOptions = {}): Server {
     const path = url.pathname;
     // Every route but the JWK one checks that the gateway sent the caller's loopback address (integration.go).
     const needsForwardedFor = !path.startsWith('/jwk/');
+    // Go's ServeMux: a subtree pattern ("/x/") answers its bare path ("/x") with a redirect to it.
+    if (['/param_forwarding', '/collection', '/delayed', '/redirect'].includes(path)) {
+      const location = `${path}/${url.search}`;
+      const body = request.method === 'GET' ? `<a href="${location}">Moved Permanently</a>.\n\n` : '';
+      response.writeHead(301, { Location: location, ...(request.method === 'GET' || request.method === 'HEAD' ? { 'Content-Type': 'text/html; charset=utf-8' } : {}), 'Content-Length': Buffer.byteLength(body) });
+      response.end(body);
+      return;
+    }
     const known = path.startsWith('/param_forwarding/') || path === '/xml' || path.startsWith('/collection/') || path.startsWith('/delayed/') || path.startsWith('/redirect/') || path === '/jwk/symmetric';
     if (!known) {
       goError(response, '404 page not found', 404);

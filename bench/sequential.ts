@@ -1,0 +1,125 @@
+/**
+ * Sequential-proxy bench: two chained backends (`/hotels/{id}` → `/destinations/{resp0_destination_id}`)
+ * against the same gateway's single-backend endpoint and the backend itself, on 127.0.0.1. The backend
+ * and the gateway run in their own processes; autocannon drives the load from this one. Every run is
+ * bounded in time (BENCH_SECONDS, default 8) and connections (BENCH_CONNECTIONS, default 64).
+ *
+ *   npm run build && node dist/bench/sequential.js
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
+const self = fileURLToPath(import.meta.url);
+
+async function runBackend(): Promise<void> {
+  const hotel = JSON.stringify({ id: 1, name: 'Hotel Portico', destination_id: 42, stars: 4 });
+  const destination = JSON.stringify({ id: 42, city: 'Barcelona', country: 'ES' });
+  const server = createServer((request, response) => {
+    const body = request.url?.startsWith('/destinations/') ? destination : hotel;
+    response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    response.end(body);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  process.send?.({ port: (server.address() as AddressInfo).port });
+}
+
+async function runGateway(configFile: string): Promise<void> {
+  const { loadConfigOrThrow } = await import('../src/config/load.js');
+  const { createGateway } = await import('../src/server/gateway.js');
+  const { createLogger } = await import('../src/server/logger.js');
+  const { config } = await loadConfigOrThrow(configFile);
+  const logger = createLogger({ level: 'ERROR', prefix: '[BENCH]', stdout: false, format: 'default', accessLog: false, skipPaths: [] });
+  const gateway = createGateway(config, { logger });
+  const address = await gateway.listen(0, '127.0.0.1');
+  process.send?.({ port: address.port });
+}
+
+function start(role: string, ...args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(self, [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
+  });
+}
+
+interface Row {
+  scenario: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(scenario: string, url: string): Promise<Row> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, pipelining: 1 });
+  return {
+    scenario,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+async function main(): Promise<void> {
+  const backend = await start('backend');
+  const origin = `http://127.0.0.1:${backend.port}`;
+  const dir = await mkdtemp(join(tmpdir(), 'portico-bench-'));
+  const configFile = join(dir, 'krakend.json');
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      version: 3,
+      timeout: '3s',
+      extra_config: { router: { disable_access_log: true } },
+      endpoints: [
+        { endpoint: '/single/{id}', backend: [{ host: [origin], url_pattern: '/hotels/{id}' }] },
+        {
+          endpoint: '/sequential/{id}',
+          extra_config: { proxy: { sequential: true } },
+          backend: [
+            { host: [origin], url_pattern: '/hotels/{id}', allow: ['name', 'destination_id'] },
+            { host: [origin], url_pattern: '/destinations/{resp0_destination_id}', group: 'destination' },
+          ],
+        },
+      ],
+    }),
+  );
+  const gateway = await start('gateway', configFile);
+  const base = `http://127.0.0.1:${gateway.port}`;
+  try {
+    const check = (await (await fetch(`${base}/sequential/1`)).json()) as { destination?: { city?: string } };
+    if (check.destination?.city !== 'Barcelona') throw new Error(`the sequential endpoint answered ${JSON.stringify(check)}`);
+    const rows = [
+      await load('backend directly (one call)', `${origin}/hotels/1`),
+      await load('gateway, one backend', `${base}/single/1`),
+      await load('gateway, sequential: two chained backends', `${base}/sequential/1`),
+    ];
+    console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per scenario, Node ${process.version}\n`);
+    console.log('| scenario | req/s | p50 ms | p99 ms | errors | non-2xx |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const row of rows) console.log(`| ${row.scenario} | ${row.requestsPerSecond} | ${row.p50Ms} | ${row.p99Ms} | ${row.errors} | ${row.non2xx} |`);
+  } finally {
+    gateway.child.kill();
+    backend.child.kill();
+  }
+}
+
+const role = process.argv[2];
+if (role === 'backend') await runBackend();
+else if (role === 'gateway') await runGateway(process.argv[3] as string);
+else await main();
