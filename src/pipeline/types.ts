@@ -47,7 +47,7 @@ export interface BuildContext {
   service: ServiceConfig;
   logger: Logger;
   agent: Agent;
-  /** `X-Krakend` value, or '' when the header is off. */
+  /** `X-Krakend` value (`Version undefined` with `router.hide_version_header`). */
   versionHeader: string;
   /** Registers work to do when the gateway closes (timers, connections). */
   onClose(cleanup: () => void | Promise<void>): void;

@@ -117,7 +117,8 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
     const builtin = builtins.get(path);
     if (builtin) {
       if (method === 'GET') builtin(request, response);
-      else writeNotAllowed(response, method, ['GET']);
+      else if (router.handleMethodNotAllowed) writeNotAllowed(response, method, ['GET']);
+      else writeRouterError(response, method, 404, notFoundBody ?? '404 page not found', notFoundBody !== undefined, []);
       return;
     }
     for (const [prefix, handler, methods] of builtinPrefixes) {
@@ -186,7 +187,13 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
   const tls = serverTlsOptions(config);
   const guarded = guard(rejectAmbiguousFraming(listener), logger, versionHeader);
   const secure = tls
-    ? createSecureGatewayServer(tls, guarded, { maxHeaderSize: httpOptions.maxHeaderSize ?? 1 << 20, keepAliveTimeout: httpOptions.keepAliveTimeout ?? 5_000 })
+    ? createSecureGatewayServer(tls, guarded, {
+        maxHeaderSize: httpOptions.maxHeaderSize ?? 1 << 20,
+        keepAliveTimeout: httpOptions.keepAliveTimeout ?? 5_000,
+        headersTimeout: httpOptions.headersTimeout ?? 10_000,
+        requestTimeout: httpOptions.requestTimeout ?? 0,
+        connectionsCheckingInterval: httpOptions.connectionsCheckingInterval ?? 500,
+      })
     : undefined;
   const plain = secure ? undefined : createServer(httpOptions, guarded);
   const server: Server | Http2SecureServer = secure?.server ?? (plain as Server);

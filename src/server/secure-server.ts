@@ -20,7 +20,24 @@ export interface SecureGatewayServer {
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void;
 
-export function createSecureGatewayServer(tls: TlsOptions, listener: Listener, limits: { maxHeaderSize: number; keepAliveTimeout: number }): SecureGatewayServer {
+export interface SecureServerLimits {
+  maxHeaderSize: number;
+  keepAliveTimeout: number;
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+}
+
+/** Fields node:http reads from its server object; an HTTP/2 server serving HTTP/1.1 reads the same ones. */
+interface Http1Limits {
+  maxHeaderSize: number;
+  keepAliveTimeout: number;
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+}
+
+export function createSecureGatewayServer(tls: TlsOptions, listener: Listener, limits: SecureServerLimits): SecureGatewayServer {
   const sockets = new Set<Socket>();
   const sessions = new Set<Http2Session>();
   const server = createSecureServer(
@@ -39,6 +56,16 @@ export function createSecureGatewayServer(tls: TlsOptions, listener: Listener, l
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
   });
+  // HTTP/1.1 over TLS is served by node:http's connection handling, which takes its limits from these
+  // server fields; http2.createSecureServer does not accept them as options, so they are set here
+  // (before listen: the slow-client check is armed when the server starts listening).
+  Object.assign(server as unknown as Http1Limits, {
+    maxHeaderSize: limits.maxHeaderSize,
+    keepAliveTimeout: limits.keepAliveTimeout,
+    headersTimeout: limits.headersTimeout,
+    requestTimeout: limits.requestTimeout,
+    connectionsCheckingInterval: limits.connectionsCheckingInterval,
+  } satisfies Http1Limits);
   server.setTimeout(limits.keepAliveTimeout);
   // A TLS handshake that fails (wrong client certificate, plain HTTP on the TLS port) only closes that socket.
   server.on('tlsClientError', (_error, socket) => socket.destroy());

@@ -207,3 +207,64 @@ describe('TLS to backends (client_tls)', { skip }, () => {
     }
   });
 });
+
+describe('TLS listener limits (HTTP/1.1 over TLS)', { skip }, () => {
+  let ca: CertificateAuthority;
+  let backend: RunningServer;
+  let gateway: TestGateway;
+
+  before(async () => {
+    ca = new CertificateAuthority('limits');
+    const cert = ca.issue('localhost', ['localhost', '127.0.0.1'], 'server');
+    backend = await startEchoBackend();
+    gateway = await startGateway({
+      version: 3,
+      read_header_timeout: '1s',
+      max_header_bytes: 4096,
+      endpoints: [{ endpoint: '/hello', backend: [{ host: [backend.url], url_pattern: '/hello' }] }],
+      tls: { public_key: cert.cert, private_key: cert.key, min_version: 'TLS12' },
+    });
+  });
+
+  after(async () => {
+    await Promise.all([gateway?.close(), backend?.close()]);
+  });
+
+  /** Opens an HTTP/1.1-over-TLS connection and hands back the socket and everything it receives. */
+  function openTls(): Promise<{ socket: ReturnType<typeof tlsConnect>; received: () => string; closed: Promise<number> }> {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      let text = '';
+      const socket = tlsConnect({ host: '127.0.0.1', port: gateway.port, servername: 'localhost', ca: readFileSync(ca.cert), ALPNProtocols: ['http/1.1'] }, () =>
+        resolve({ socket, received: () => text, closed: once(socket, 'close').then(() => Date.now() - started) }),
+      );
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.once('error', () => undefined);
+      socket.once('connect', () => undefined);
+      setTimeout(() => reject(new Error('no TLS connection')), 5_000).unref();
+    });
+  }
+
+  test('a client sending its headers slowly is cut within about read_header_timeout + 1 s', async () => {
+    const { socket, closed } = await openTls();
+    socket.write('GET /hello HTTP/1.1\r\nHost: localhost\r\n');
+    // One more header line every 700 ms: never idle long, but never finishing the head either.
+    const drip = setInterval(() => socket.write('X-Drip: 1\r\n'), 700);
+    try {
+      const elapsedMs = await closed;
+      assert.ok(elapsedMs < 3_000, `closed after ${elapsedMs} ms`);
+    } finally {
+      clearInterval(drip);
+      socket.destroy();
+    }
+  });
+
+  test('headers above max_header_bytes get 431', async () => {
+    const { socket, received, closed } = await openTls();
+    socket.write(`GET /hello HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'x'.repeat(8192)}\r\n\r\n`);
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    socket.destroy();
+    assert.match(received(), /^HTTP\/1\.1 431/);
+  });
+});
