@@ -38,7 +38,7 @@ async function waitForWorkers(parent: number, count: number, exclude: number[] =
 
 async function health(port: number): Promise<number> {
   try {
-    return (await request(`http://127.0.0.1:${port}/__health`, { timeoutMs: 2_000 })).status;
+    return (await request(`http://127.0.0.1:${port}/__health`, { timeoutMs: 4_000 })).status;
   } catch {
     return 0;
   }
