@@ -25,8 +25,8 @@ const SCENARIOS: Record<Scenario, string> = {
   S4: 'sequential: two chained backends',
 };
 
-/** Same V8 flags for every Node row: a larger young generation keeps 100 KB bodies out of old space. */
-export const NODE_FLAGS = ['--max-semi-space-size=16'];
+/** Same V8 flags for every Node row (override with --node-flags "…"; "" for none). */
+export let NODE_FLAGS: string[] = [];
 
 interface SystemDef {
   name: string;
@@ -46,8 +46,10 @@ const { values } = parseArgs({
     scenarios: { type: 'string' },
     extras: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    'node-flags': { type: 'string' },
   },
 });
+if (values['node-flags'] !== undefined) NODE_FLAGS = values['node-flags'].split(' ').filter(Boolean);
 
 async function main(): Promise<void> {
   if (!ensurePackages({ wrk: 'wrk', nginx: 'nginx-light', taskset: 'util-linux' })) {
