@@ -14,13 +14,14 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { Ajv } from 'ajv';
 import { canonicalHeaderName } from '../../src/config/headers.js';
 import { createMockBackend } from './mock-backend.js';
 
 export interface Spec {
   name: string;
   in: { method?: string; url: string; header?: Record<string, string>; body?: unknown };
-  out: { status_code: number; body?: unknown; header?: Record<string, string | string[]> };
+  out: { status_code: number; body?: unknown; header?: Record<string, string | string[]>; schema?: Record<string, unknown> };
   error?: string;
 }
 
@@ -219,8 +220,15 @@ export async function runSpec(spec: Spec, gatewayPort: number): Promise<SpecResu
   }
 
   const expectedBody = spec.out.body;
-  // The body is unchecked when absent; "" was unchecked by the harness these specs were written for.
-  if (expectedBody !== undefined && expectedBody !== '') {
+  if (spec.out.schema !== undefined) {
+    // KrakenD's harness: a schema, when given, is checked instead of the body.
+    const { $schema: _draft, ...schema } = spec.out.schema;
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+    const body = parseJson(answer.body);
+    if (body === undefined) problems.push(`body is not JSON: ${answer.body.slice(0, 80)}`);
+    else if (!validate(body)) problems.push(`body does not match the schema: ${JSON.stringify(validate.errors)}`);
+  } else if (expectedBody !== undefined && expectedBody !== '') {
+    // The body is unchecked when absent; "" was unchecked by the harness these specs were written for.
     const actualText = normalizeVersions(answer.body);
     if (typeof expectedBody === 'string') {
       const wanted = normalizeVersions(expectedBody);
