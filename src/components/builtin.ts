@@ -10,3 +10,5 @@ import './basic-auth/basic-auth.js';
 import './proxy-namespace.js';
 import './graphql-namespace.js';
 import './encodings.js';
+import './validation/json-schema.js';
+import './validation/cel.js';

@@ -46,7 +46,8 @@ export function validateComponentConfigs(service: ServiceConfig, issues: ConfigI
   const visit = (extra: Readonly<Record<string, unknown>>, scope: Scope, at: KeyPath): void => {
     for (const [namespace, block] of Object.entries(extra)) {
       const component = components.get(namespace);
-      if (component?.validate && block !== null && typeof block === 'object' && !Array.isArray(block)) {
+      // A list reaches only a component whose schema asks for one (a misplaced list is a schema error).
+      if (component?.validate && block !== null && typeof block === 'object' && (!Array.isArray(block) || component.schemas[scope]?.['type'] === 'array')) {
         component.validate(block as Record<string, unknown>, scope, [...at, 'extra_config', namespace], issues, service);
       }
     }
@@ -60,6 +61,16 @@ export function validateComponentConfigs(service: ServiceConfig, issues: ConfigI
 
 export function componentFor(namespace: string): ComponentDefinition | undefined {
   return components.get(namespace);
+}
+
+/**
+ * The block a component's factories and `validate` receive. Most namespaces hold an object; a few hold a
+ * list (`validation/cel`), which is handed over as is (its schema has already said which): such a
+ * component reads it with `Array.isArray`.
+ */
+export function componentBlockOf(extra: Readonly<Record<string, unknown>>, namespace: string): Record<string, unknown> | undefined {
+  const block = extra[namespace];
+  return block !== null && typeof block === 'object' ? (block as Record<string, unknown>) : undefined;
 }
 
 /** Reads a component's block; `undefined` when the namespace is absent. */
