@@ -12,3 +12,4 @@ import './graphql-namespace.js';
 import './encodings.js';
 import './validation/json-schema.js';
 import './validation/cel.js';
+import './lua/lua-proxy.js';

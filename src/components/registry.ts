@@ -15,6 +15,11 @@ export interface ComponentDefinition extends ComponentFactories {
   namespace: string;
   /** Schema of the block at each scope where it may appear. */
   schemas: Partial<Record<Scope, JsonSchema>>;
+  /**
+   * Asynchronous set-up needed before `validate` and the factories run (loading a WebAssembly runtime),
+   * done once, only when the namespace appears in the config being loaded.
+   */
+  prepare?(): Promise<void>;
   /** Semantic checks beyond the schema; report through `issues` at `at` (the namespace's key path). */
   validate?(block: Record<string, unknown>, scope: Scope, at: KeyPath, issues: ConfigIssues, service: ServiceConfig): void;
 }
@@ -39,6 +44,16 @@ export function namespaceSchemas(): NamespaceSchemas {
     }
   }
   return result;
+}
+
+/** Runs the `prepare` step of every component whose namespace the config uses. */
+export async function prepareComponents(service: ServiceConfig): Promise<void> {
+  const used = new Set<string>(Object.keys(service.extraConfig));
+  for (const endpoint of service.endpoints) {
+    for (const namespace of Object.keys(endpoint.extraConfig)) used.add(namespace);
+    for (const backend of endpoint.backends) for (const namespace of Object.keys(backend.extraConfig)) used.add(namespace);
+  }
+  await Promise.all([...used].map((namespace) => components.get(namespace)?.prepare?.()));
 }
 
 /** Runs every component's own checks on the blocks present in the config. */

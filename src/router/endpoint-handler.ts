@@ -187,7 +187,9 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     // Errors that carry their own status (component rejections) show their text with return_error_msg;
     // a plain 500 stays empty, as in KrakenD's specs (backend_404, cel-1), and names nothing internal.
     const carriesStatus = typeof (error as Partial<StatusCarrier>).statusCode === 'number';
-    writeError(response, statusCode, returnErrorMsg && carriesStatus ? error.message : '', versionHeader);
+    // A component may say what its message is (Lua's custom_error content type), as lura's encodedResponseError.
+    const contentType = (error as { contentType?: unknown }).contentType;
+    writeError(response, statusCode, returnErrorMsg && carriesStatus ? error.message : '', versionHeader, typeof contentType === 'string' ? contentType : '');
   }
 }
 
