@@ -31,7 +31,7 @@ const LUA_OK = 0;
 const HOOK_EVERY = 1000;
 const MASK_COUNT = 8;
 /** VMs kept for reuse; more are created under load and closed when returned to a full pool. */
-const MAX_IDLE = 8;
+const MAX_IDLE = 32;
 
 export class LuaVm {
   private call: LuaCall | undefined;
