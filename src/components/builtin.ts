@@ -13,3 +13,4 @@ import './encodings.js';
 import './validation/json-schema.js';
 import './validation/cel.js';
 import './lua/lua-proxy.js';
+import './lua/lua-endpoint.js';

@@ -70,7 +70,12 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     };
     response.once('close', onClose);
 
-    if (hasBody(request)) {
+    if (context.body !== undefined) {
+      if (context.body.length > 0) {
+        proxyRequest.body = context.body;
+        if (forwardsLength) proxyRequest.bodyLength = context.body.length;
+      }
+    } else if (hasBody(request)) {
       if (buffersBody) {
         readBody(request, maxBodyBytes).then(
           (body) => {

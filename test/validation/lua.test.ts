@@ -268,3 +268,80 @@ describe('Lua config checks', () => {
     assert.deepEqual(codes, ['PRT_WARN_CONFIG_LUA_SCRIPT', 'PRT_WARN_CONFIG_UNSUPPORTED']);
   });
 });
+
+describe('modifier/lua-endpoint', () => {
+  let backend: RecordingBackend;
+  let gateway: TestGateway;
+
+  before(async () => {
+    backend = await startRecordingBackend((incoming, response, recorded) => {
+      sendJson(response, 200, { url: incoming.url, method: incoming.method, body: recorded.body });
+    });
+    const be = (urlPattern: string) => ({ host: [backend.url], url_pattern: urlPattern });
+    gateway = await startGateway({
+      version: 3,
+      extra_config: {
+        router: { return_error_msg: true },
+        'modifier/lua-endpoint': { allow_open_libs: true, pre: 'local c = ctx.load(); if c:url():sub(1, 5) == "/old/" then c:url("/new/" .. c:url():sub(6)) end' },
+      },
+      endpoints: [
+        { endpoint: '/new/{id}', input_query_strings: ['q'], backend: [be('/new/{id}')] },
+        {
+          endpoint: '/edit/{id}',
+          method: 'POST',
+          input_headers: ['X-Added', 'X-Removed'],
+          input_query_strings: ['q', 'r'],
+          backend: [be('/edited/{id}')],
+          extra_config: {
+            'modifier/lua-endpoint': {
+              allow_open_libs: true,
+              pre: `local c = ctx.load()
+                c:headers("X-Added", c:method() .. " " .. c:params("id") .. " " .. c:query("q"))
+                c:headers("X-Removed", nil)
+                c:params("id", c:params("id") .. "0")
+                c:query("r", "from-lua")
+                c:body(c:body() .. "!")`,
+            },
+          },
+        },
+        { endpoint: '/refuse', backend: [be('/refused')], extra_config: { 'modifier/lua-endpoint': { pre: "custom_error('nope', 403, 'text/x-reason')" } } },
+        { endpoint: '/fail', backend: [be('/failed')], extra_config: { 'modifier/lua-endpoint': { pre: 'undefined_function()' } } },
+      ],
+    });
+  });
+
+  after(async () => {
+    await Promise.all([gateway.close(), backend.close()]);
+  });
+
+  it('rewrites the request before routing at service level', async () => {
+    const response = await request(`${gateway.url}/old/5?q=1`);
+    assert.equal(response.status, 200);
+    assert.equal(JSON.parse(response.body)['url'], '/new/5?q=1');
+  });
+
+  it('changes headers, params, query and body before the endpoint reads them', async () => {
+    const response = await request(`${gateway.url}/edit/4?q=x`, { method: 'POST', headers: { 'X-Removed': 'secret' }, body: 'payload' });
+    assert.equal(response.status, 200);
+    const seen = JSON.parse(response.body) as Record<string, unknown>;
+    assert.equal(seen['url'], '/edited/40?q=x&r=from-lua');
+    assert.equal(seen['body'], 'payload!');
+    assert.deepEqual(backend.lastHeaders()['x-added'], ['POST 4 x']);
+    assert.equal(backend.lastHeaders()['x-removed'], undefined);
+  });
+
+  it('answers custom_error with a bare status and its content type', async () => {
+    const response = await request(`${gateway.url}/refuse`);
+    assert.equal(response.status, 403);
+    assert.equal(response.body, '');
+    assert.equal(response.headers['content-type'], 'text/x-reason');
+    assert.equal(response.headers['x-krakend'], undefined);
+    assert.equal(backend.requests.filter((recorded) => recorded.url === '/refused').length, 0);
+  });
+
+  it('answers a failing script with a bare 500', async () => {
+    const response = await request(`${gateway.url}/fail`);
+    assert.equal(response.status, 500);
+    assert.equal(response.body, '');
+  });
+});

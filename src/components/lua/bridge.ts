@@ -10,6 +10,8 @@ import type { ProxyRequest, ProxyResponse } from '../../proxy/types.js';
 import { encodeQuery } from '../../proxy/url-template.js';
 import type { Balancer } from '../../transport/balancer.js';
 import type { CompiledTemplate } from '../../proxy/url-template.js';
+import { routerOp } from './router-bridge.js';
+import type { RouterTarget } from './router-bridge.js';
 import { wasmoon } from './runtime.js';
 
 /** `custom_error(message, status, content_type)` as the script raised it. */
@@ -43,11 +45,18 @@ export class LuaCall {
   private origin: string | undefined;
 
   constructor(
-    /** The request the layers below receive; the Lua middleware gives each backend its own copy. */
-    readonly request: ProxyRequest,
+    /** The request the layers below receive (absent at the router layer, which has `ctx` instead). */
+    private readonly proxyRequest: ProxyRequest | undefined,
     readonly backend: BackendTarget | undefined,
+    /** The router layer's request (`modifier/lua-endpoint`). */
+    readonly router?: RouterTarget,
   ) {
-    this.path = backend ? pathOf(backend.template.render(request.params)) : request.path;
+    this.path = !proxyRequest ? '' : backend ? pathOf(backend.template.render(proxyRequest.params)) : proxyRequest.path;
+  }
+
+  get request(): ProxyRequest {
+    if (!this.proxyRequest) throw new Error('request is not available at the router layer: use ctx.load()');
+    return this.proxyRequest;
   }
 
   handle(object: object): number {
@@ -173,6 +182,11 @@ export class LuaCall {
     }
   }
 
+  ctxOp(name: string, count: number, a: unknown, b: unknown): unknown[] | undefined {
+    if (!this.router) throw new Error('ctx is only available in modifier/lua-endpoint');
+    return routerOp(this, this.router, name, count, a, b);
+  }
+
   /** Records a `custom_error` and returns the text the Lua error carries to the host. */
   raise(message: string, status: number, contentType: string): string {
     const id = `${CUSTOM_ERROR_PREFIX}${this.customErrors.size}`;
@@ -220,7 +234,7 @@ function setUrl(request: ProxyRequest, text: string): void {
 }
 
 /** Headers are keyed by canonical name in Portico's maps, but listed input headers keep their configured spelling. */
-function headerKey(headers: Record<string, string[]>, name: string): string | undefined {
+export function headerKey(headers: Record<string, string[]>, name: string): string | undefined {
   const canonical = canonicalHeaderName(name);
   if (canonical in headers) return canonical;
   const lower = name.toLowerCase();
@@ -304,6 +318,7 @@ export function createBridge(current: () => LuaCall): Record<string, (...args: n
     },
     request: (name: string, count: number, a: unknown, b: unknown) => current().requestOp(name, count, a, b),
     response: (name: string, count: number, a: unknown, b: unknown) => current().responseOp(name, count, a, b),
+    ctx: (name: string, count: number, a: unknown, b: unknown) => current().ctxOp(name, count, a, b),
     customError: (message: string, status: unknown, contentType: string) => current().raise(message, typeof status === 'number' ? status : -1, contentType),
   };
 }

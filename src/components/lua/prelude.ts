@@ -1,6 +1,7 @@
 /**
  * The Lua side of KrakenD's Lua API (krakend-lua), run once in every VM before the user's sources:
- * `request`, `response`, `luaTable`, `luaList`, `luaNil` and `custom_error`. Data stays in JavaScript;
+ * `ctx` (router layer), `request`, `response`, `luaTable`, `luaList`, `luaNil` and
+ * `custom_error`. Data stays in JavaScript;
  * Lua holds numbered handles to it and calls the bridge (see bridge.ts) for every read and write, so a
  * script edits the very response the gateway renders, as in KrakenD.
  *
@@ -105,7 +106,22 @@ for _, name in ipairs({ 'isComplete', 'statusCode', 'data', 'headers', 'headerLi
   RESPONSE[name] = responseMethod(name)
 end
 
-local currentRequest, currentResponse
+local CTX = {}
+local CtxMT = { __index = CTX, __name = 'ctx' }
+local function ctxMethod(name)
+  return function(self, ...)
+    local n = select('#', ...)
+    local a, b = ...
+    if name == 'headerList' and n >= 2 then b = handle(b) end
+    return wrap(B.ctx(name, n, a, b))
+  end
+end
+for _, name in ipairs({ 'method', 'url', 'host', 'query', 'params', 'headers', 'headerList', 'body' }) do
+  CTX[name] = ctxMethod(name)
+end
+
+local currentRequest, currentResponse, currentCtx
+G.ctx = { load = function() return currentCtx end }
 G.request = { load = function() return currentRequest end }
 G.response = { load = function() return currentResponse end }
 G.luaTable = { new = function() return wrap(3, B.tnew()) end }
@@ -122,6 +138,7 @@ end
 G['portico:begin'] = function()
   currentRequest = setmetatable({}, RequestMT)
   currentResponse = setmetatable({}, ResponseMT)
+  currentCtx = setmetatable({}, CtxMT)
 end
 
 -- Each request starts with the globals as the sources left them: what a script assigns to a global
@@ -138,7 +155,7 @@ G['portico:restore'] = function()
   for k, v in pairs(baseline) do
     if rawget(G, k) ~= v then G[k] = v end
   end
-  currentRequest, currentResponse = nil, nil
+  currentRequest, currentResponse, currentCtx = nil, nil, nil
 end
 
 -- No file, process or debug access from scripts: those libraries could reach outside the VM.
