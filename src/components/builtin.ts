@@ -15,3 +15,7 @@ import './ratelimit/proxy.js';
 import './circuit-breaker/component.js';
 import './http-cache/component.js';
 import './retry/component.js';
+import './validation/json-schema.js';
+import './validation/cel.js';
+import './lua/lua-proxy.js';
+import './lua/lua-endpoint.js';

@@ -15,6 +15,11 @@ export interface ComponentDefinition extends ComponentFactories {
   namespace: string;
   /** Schema of the block at each scope where it may appear. */
   schemas: Partial<Record<Scope, JsonSchema>>;
+  /**
+   * Asynchronous set-up needed before `validate` and the factories run (loading a WebAssembly runtime),
+   * done once, only when the namespace appears in the config being loaded.
+   */
+  prepare?(): Promise<void>;
   /** Semantic checks beyond the schema; report through `issues` at `at` (the namespace's key path). */
   validate?(block: Record<string, unknown>, scope: Scope, at: KeyPath, issues: ConfigIssues, service: ServiceConfig): void;
 }
@@ -41,12 +46,23 @@ export function namespaceSchemas(): NamespaceSchemas {
   return result;
 }
 
+/** Runs the `prepare` step of every component whose namespace the config uses. */
+export async function prepareComponents(service: ServiceConfig): Promise<void> {
+  const used = new Set<string>(Object.keys(service.extraConfig));
+  for (const endpoint of service.endpoints) {
+    for (const namespace of Object.keys(endpoint.extraConfig)) used.add(namespace);
+    for (const backend of endpoint.backends) for (const namespace of Object.keys(backend.extraConfig)) used.add(namespace);
+  }
+  await Promise.all([...used].map((namespace) => components.get(namespace)?.prepare?.()));
+}
+
 /** Runs every component's own checks on the blocks present in the config. */
 export function validateComponentConfigs(service: ServiceConfig, issues: ConfigIssues): void {
   const visit = (extra: Readonly<Record<string, unknown>>, scope: Scope, at: KeyPath): void => {
     for (const [namespace, block] of Object.entries(extra)) {
       const component = components.get(namespace);
-      if (component?.validate && block !== null && typeof block === 'object' && !Array.isArray(block)) {
+      // A list reaches only a component whose schema asks for one (a misplaced list is a schema error).
+      if (component?.validate && block !== null && typeof block === 'object' && (!Array.isArray(block) || component.schemas[scope]?.['type'] === 'array')) {
         component.validate(block as Record<string, unknown>, scope, [...at, 'extra_config', namespace], issues, service);
       }
     }
@@ -60,6 +76,16 @@ export function validateComponentConfigs(service: ServiceConfig, issues: ConfigI
 
 export function componentFor(namespace: string): ComponentDefinition | undefined {
   return components.get(namespace);
+}
+
+/**
+ * The block a component's factories and `validate` receive. Most namespaces hold an object; a few hold a
+ * list (`validation/cel`), which is handed over as is (its schema has already said which): such a
+ * component reads it with `Array.isArray`.
+ */
+export function componentBlockOf(extra: Readonly<Record<string, unknown>>, namespace: string): Record<string, unknown> | undefined {
+  const block = extra[namespace];
+  return block !== null && typeof block === 'object' ? (block as Record<string, unknown>) : undefined;
 }
 
 /** Reads a component's block; `undefined` when the namespace is absent. */

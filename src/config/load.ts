@@ -7,7 +7,7 @@ import type { JsonSchema } from './schema.js';
 import { readSource } from './source.js';
 import type { ServiceConfig } from './types.js';
 import { checkAgainstSchema, preloadValidator } from './validate-schema.js';
-import { namespaceSchemas, validateComponentConfigs } from '../components/registry.js';
+import { namespaceSchemas, prepareComponents, validateComponentConfigs } from '../components/registry.js';
 import '../components/builtin.js';
 import { checkTlsConfig } from '../server/tls-settings.js';
 
@@ -46,6 +46,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   checkAgainstSchema(raw, configSchema(), issues, { strictUnknownKeys: options.lint === true, envSources: overrides.sources });
   if (issues.list.some((issue) => issue.code === 'PRT_ERR_CONFIG_VERSION')) return { config: undefined, issues: issues.list };
   const config = normalizeConfig(raw, file, issues);
+  await prepareComponents(config);
   validateComponentConfigs(config, issues);
   checkTlsConfig(config, issues);
   return { config: issues.hasErrors ? undefined : config, issues: issues.list };

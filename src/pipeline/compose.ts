@@ -1,5 +1,5 @@
 import type { BackendConfig, EndpointConfig } from '../config/types.js';
-import { blockOf, componentFor } from '../components/registry.js';
+import { componentBlockOf, componentFor } from '../components/registry.js';
 import type { Middleware, Proxy } from '../proxy/types.js';
 import type { BackendCall } from '../transport/backend-call.js';
 import { BACKEND_ORDER, CLIENT_ORDER, ENDPOINT_ORDER, PROXY_ORDER, SERVICE_ORDER } from './order.js';
@@ -15,7 +15,7 @@ function wrap<T>(inner: T, middlewares: ((next: T) => T)[]): T {
 export function composeService(listener: RequestListener, context: BuildContext): RequestListener {
   const middlewares: ServiceMiddleware[] = [];
   for (const namespace of SERVICE_ORDER) {
-    const block = blockOf(context.service.extraConfig, namespace);
+    const block = componentBlockOf(context.service.extraConfig, namespace);
     const middleware = block && componentFor(namespace)?.service?.(block, context);
     if (middleware) middlewares.push(middleware);
   }
@@ -25,7 +25,7 @@ export function composeService(listener: RequestListener, context: BuildContext)
 export function composeEndpoint(handler: EndpointHandler, endpoint: EndpointConfig, context: BuildContext): EndpointHandler {
   const middlewares: HandlerMiddleware[] = [];
   for (const namespace of ENDPOINT_ORDER) {
-    const block = blockOf(endpoint.extraConfig, namespace);
+    const block = componentBlockOf(endpoint.extraConfig, namespace);
     const middleware = block && componentFor(namespace)?.endpoint?.(block, endpoint, context);
     if (middleware) middlewares.push(middleware);
   }
@@ -35,7 +35,7 @@ export function composeEndpoint(handler: EndpointHandler, endpoint: EndpointConf
 export function composeProxy(proxy: Proxy, endpoint: EndpointConfig, context: BuildContext): Proxy {
   const middlewares: Middleware[] = [];
   for (const namespace of PROXY_ORDER) {
-    const block = blockOf(endpoint.extraConfig, namespace);
+    const block = componentBlockOf(endpoint.extraConfig, namespace);
     const middleware = block && componentFor(namespace)?.proxy?.(block, endpoint, context);
     if (middleware) middlewares.push(middleware);
   }
@@ -45,7 +45,7 @@ export function composeProxy(proxy: Proxy, endpoint: EndpointConfig, context: Bu
 export function composeBackend(proxy: Proxy, backend: BackendConfig, endpoint: EndpointConfig, context: BuildContext): Proxy {
   const middlewares: Middleware[] = [];
   for (const namespace of BACKEND_ORDER) {
-    const block = blockOf(backend.extraConfig, namespace);
+    const block = componentBlockOf(backend.extraConfig, namespace);
     const middleware = block && componentFor(namespace)?.backend?.(block, backend, endpoint, context);
     if (middleware) middlewares.push(middleware);
   }
@@ -56,7 +56,7 @@ export function composeBackend(proxy: Proxy, backend: BackendConfig, endpoint: E
 export function composeClient(call: BackendCall, backend: BackendConfig, endpoint: EndpointConfig, context: BuildContext): BackendCall | undefined {
   const middlewares: BackendCallMiddleware[] = [];
   for (const namespace of CLIENT_ORDER) {
-    const block = blockOf(backend.extraConfig, namespace);
+    const block = componentBlockOf(backend.extraConfig, namespace);
     const middleware = block && componentFor(namespace)?.client?.(block, backend, endpoint, context);
     if (middleware) middlewares.push(middleware);
   }

@@ -3,13 +3,14 @@
  * (`executor.go`, `handler_factory.go`, `proxy_factory.go`, `backend_factory.go`). One readable list per
  * layer; a test checks that every component with a factory for a layer is listed here.
  */
-export const SERVICE_ORDER: readonly string[] = ['security/cors', 'security/http', 'security/bot-detector'];
+export const SERVICE_ORDER: readonly string[] = ['security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
 
 export const ENDPOINT_ORDER: readonly string[] = [
   'security/bot-detector',
   'auth/api-keys',
   'auth/basic',
   'auth/validator',
+  'modifier/lua-endpoint',
   // `qos/ratelimit/router/redis` has no middleware of its own: it moves these buckets into Redis.
   'qos/ratelimit/router',
   // KrakenD's token signer replaces the endpoint handler, inside the validator and the rate limits.

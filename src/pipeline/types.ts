@@ -23,13 +23,16 @@ export class RequestContext {
    * the JSON data plus a newline, without `X-Krakend`, `X-Krakend-Completed` or `Cache-Control`.
    */
   plainJsonAnswer = false;
+  /** The client's body, when a router-layer component had to read it (Lua's `ctx:body()`); used instead of the stream. */
+  body: Buffer | undefined = undefined;
 
   constructor(
     readonly request: IncomingMessage,
     readonly response: ServerResponse,
     readonly params: Record<string, string>,
-    readonly path: string,
-    readonly rawQuery: string,
+    /** Path and query the endpoint reads; router-layer components may rewrite them (Lua's `ctx:url()`). */
+    public path: string,
+    public rawQuery: string,
   ) {}
 }
 

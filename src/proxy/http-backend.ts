@@ -70,16 +70,22 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
   const addGzip = !options.transport.disableCompression;
   const headerFilter = backend.inputHeaders && !backend.inputHeaders.includes('*') ? backend.inputHeaders : undefined;
   const queryFilter = backend.inputQueryStrings && !backend.inputQueryStrings.includes('*') ? backend.inputQueryStrings : undefined;
-  const method = backend.method;
+  const backendMethod = backend.method;
   const call = options.call ?? createDirectCall(options.agent);
 
   return async function callHttpBackend(request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
     const headers = headerFilter ? filterHeaders(request.headers, headerFilter) : request.headers;
-    const query = request.query && queryFilter ? filterQuery(request.query, queryFilter) : request.query;
-    let target = template.render(request.params);
-    if (query) {
-      const encoded = encodeQuery(query);
-      if (encoded !== '') target += (template.hasQuery ? '&' : '?') + encoded;
+    const override = request.callOverride;
+    const method = override?.method ?? backendMethod;
+    let target: string;
+    if (override?.url) target = override.url.target;
+    else {
+      const query = request.query && queryFilter ? filterQuery(request.query, queryFilter) : request.query;
+      target = template.render(request.params);
+      if (query) {
+        const encoded = encodeQuery(query);
+        if (encoded !== '') target += (template.hasQuery ? '&' : '?') + encoded;
+      }
     }
     let body = method === 'GET' || method === 'HEAD' ? null : request.body;
     let bodyLength = request.bodyLength;
@@ -88,7 +94,7 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
       body = await readBody(body as IncomingMessage, options.maxBodyBytes);
       bodyLength = body.length;
     }
-    const origin = pick.pick() ?? (await waitForOrigin(pick, cancel));
+    const origin = override?.url?.origin ?? pick.pick() ?? (await waitForOrigin(pick, cancel));
     const reply = await call(
       origin,
       { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}) },

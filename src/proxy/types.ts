@@ -19,6 +19,17 @@ export interface ProxyRequest {
   bodyLength: number | undefined;
   /** The path the client asked for (without query). */
   path: string;
+  /**
+   * Set by a backend-level component that rewrote the call itself (Lua's `req:method()`, `req:url()`):
+   * the HTTP backend then uses these instead of the backend's `method` and host + `url_pattern` + query.
+   */
+  callOverride?: CallOverride;
+}
+
+export interface CallOverride {
+  method?: string;
+  /** `scheme://host:port` and the request target (path and query), both already encoded. */
+  url?: { origin: string; target: string };
 }
 
 export interface ResponseMetadata {

@@ -70,7 +70,12 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     };
     response.once('close', onClose);
 
-    if (hasBody(request)) {
+    if (context.body !== undefined) {
+      if (context.body.length > 0) {
+        proxyRequest.body = context.body;
+        if (forwardsLength) proxyRequest.bodyLength = context.body.length;
+      }
+    } else if (hasBody(request)) {
       if (buffersBody) {
         readBody(request, maxBodyBytes).then(
           (body) => {
@@ -187,7 +192,9 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     // Errors that carry their own status (component rejections) show their text with return_error_msg;
     // a plain 500 stays empty, as in KrakenD's specs (backend_404, cel-1), and names nothing internal.
     const carriesStatus = typeof (error as Partial<StatusCarrier>).statusCode === 'number';
-    writeError(response, statusCode, returnErrorMsg && carriesStatus ? error.message : '', versionHeader);
+    // A component may say what its message is (Lua's custom_error content type), as lura's encodedResponseError.
+    const contentType = (error as { contentType?: unknown }).contentType;
+    writeError(response, statusCode, returnErrorMsg && carriesStatus ? error.message : '', versionHeader, typeof contentType === 'string' ? contentType : '');
   }
 }
 

@@ -38,6 +38,7 @@ import { claimAt, claimText, createListMatcher } from './claims.js';
 import type { Claims } from './claims.js';
 import { keySetFor, keySourceOf, readLocalJwkSet } from './key-source.js';
 import type { JwkKeySet } from './key-set.js';
+import { tokenRejecterFor } from './rejecters.js';
 import { createTokenExtractor } from './token-extractor.js';
 
 export const VALIDATOR_NAMESPACE = 'auth/validator';
@@ -65,6 +66,7 @@ export function createValidatorMiddleware(block: Block, endpoint: EndpointConfig
   const hasRoles = createListMatcher(readString(block, 'roles_key', 'roles') || 'roles', readBoolean(block, 'roles_key_is_nested'), readStrings(block, 'roles'), 'any');
   const scopesKey = readString(block, 'scopes_key');
   const hasScopes = scopesKey ? createListMatcher(scopesKey, true, readStrings(block, 'scopes'), readString(block, 'scopes_matcher') === 'all' ? 'all' : 'any') : undefined;
+  const isRejected = tokenRejecterFor(endpoint, context);
   const propagate = propagatedClaims(block);
   const placeholders = placeholderClaims(endpoint);
   const logger = context.logger;
@@ -81,6 +83,8 @@ export function createValidatorMiddleware(block: Block, endpoint: EndpointConfig
       }
       verifyToken(token).then(
         (claims) => {
+          // krakend-jose asks its rejecters (CEL `JWT` expressions) before it checks roles and scopes.
+          if (isRejected?.(claims)) throw new TokenRejected(401, 'the token was rejected');
           if (hasRoles && !hasRoles(claims)) throw new TokenRejected(403, 'the token lacks the required roles');
           if (hasScopes && !hasScopes(claims)) throw new TokenRejected(403, 'the token lacks the required scopes');
           requestContext.claims = claims;

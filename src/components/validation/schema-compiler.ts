@@ -1,0 +1,68 @@
+/**
+ * Compiles a request-body JSON Schema with Ajv, picking the draft from `$schema` as KrakenD's validator
+ * (santhosh-tekuri/jsonschema) does: 2020-12 when `$schema` is absent. Formats are annotations only and
+ * unknown keywords are ignored, as there. Ajv is loaded synchronously on first use (it is CommonJS), so
+ * gateways without this component never load it.
+ */
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ErrorObject, Options, ValidateFunction } from 'ajv';
+
+export type Draft = 'draft-06' | 'draft-07' | '2019-09' | '2020-12';
+
+const DRAFT_BY_URI: [RegExp, Draft][] = [
+  [/^https?:\/\/json-schema\.org\/draft-06\/schema#?$/, 'draft-06'],
+  [/^https?:\/\/json-schema\.org\/draft-07\/schema#?$/, 'draft-07'],
+  [/^https?:\/\/json-schema\.org\/draft\/2019-09\/schema#?$/, '2019-09'],
+  [/^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/, '2020-12'],
+];
+
+export const SUPPORTED_DRAFTS = 'draft-06, draft-07, 2019-09 or 2020-12';
+
+/** The draft a schema declares; `undefined` for a `$schema` this validator does not support. */
+export function draftOf(schema: Record<string, unknown>): Draft | undefined {
+  const declared = schema['$schema'];
+  if (declared === undefined) return '2020-12';
+  if (typeof declared !== 'string') return undefined;
+  return DRAFT_BY_URI.find(([pattern]) => pattern.test(declared))?.[1];
+}
+
+const OPTIONS: Options = {
+  strict: false,
+  validateFormats: false,
+  // The first failure is enough to refuse a request, and it bounds the work an invalid body can cause.
+  allErrors: false,
+  // Each endpoint's schema may reuse an `$id` another endpoint's schema has: keep them apart.
+  addUsedSchema: false,
+};
+
+type AjvConstructor = new (options: Options) => AjvClass;
+
+const instances = new Map<Draft, AjvClass>();
+
+function ajvFor(draft: Draft): AjvClass {
+  let ajv = instances.get(draft);
+  if (ajv === undefined) {
+    const require = createRequire(import.meta.url);
+    if (draft === '2020-12') ajv = new (require('ajv/dist/2020') as { Ajv2020: AjvConstructor }).Ajv2020(OPTIONS);
+    else if (draft === '2019-09') ajv = new (require('ajv/dist/2019') as { Ajv2019: AjvConstructor }).Ajv2019(OPTIONS);
+    else {
+      ajv = new (require('ajv') as { Ajv: AjvConstructor }).Ajv(OPTIONS);
+      if (draft === 'draft-06') ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>);
+    }
+    instances.set(draft, ajv);
+  }
+  return ajv;
+}
+
+/** Compiles `schema`; throws with Ajv's explanation when the schema itself is invalid. */
+export function compileBodySchema(schema: Record<string, unknown>): ValidateFunction {
+  const draft = draftOf(schema);
+  if (draft === undefined) throw new Error(`unsupported $schema ${JSON.stringify(schema['$schema'])}: use ${SUPPORTED_DRAFTS}`);
+  return ajvFor(draft).compile(schema);
+}
+
+/** One line per failure, as KrakenD lists them: `- at '/street': must be string`. */
+export function describeFailures(errors: readonly ErrorObject[] | null | undefined): string {
+  if (!errors || errors.length === 0) return '- the body does not match the schema';
+  return errors.map((error) => `- at '${error.instancePath}': ${error.message ?? error.keyword}`).join('\n');
+}
