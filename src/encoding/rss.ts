@@ -11,7 +11,8 @@
  * { "url_pattern": "/feed.rss", "encoding": "rss", "allow": ["title", "items"] }
  * ```
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
+import { lazyRequire } from '../util/lazy-require.js';
 import { GatewayError } from '../proxy/errors.js';
 import { registerDecoder } from './decode.js';
 import type { Decoded } from './decode.js';
@@ -20,7 +21,8 @@ type Node = Record<string, unknown>;
 
 const LISTS = new Set(['item', 'entry', 'category', 'link', 'enclosure', 'author', 'dc:creator', 'atom:link']);
 
-const parser = new XMLParser({
+const fastXml = lazyRequire<typeof FastXmlParser>('fast-xml-parser');
+const parserOptions: FastXmlParser.X2jOptions = {
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   textNodeName: '#text',
@@ -30,8 +32,10 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   htmlEntities: true,
-  isArray: (name) => LISTS.has(name),
-});
+  isArray: (name: string) => LISTS.has(name),
+};
+let parserInstance: FastXmlParser.XMLParser | undefined;
+const parser = (): FastXmlParser.XMLParser => (parserInstance ??= new (fastXml().XMLParser)(parserOptions));
 
 function invalid(error: unknown): GatewayError {
   return new GatewayError('PRT_ERR_BACKEND_DECODE', `the backend response is not a valid feed: ${(error as Error).message}`, { cause: error });
@@ -180,11 +184,11 @@ export function parseFeed(body: Buffer | string): Decoded {
   let source = typeof body === 'string' ? body : body.toString('utf8');
   if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
   if (/<!ENTITY/i.test(source)) throw invalid(new Error('entity declarations are not supported'));
-  const verdict = XMLValidator.validate(source);
+  const verdict = fastXml().XMLValidator.validate(source);
   if (verdict !== true) throw invalid(new Error(`${verdict.err.msg} (line ${verdict.err.line})`));
   let document: Node;
   try {
-    document = parser.parse(source) as Node;
+    document = parser().parse(source) as Node;
   } catch (error) {
     throw invalid(error);
   }

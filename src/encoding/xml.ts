@@ -9,7 +9,8 @@
  * Parsed with fast-xml-parser (well kept, no native code). Documents declaring their own entities are
  * refused, as Go's decoder cannot use them either, which also rules out entity-expansion attacks.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
+import { lazyRequire } from '../util/lazy-require.js';
 import { GatewayError } from '../proxy/errors.js';
 import { registerDecoder } from './decode.js';
 import type { Decoded } from './decode.js';
@@ -17,7 +18,8 @@ import type { Decoded } from './decode.js';
 export const ATTRIBUTE_PREFIX = '-';
 export const TEXT_KEY = '#text';
 
-const parser = new XMLParser({
+const fastXml = lazyRequire<typeof FastXmlParser>('fast-xml-parser');
+const parserOptions: FastXmlParser.X2jOptions = {
   ignoreAttributes: false,
   attributeNamePrefix: ATTRIBUTE_PREFIX,
   textNodeName: TEXT_KEY,
@@ -32,7 +34,9 @@ const parser = new XMLParser({
   ignorePiTags: true,
   // Numeric character references (`&#65;`) are decoded as Go does.
   htmlEntities: true,
-});
+};
+let parserInstance: FastXmlParser.XMLParser | undefined;
+const parser = (): FastXmlParser.XMLParser => (parserInstance ??= new (fastXml().XMLParser)(parserOptions));
 
 const ENTITY_DECLARATION = /<!ENTITY/i;
 
@@ -50,11 +54,11 @@ export function parseXml(body: Buffer | string): Decoded {
   let text = typeof body === 'string' ? body : body.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (ENTITY_DECLARATION.test(text)) throw invalid(new Error('entity declarations are not supported'));
-  const verdict = XMLValidator.validate(text);
+  const verdict = fastXml().XMLValidator.validate(text);
   if (verdict !== true) throw invalid(new Error(`${verdict.err.msg} (line ${verdict.err.line})`));
   let parsed: Decoded;
   try {
-    parsed = parser.parse(text) as Decoded;
+    parsed = parser().parse(text) as Decoded;
   } catch (error) {
     throw invalid(error);
   }

@@ -3,7 +3,10 @@
  * lists not indented under their key, YAML 1.1 quoting (so `"yes"` and `"on"` stay strings), numbers
  * with their literal digits. Content type `application/x-yaml; charset=utf-8`.
  */
-import { stringify } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazyRequire } from '../util/lazy-require.js';
+
+const yaml = lazyRequire<typeof Yaml>('yaml');
 import { RawNumber } from '../encoding/json-lossless.js';
 import { registerRenderer } from './renderers.js';
 
@@ -25,7 +28,7 @@ function toYamlValue(value: unknown): unknown {
 }
 
 export function renderYaml(data: Record<string, unknown>): string {
-  return stringify(toYamlValue(data), OPTIONS);
+  return yaml().stringify(toYamlValue(data), OPTIONS);
 }
 
 registerRenderer('yaml', function renderYamlResponse(response) {

@@ -6,7 +6,10 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import bcrypt from 'bcryptjs';
+import type BcryptModule from 'bcryptjs';
+import { lazyRequire } from '../../util/lazy-require.js';
+
+const bcryptjs = lazyRequire<typeof BcryptModule>('bcryptjs');
 import { LRUCache } from 'lru-cache';
 
 export type UserVerifier = (user: string, password: string) => Promise<boolean>;
@@ -40,13 +43,13 @@ export function loadUsers(inline: Record<string, string>, htpasswdPath: string):
 
 export function createUserVerifier(users: ReadonlyMap<string, string>, cacheTtlMs: number): UserVerifier {
   // Compared against when the user does not exist: same cost as a real user's hash.
-  const dummyHash = bcrypt.hashSync(randomBytes(16).toString('hex'), costOf(users.values().next().value) ?? 10);
+  const dummyHash = bcryptjs().hashSync(randomBytes(16).toString('hex'), costOf(users.values().next().value) ?? 10);
   const verified = new LRUCache<string, true>({ max: 10_000, ttl: Math.max(cacheTtlMs, 1) });
   return async function verifyUser(user, password) {
     const digest = createHash('sha256').update(user).update('\u0000').update(password).digest('base64');
     if (cacheTtlMs > 0 && verified.get(digest)) return true;
     const hash = users.get(user);
-    const ok = await bcrypt.compare(password, hash ?? dummyHash);
+    const ok = await bcryptjs().compare(password, hash ?? dummyHash);
     if (ok && hash !== undefined) {
       if (cacheTtlMs > 0) verified.set(digest, true);
       return true;

@@ -6,7 +6,7 @@
  * the call, `resp` after it, `JWT` in the token validator (an expression may run in several places).
  * Portico keeps that rule so the same config behaves the same.
  */
-import { Environment } from '@marcbachmann/cel-js';
+import type * as Cel from '@marcbachmann/cel-js';
 
 export type Stage = 'pre' | 'post' | 'jwt';
 
@@ -20,11 +20,18 @@ export interface CheckProgram {
 
 const HEADER_MAP = 'map<string, list<string>>';
 
-let environment: Environment | undefined;
+let cel: typeof Cel | undefined;
+let environment: Cel.Environment | undefined;
+
+/** Loads the CEL library (ESM only) in the component's `prepare` step, so configs without CEL never pay for it. */
+export async function loadCel(): Promise<void> {
+  cel ??= await import('@marcbachmann/cel-js');
+}
 
 /** One environment for every expression: declaring the variables is the expensive part. */
-function celEnvironment(): Environment {
-  environment ??= new Environment()
+function celEnvironment(): Cel.Environment {
+  if (cel === undefined) throw new Error('validation/cel was used before its prepare step loaded the CEL library');
+  environment ??= new cel.Environment()
     .registerVariable('now', 'string')
     .registerVariable('req_method', 'string')
     .registerVariable('req_path', 'string')
@@ -60,7 +67,7 @@ export function stagesOf(expression: string): Stage[] {
  */
 export function compileCheck(expression: string, index: number): CheckProgram {
   const env = celEnvironment();
-  let checked: ReturnType<Environment['check']>;
+  let checked: ReturnType<Cel.Environment['check']>;
   try {
     checked = env.check(expression);
   } catch (error) {

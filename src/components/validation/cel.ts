@@ -32,7 +32,7 @@ import { compileUrlPattern } from '../../proxy/url-template.js';
 import { registerTokenRejecter } from '../jwt/rejecters.js';
 import { VALIDATOR_NAMESPACE } from '../jwt/validator.js';
 import { componentBlockOf, registerComponent } from '../registry.js';
-import { compileCheck, firstFailure, programsFor, rfc3339Now, stagesOf, titleCasedParams } from './cel-program.js';
+import { compileCheck, firstFailure, loadCel, programsFor, rfc3339Now, stagesOf, titleCasedParams } from './cel-program.js';
 import type { CheckProgram } from './cel-program.js';
 
 export const CEL_NAMESPACE = 'validation/cel';
@@ -167,6 +167,7 @@ function endpointAt(service: ServiceConfig, at: KeyPath): EndpointConfig | undef
 registerComponent({
   namespace: CEL_NAMESPACE,
   schemas: { endpoint: blockSchema, backend: blockSchema },
+  prepare: loadCel,
   validate(block, scope, at, issues, service) {
     validateBlock(block, scope, at, issues, scope === 'endpoint' ? endpointAt(service, at) : undefined);
   },
