@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { cpuCount, ensurePackages, runWrk, startPinned, treeCpuSeconds, waitForPort } from './system.js';
 import type { WrkResult } from './system.js';
 import { runExtras } from './extras.js';
+import { DEFAULT_HEAP_FLAGS } from '../src/runtime/heap-flags.js';
 import { writePayloads, writeNginxConfig, writePorticoConfig } from './fixtures.js';
 
 type Scenario = 'S1' | 'S2' | 'S3' | 'S4';
@@ -25,8 +26,8 @@ const SCENARIOS: Record<Scenario, string> = {
   S4: 'sequential: two chained backends',
 };
 
-/** Same V8 flags for every Node row (override with --node-flags "…"; "" for none). */
-export let NODE_FLAGS: string[] = [];
+/** Same V8 flags for every Node row: Portico's shipped heap default (override with --node-flags="…"). */
+export let NODE_FLAGS: string[] = [...DEFAULT_HEAP_FLAGS];
 
 interface SystemDef {
   name: string;

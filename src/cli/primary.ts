@@ -4,6 +4,7 @@
  */
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
+import { heapFlagsFor } from '../runtime/heap-flags.js';
 
 export interface PrimaryOptions {
   workers: number;
@@ -25,6 +26,7 @@ export function runPrimary(options: PrimaryOptions): void {
     PORTICO_WORKER_PORT: options.port === undefined ? '' : String(options.port),
     PORTICO_WORKER_DEBUG: options.debug ? '1' : '0',
   };
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...heapFlagsFor(process.execArgv, process.env['NODE_OPTIONS'])] });
   const fork = (): Worker => cluster.fork(env);
   for (let i = 0; i < options.workers; i++) fork();
 

@@ -92,6 +92,8 @@ describe('portico run -w 2', { skip: !isLinux && 'needs ps --ppid and /proc' }, 
     running.push(cli);
     const primary = cli.child.pid as number;
     const workers = await waitForWorkers(primary, 2);
+    // Workers start with Portico's shipped heap default (src/runtime/heap-flags.ts).
+    for (const pid of workers) assert.ok(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--max-semi-space-size=4'), `worker ${pid} has the heap flag`);
 
     const startDeadline = Date.now() + 10_000;
     while ((await health(port)) !== 200) {

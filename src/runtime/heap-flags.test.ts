@@ -1,0 +1,10 @@
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { DEFAULT_HEAP_FLAGS, heapFlagsFor } from './heap-flags.js';
+
+test('workers get the default heap flags unless the operator chose their own', () => {
+  assert.deepEqual(heapFlagsFor([], ''), [...DEFAULT_HEAP_FLAGS]);
+  assert.deepEqual(heapFlagsFor(['--max-semi-space-size=32'], ''), []);
+  assert.deepEqual(heapFlagsFor([], '--max-old-space-size=512 --max-semi-space-size=8'), []);
+  assert.deepEqual(heapFlagsFor(['--max-old-space-size=512'], ''), [...DEFAULT_HEAP_FLAGS]);
+});
