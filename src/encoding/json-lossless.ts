@@ -3,12 +3,15 @@
  * path is `JSON.parse`; only bodies holding a run of 16+ digits take the lossless parser, whose big
  * numbers carry their literal text and render back unchanged.
  */
+import { randomBytes } from 'node:crypto';
 import { parse as parseLossless, isSafeNumber } from 'lossless-json';
 
 const LONG_DIGITS = /\d{16}/;
-const RAW_PREFIX = '\u0000portico-raw-number:';
-const RAW_PATTERN = /"\\u0000portico-raw-number:(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"/g;
-const RAW_MARKER = '\\u0000portico-raw-number:';
+// Random per process: a string in backend data can never carry the marker and be turned into a number.
+const MARKER_ID = randomBytes(12).toString('hex');
+const RAW_PREFIX = `\u0000portico-raw-number-${MARKER_ID}:`;
+const RAW_MARKER = `\\u0000portico-raw-number-${MARKER_ID}:`;
+const RAW_PATTERN = new RegExp(`"\\\\u0000portico-raw-number-${MARKER_ID}:(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)"`, 'g');
 
 /** A number whose literal text must survive re-encoding. */
 export class RawNumber {

@@ -42,6 +42,7 @@ export class DetailedBackendError {
 
 export function createHttpBackend(backend: BackendConfig, options: HttpBackendOptions): Proxy {
   const template = compileUrlPattern(backend.urlPattern);
+  const segmentParams = template.segmentParams;
   let balancer = options.balancer;
   if (balancer === undefined) {
     // Warm the pools at start-up so the first request does not create them.
@@ -81,6 +82,11 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
     if (override?.url) target = override.url.target;
     else {
       const query = request.query && queryFilter ? filterQuery(request.query, queryFilter) : request.query;
+      // Client path params were checked by the endpoint; values from earlier answers or components were not.
+      for (const name of segmentParams) {
+        const value = request.params[name];
+        if (value === '.' || value === '..') throw new GatewayError('PRT_ERR_UNSAFE_PATH_VALUE', `the value of {${name}} is a dot-segment`);
+      }
       target = template.render(request.params);
       if (query) {
         const encoded = encodeQuery(query);

@@ -27,6 +27,11 @@ describe('compileUrlPattern', () => {
     assert.equal(template.render({ 'JWT.sub': 's1', 'resp0_user-id': 'u2', 'a:b': 'c' }), '/u/s1/u2/c');
   });
 
+  it('lists the path placeholders that make up a whole segment', () => {
+    assert.deepEqual(compileUrlPattern('/u/{a}/x{b}/{c}.json/{d}?q={e}').segmentParams, ['a', 'd']);
+    assert.deepEqual(compileUrlPattern('/u/{a}').segmentParams, ['a']);
+  });
+
   it('places the same value differently in path and query', () => {
     const template = compileUrlPattern('/p/{v}?q={v}');
     assert.equal(template.render({ v: 'é/?' }), '/p/%C3%A9%2F%3F?q=%C3%A9%2F%3F');

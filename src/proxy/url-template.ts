@@ -10,6 +10,8 @@ export interface CompiledTemplate {
   pathParams: string[];
   /** Placeholder names used in the query part. */
   queryParams: string[];
+  /** Path placeholders that make up a whole segment (`/users/{id}/x`): a `.` or `..` value there moves the call. */
+  segmentParams: string[];
   /** True when the pattern has its own query part (`/x?a=1`). */
   hasQuery: boolean;
   /** Renders path and query (without the client's query strings). */
@@ -34,14 +36,24 @@ export function compileUrlPattern(pattern: string): CompiledTemplate {
     last = index + match[0].length;
   }
   if (last < pattern.length) parts.push(pattern.slice(last));
+  const segmentParams: string[] = [];
+  parts.forEach((part, index) => {
+    if (typeof part === 'string' || part.inQuery) return;
+    const before = parts[index - 1];
+    const after = parts[index + 1];
+    const startsSegment = before === undefined ? true : typeof before === 'string' && before.endsWith('/');
+    const endsSegment = after === undefined ? true : typeof after === 'string' && (after.startsWith('/') || after.startsWith('?'));
+    if (startsSegment && endsSegment) segmentParams.push(part.name);
+  });
 
   if (parts.length === 1 && typeof parts[0] === 'string') {
     const constant = parts[0];
-    return { pathParams, queryParams, hasQuery: queryStart !== -1, render: () => constant };
+    return { pathParams, queryParams, segmentParams, hasQuery: queryStart !== -1, render: () => constant };
   }
   return {
     pathParams,
     queryParams,
+    segmentParams,
     hasQuery: queryStart !== -1,
     render(params) {
       let out = '';

@@ -99,13 +99,21 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
   function run(proxyRequest: ProxyRequest, cancel: Cancellation, request: IncomingMessage, response: ServerResponse, plainJson: boolean): void {
     proxy(proxyRequest, cancel).then(
       (result) => {
-        if (plainJson) {
+        try {
+          if (isNoop && !plainJson) {
+            writePassthrough(response, result, cancel);
+            return;
+          }
+          // A streamed backend body under a data endpoint is never sent: stop the transfer, do not buffer it.
+          result.body?.discard(new GatewayError('PRT_ERR_BODY_UNUSED', 'the endpoint does not pass streamed bodies through'));
           cancel.dispose();
-          writePlainJson(response, result);
-        } else if (isNoop) writePassthrough(response, result, cancel);
-        else {
+          if (plainJson) writePlainJson(response, result);
+          else writeData(request, response, result, cancel.aborted ? cancel.reason : undefined);
+        } catch (error) {
+          // Node refused what we tried to write (a header it cannot send): answer, never leave it hanging.
           cancel.dispose();
-          writeData(request, response, result, cancel.aborted ? cancel.reason : undefined);
+          result.body?.discard(error as Error);
+          writeFailure(response, error as Error);
         }
       },
       (error: Error) => {

@@ -156,12 +156,18 @@ class ReplyHandler implements ResponseHandler {
     decoder.on('data', (chunk: Buffer) => stream.push(chunk));
     decoder.on('end', () => stream.end());
     decoder.on('error', (error: Error) => stream.fail(error));
+    // A slow client pauses the decoder; a full decoder pauses the backend socket. Without both, a small
+    // compressed body could be inflated into memory far ahead of the client.
+    stream.source = decoder;
+    decoder.on('drain', this.resumeExchange);
     this.decoder = decoder;
   }
 
+  private readonly resumeExchange = (): void => this.exchange?.resume();
+
   onBody(chunk: Buffer): void {
     if (this.decoder) {
-      this.decoder.write(chunk);
+      if (!this.decoder.write(chunk)) this.exchange?.pause();
       return;
     }
     if (this.stream) {

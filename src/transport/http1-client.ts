@@ -5,7 +5,7 @@
  * the gateway; KrakenD's backends see exactly the headers the gateway chooses, nothing more. The pool
  * follows Go's transport, which KrakenD uses: unlimited connections per host, at most
  * `maxIdlePerHost` kept idle, idle ones closed after `idleTimeoutMs`, requests on a reused
- * connection retried once when the backend had closed it before answering.
+ * connection retried once (idempotent methods only) when the backend had closed it before answering.
  */
 import { connect as connectTcp } from 'node:net';
 import type { Socket } from 'node:net';
@@ -193,7 +193,9 @@ export class Exchange implements ParserSink {
     if (this.headerTimer) clearTimeout(this.headerTimer);
     const body = this.request.body;
     const replayable = body === null || Buffer.isBuffer(body);
-    if (wasReused && !this.started && !this.retried && replayable && (IDEMPOTENT.has(this.request.method) || isCleanClose(error))) {
+    // Like Go's transport: only idempotent methods are replayed. A clean close after our request was
+    // written cannot tell "closed while idle" from "did the work, then closed", so a POST is never resent.
+    if (wasReused && !this.started && !this.retried && replayable && IDEMPOTENT.has(this.request.method)) {
       this.retried = true;
       this.connection = undefined;
       this.pool.assign(this, false);
@@ -210,17 +212,14 @@ export class Exchange implements ParserSink {
   }
 }
 
-/** The backend closed a kept-alive connection before reading our request: safe to replay any method. */
-function isCleanClose(error: Error): boolean {
-  return (error as HttpClientError).code === 'PRT_ERR_BACKEND_CLOSED';
-}
-
 class Connection {
   readonly socket: Socket;
   private readonly parser = new ResponseParser();
   private exchange: Exchange | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private reused = false;
+  /** Set while a streamed request body is still being copied to the socket. */
+  private stopBody: (() => void) | undefined;
   isDead = false;
 
   constructor(private readonly pool: OriginPool) {
@@ -264,6 +263,7 @@ class Connection {
   destroy(): void {
     if (this.isDead) return;
     this.isDead = true;
+    this.stopBody?.();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.pool.forget(this);
     this.socket.destroy();
@@ -290,19 +290,48 @@ class Connection {
     const socket = this.socket;
     const chunked = length === undefined;
     socket.write(chunked ? `${head}Transfer-Encoding: chunked\r\n\r\n` : `${head}Content-Length: ${length}\r\n\r\n`, 'latin1');
+    let active = true;
+    const onDrain = (): void => {
+      if (active) body.resume();
+    };
     const onData = (chunk: Buffer): void => {
       if (chunk.length === 0) return;
-      const ok = chunked ? socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write('\r\n') : socket.write(chunk);
+      let ok: boolean;
+      if (chunked) {
+        // Size line, data and CRLF always go out together: a full buffer must not drop part of a chunk.
+        socket.cork();
+        socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+        socket.write(chunk);
+        ok = socket.write('\r\n', 'latin1');
+        socket.uncork();
+      } else ok = socket.write(chunk);
       if (!ok) {
         body.pause();
-        socket.once('drain', () => body.resume());
+        socket.once('drain', onDrain);
       }
     };
+    const stop = (): void => {
+      active = false;
+      this.stopBody = undefined;
+      body.off('data', onData);
+      socket.off('drain', onDrain);
+    };
     const onEnd = (): void => {
-      if (chunked) socket.write('0\r\n\r\n');
+      if (!active) return;
+      stop();
+      if (chunked) socket.write('0\r\n\r\n', 'latin1');
     };
     const onError = (error: Error): void => {
-      this.exchange?.abort(new HttpClientError('PRT_ERR_CLIENT_BODY', 'the client request body failed', { cause: error }));
+      if (!active) return;
+      const exchange = this.exchange;
+      stop();
+      exchange?.abort(new HttpClientError('PRT_ERR_CLIENT_BODY', 'the client request body failed', { cause: error }));
+    };
+    // The backend answered (or the exchange ended) before the body was sent: stop copying and let the
+    // rest of the client's body drain, as Node does for bodies nobody reads.
+    this.stopBody = () => {
+      stop();
+      body.resume();
     };
     body.on('data', onData);
     body.once('end', onEnd);
@@ -330,7 +359,8 @@ class Connection {
   responseDone(exchange: Exchange): void {
     if (this.exchange !== exchange) return;
     this.exchange = undefined;
-    if (this.parser.keepAlive) this.pool.release(this);
+    // A request body still being written would interleave with the next request on this connection.
+    if (this.parser.keepAlive && this.stopBody === undefined) this.pool.release(this);
     else this.destroy();
   }
 
@@ -354,6 +384,11 @@ class Connection {
     this.exchange = undefined;
     this.destroy();
     if (exchange !== undefined) {
+      // Only a clean close ends a close-delimited body (that path is `onEnd`); a reset cuts it.
+      if (this.parser.isCloseDelimited && (error as HttpClientError).code !== 'PRT_ERR_BACKEND_CLOSED') {
+        exchange.transportFailed(error, this.reused);
+        return;
+      }
       try {
         this.parser.end();
       } catch (parseError) {

@@ -13,7 +13,13 @@ export class PassthroughBody {
   private failure: Error | undefined;
   private onDone: ((error?: Error) => void) | undefined;
   exchange: Exchange | undefined;
-  private readonly resume = (): void => this.exchange?.resume();
+  /** What a slow client pauses: the decoder when the gateway inflates the body, else the exchange. */
+  source: { pause(): unknown; resume(): unknown } | undefined;
+  private waiting = false;
+  private readonly resume = (): void => {
+    this.waiting = false;
+    (this.source ?? this.exchange)?.resume();
+  };
 
   push(chunk: Buffer): void {
     const target = this.target;
@@ -21,8 +27,10 @@ export class PassthroughBody {
       this.held?.push(chunk);
       return;
     }
-    if (!target.write(chunk)) {
-      this.exchange?.pause();
+    // One drain listener at a time, however many chunks one socket read delivers.
+    if (!target.write(chunk) && !this.waiting) {
+      this.waiting = true;
+      (this.source ?? this.exchange)?.pause();
       target.once('drain', this.resume);
     }
   }

@@ -14,6 +14,11 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 
 export const MAX_RESPONSE_HEADER_BYTES = 256 * 1024;
 
+/** RFC 9110 §5.1 field names; anything else (spaces, obs-fold) cannot be forwarded and is refused, as Go does. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Control bytes other than HTAB (a bare CR or LF included) are never valid in a field value. */
+const INVALID_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+
 export interface ParserSink {
   /** Status and raw header pairs `[name, value, name, value, …]` as received. */
   onHead(statusCode: number, statusText: string, rawHeaders: string[]): void;
@@ -206,6 +211,9 @@ export class ResponseParser {
       }
       const name = text.slice(position, colon);
       const value = text.slice(colon + 1, lineEnd).trim();
+      if (!TOKEN.test(name) || INVALID_VALUE.test(value)) {
+        throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'malformed response header line');
+      }
       position = lineEnd + 2;
       rawHeaders.push(name, value);
       switch (name.length) {
