@@ -13,6 +13,24 @@ const RAW_PREFIX = `\u0000portico-raw-number-${MARKER_ID}:`;
 const RAW_MARKER = `\\u0000portico-raw-number-${MARKER_ID}:`;
 const RAW_PATTERN = new RegExp(`"\\\\u0000portico-raw-number-${MARKER_ID}:(-?\\d+(?:\\.\\d+)?(?:[eE][+-]?\\d+)?)"`, 'g');
 
+const RAW_JSON_PREFIX = `\u0000portico-raw-json-${MARKER_ID}:`;
+const RAW_JSON_PATTERN = new RegExp(`"\\\\u0000portico-raw-json-${MARKER_ID}:(\\d+)"`, 'g');
+
+/** Fragments of the `stringifyJson` call in progress (saved and restored around nested calls). */
+let fragments: string[] = [];
+
+/**
+ * JSON text written as-is by `stringifyJson`: for objects whose key order a JavaScript object cannot hold
+ * (integer-like keys in Go's string order, `"10"` before `"2"`).
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+  toJSON(): string {
+    fragments.push(this.text);
+    return RAW_JSON_PREFIX + String(fragments.length - 1);
+  }
+}
+
 /** A number whose literal text must survive re-encoding. */
 export class RawNumber {
   constructor(readonly text: string) {}
@@ -36,9 +54,20 @@ export function parseJson(text: string): unknown {
   return parseLossless(text, null, parseNumber);
 }
 
-/** `JSON.stringify`, with raw numbers written back as literals. */
+/** `JSON.stringify`, with raw numbers and raw JSON fragments written back as literals. */
 export function stringifyJson(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return 'null';
-  return text.includes(RAW_MARKER) ? text.replace(RAW_PATTERN, '$1') : text;
+  const outer = fragments;
+  fragments = [];
+  try {
+    let text = JSON.stringify(value);
+    if (text === undefined) return 'null';
+    if (text.includes(RAW_MARKER)) text = text.replace(RAW_PATTERN, '$1');
+    if (fragments.length > 0) {
+      const table = fragments;
+      text = text.replace(RAW_JSON_PATTERN, (_match, index: string) => table[Number(index)] as string);
+    }
+    return text;
+  } finally {
+    fragments = outer;
+  }
 }

@@ -55,3 +55,13 @@ describe('sortKeysDeep', () => {
     assert.equal(JSON.stringify(sortKeysDeep([{ b: 1, a: 2 }, 3])), '[{"a":2,"b":1},3]');
   });
 });
+
+it('writes integer-like keys in Go order ("10" before "2"), at any depth', () => {
+  const render = renderJson;
+  assert.equal(render({ paths: { '1': 'a', '10': 'b', '2': 'c' } }), '{"paths":{"1":"a","10":"b","2":"c"}}');
+  assert.equal(render([{ '9': 1, '10': { '20': true, '3': false } }]), '[{"10":{"20":true,"3":false},"9":1}]');
+  // Orders a plain object can hold stay plain objects.
+  assert.equal(render({ '2': 1, '1': 2, a: 3 }), '{"1":2,"2":1,"a":3}');
+  // Escaping still applies inside such objects.
+  assert.equal(render({ '10': '<b>', '9': '&' }), '{"10":"\\u003cb\\u003e","9":"\\u0026"}');
+});

@@ -3,7 +3,7 @@
  * `<`, `>`, `&`, U+2028, U+2029 escaped. Objects already in order are not copied, which is the common
  * case for data that came from another KrakenD-style service.
  */
-import { stringifyJson } from '../encoding/json-lossless.js';
+import { RawJson, stringifyJson } from '../encoding/json-lossless.js';
 
 const NEEDS_ESCAPE = /[<>&\u2028\u2029]/;
 const ESCAPED: Readonly<Record<string, string>> = {
@@ -47,6 +47,26 @@ function isSortedDeep(value: unknown): boolean {
   return true;
 }
 
+const INTEGER_KEY = /^(0|[1-9]\d{0,9})$/;
+
+function isArrayIndex(key: string): boolean {
+  return INTEGER_KEY.test(key) && Number(key) < 4294967295;
+}
+
+/** True when a plain object can enumerate `keys` in Go's (byte-wise) order. */
+function representable(keys: string[]): boolean {
+  const goOrder = [...keys].sort();
+  const integers = goOrder.filter(isArrayIndex);
+  const others = goOrder.filter((key) => !isArrayIndex(key));
+  const enumerated = [...integers.sort((a, b) => Number(a) - Number(b)), ...others];
+  return enumerated.every((key, index) => key === goOrder[index]);
+}
+
+function goOrdered(object: Record<string, unknown>, keys: string[]): RawJson {
+  const parts = [...keys].sort().map((key) => `${JSON.stringify(key)}:${stringifyJson(sortKeysDeep(object[key]))}`);
+  return new RawJson(`{${parts.join(',')}}`);
+}
+
 function sortedCopy(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
@@ -64,6 +84,9 @@ function sortedCopy(value: unknown): unknown {
   if (prototype !== Object.prototype && prototype !== null) return value;
   const object = value as Record<string, unknown>;
   const keys = Object.keys(object);
+  // JavaScript enumerates integer-like keys first, in numeric order ("2" before "10"); Go sorts every key
+  // as a string ("10" before "2"). Such an object is written as raw JSON in Go's order.
+  if (keys.length > 1 && INTEGER_KEY.test(keys[0] as string) && !representable(keys)) return goOrdered(object, keys);
   let inOrder = true;
   for (let i = 1; i < keys.length; i++) {
     if ((keys[i - 1] as string) > (keys[i] as string)) {
