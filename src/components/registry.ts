@@ -53,7 +53,12 @@ export async function prepareComponents(service: ServiceConfig): Promise<void> {
     for (const namespace of Object.keys(endpoint.extraConfig)) used.add(namespace);
     for (const backend of endpoint.backends) for (const namespace of Object.keys(backend.extraConfig)) used.add(namespace);
   }
-  await Promise.all([...used].map((namespace) => components.get(namespace)?.prepare?.()));
+  const steps: Promise<void>[] = [];
+  for (const namespace of used) {
+    const step = components.get(namespace)?.prepare?.();
+    if (step) steps.push(step);
+  }
+  await Promise.all(steps);
 }
 
 /** Runs every component's own checks on the blocks present in the config. */
