@@ -1,4 +1,5 @@
 /** Payloads and configs for the bench, written to a temp dir. */
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -39,8 +40,25 @@ http {
   return file;
 }
 
-export function writePorticoConfig(dir: string, backend: string): string {
+export interface BenchToken {
+  jwksFile: string;
+  token: string;
+}
+
+/** An RS256 key set on disk and a token signed with it, for the JWT-protected scenario. */
+export function writeJwtFixtures(dir: string): BenchToken {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench', alg: 'RS256', use: 'sig' };
+  const jwksFile = join(dir, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [jwk] }));
+  const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const head = `${encode({ alg: 'RS256', kid: 'bench', typ: 'JWT' })}.${encode({ iss: 'https://idp.bench', aud: 'bench', sub: 'user-1', roles: ['user'], exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+  return { jwksFile, token: `${head}.${sign('sha256', Buffer.from(head), privateKey).toString('base64url')}` };
+}
+
+export function writePorticoConfig(dir: string, backend: string, jwksFile?: string): string {
   const file = join(dir, 'portico.json');
+  const validator = jwksFile ? { alg: 'RS256', jwk_local_path: jwksFile, issuer: 'https://idp.bench', audience: ['bench'], roles_key: 'roles', roles: ['user'] } : undefined;
   writeFileSync(
     file,
     JSON.stringify({
@@ -57,6 +75,10 @@ export function writePorticoConfig(dir: string, backend: string): string {
           ],
         },
         { endpoint: '/s3', output_encoding: 'no-op', backend: [{ host: [backend], url_pattern: '/100kb.json' }] },
+        { endpoint: '/s5', backend: [{ host: [backend], url_pattern: '/1kb.json', allow: ['id', 'items'] }] },
+        ...(validator
+          ? [{ endpoint: '/s5-jwt', backend: [{ host: [backend], url_pattern: '/1kb.json', allow: ['id', 'items'] }], extra_config: { 'auth/validator': validator } }]
+          : []),
         {
           endpoint: '/s4',
           extra_config: { proxy: { sequential: true } },

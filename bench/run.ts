@@ -16,14 +16,15 @@ import { cpuCount, ensurePackages, runWrk, startPinned, treeCpuSeconds, waitForP
 import type { WrkResult } from './system.js';
 import { runExtras } from './extras.js';
 import { DEFAULT_HEAP_FLAGS } from '../src/runtime/heap-flags.js';
-import { writePayloads, writeNginxConfig, writePorticoConfig } from './fixtures.js';
+import { writeJwtFixtures, writePayloads, writeNginxConfig, writePorticoConfig } from './fixtures.js';
 
-type Scenario = 'S1' | 'S2' | 'S3' | 'S4';
+type Scenario = 'S1' | 'S2' | 'S3' | 'S4' | 'S5';
 const SCENARIOS: Record<Scenario, string> = {
   S1: 'GET passthrough, 1 KB',
   S2: 'merge of two 1 KB JSON backends (allow-list on one)',
   S3: 'GET passthrough, 100 KB',
   S4: 'sequential: two chained backends',
+  S5: '1 KB JSON with an allow-list, open vs behind auth/validator (RS256, the client reuses its token)',
 };
 
 /** Same V8 flags for every Node row: Portico's shipped heap default (override with --node-flags="…"). */
@@ -32,6 +33,8 @@ export let NODE_FLAGS: string[] = [...DEFAULT_HEAP_FLAGS];
 interface SystemDef {
   name: string;
   paths: Partial<Record<Scenario, string>>;
+  /** Request headers wrk sends (`Name: value`). */
+  headers?: string[];
   start?(port: number, backend: string, cpus: string): ChildProcess;
 }
 
@@ -80,7 +83,8 @@ async function main(): Promise<void> {
   processes.push(startPinned(loadCpu, 'nginx', ['-c', backendConf, '-p', dir]));
   await waitForPort(backendPort);
 
-  const porticoConfig = writePorticoConfig(dir, backendOrigin);
+  const jwt = writeJwtFixtures(dir);
+  const porticoConfig = writePorticoConfig(dir, backendOrigin, jwt.jwksFile);
   const node = process.execPath;
   const allSystems: SystemDef[] = [
     { name: 'backend direct', paths: { S1: '/1kb.json', S3: '/100kb.json' } },
@@ -91,7 +95,13 @@ async function main(): Promise<void> {
     },
     {
       name: 'Portico',
-      paths: { S1: '/s1', S2: '/s2', S3: '/s3', S4: '/s4' },
+      paths: { S1: '/s1', S2: '/s2', S3: '/s3', S4: '/s4', S5: '/s5' },
+      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', porticoConfig]),
+    },
+    {
+      name: 'Portico, JWT RS256',
+      paths: { S5: '/s5-jwt' },
+      headers: [`Authorization: Bearer ${jwt.token}`],
       start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', porticoConfig]),
     },
     {
@@ -143,7 +153,7 @@ async function main(): Promise<void> {
       const path = system.paths[scenario];
       const target = running.get(system.name);
       if (!path || !target) continue;
-      runWrk(loadCpu, `http://127.0.0.1:${target.port}${path}`, 2, connections); // warm-up
+      runWrk(loadCpu, `http://127.0.0.1:${target.port}${path}`, 2, connections, 1, 0, system.headers); // warm-up
     }
   }
   for (let round = 0; round < rounds; round++) {
@@ -153,7 +163,7 @@ async function main(): Promise<void> {
         const target = running.get(system.name);
         if (!path || !target) continue;
         const before = target.pid ? treeCpuSeconds(target.pid) : 0;
-        const result: WrkResult = runWrk(loadCpu, `http://127.0.0.1:${target.port}${path}`, seconds, connections);
+        const result: WrkResult = runWrk(loadCpu, `http://127.0.0.1:${target.port}${path}`, seconds, connections, 1, 0, system.headers);
         const cpu = target.pid ? treeCpuSeconds(target.pid) - before : Number.NaN;
         const tally = tallies.get(key(system.name, scenario)) ?? { requests: 0, seconds: 0, cpu: 0, p50: [], p99: [], errors: 0 };
         tally.requests += result.requests;

@@ -128,8 +128,8 @@ function toMs(text: string): number {
 }
 
 /** Runs wrk pinned to `cpus`; returns its figures. */
-export function runWrk(cpus: string, url: string, seconds: number, connections: number, threads = 1, niceness = 0): WrkResult {
-  const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url];
+export function runWrk(cpus: string, url: string, seconds: number, connections: number, threads = 1, niceness = 0, headers: string[] = []): WrkResult {
+  const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', ...headers.flatMap((header) => ['-H', header]), url];
   const pinned = hasCommand('taskset') ? ['taskset', '-c', cpus, 'wrk', ...args] : ['wrk', ...args];
   const command = niceness > 0 ? ['nice', '-n', String(niceness), ...pinned] : pinned;
   const output = execFileSync(command[0] as string, command.slice(1), { encoding: 'utf8' });
