@@ -74,7 +74,8 @@ function readAllHeaders(request: IncomingMessage): HeaderMap {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const lower = name.toLowerCase();
-    if (NEVER_FORWARDED.has(lower) || isHopByHop(lower) || listed?.has(lower)) continue;
+    // HTTP/2 pseudo-headers (`:path`, `:authority`) are not headers: an HTTP/1.1 backend refuses them.
+    if (name.charCodeAt(0) === 58 /* : */ || NEVER_FORWARDED.has(lower) || isHopByHop(lower) || listed?.has(lower)) continue;
     (headers[canonicalHeaderName(name)] ??= []).push(raw[i + 1] as string);
   }
   return headers;

@@ -96,15 +96,11 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
   function onRequest(request: IncomingMessage, response: ServerResponse): void {
     // HTTP/2 forbids Connection headers; its sessions drain through GOAWAY instead.
     if (draining && request.httpVersionMajor !== 2) response.setHeader('Connection', 'close');
-    let url = request.url as string;
+    const url = request.url as string;
     if (url.charCodeAt(0) !== 47 /* / */) {
-      const originForm = toOriginForm(request, url);
-      if (originForm === undefined) {
-        // Asterisk or unparseable targets: nothing to route.
-        writeError(response, 400, 'invalid request target', versionHeader);
-        return;
-      }
-      url = originForm;
+      // Asterisk or unparseable targets (absolute-form ones were made origin-form before the components).
+      writeError(response, 400, 'invalid request target', versionHeader);
+      return;
     }
     const queryIndex = url.indexOf('?');
     const path = queryIndex === -1 ? url : url.slice(0, queryIndex);
@@ -181,7 +177,8 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
     response.end(method === 'HEAD' ? undefined : body);
   }
 
-  const routed = composeService(onRequest, buildContext);
+  // Before any component: host checks must judge the host the gateway then acts on.
+  const routed = originFormFirst(composeService(onRequest, buildContext));
   const listener = router.accessLog ? withAccessLog(routed, logger) : routed;
   const httpOptions = serverOptions(config.server);
   const tls = serverTlsOptions(config);
@@ -277,6 +274,15 @@ function withAccessLog(listener: BuiltinHandler, logger: Logger): BuiltinHandler
         clientIp: peerAddress(request),
       });
     });
+    listener(request, response);
+  };
+}
+
+/** Absolute-form targets become origin-form, their host the request's host, before anything reads them. */
+function originFormFirst(listener: BuiltinHandler): BuiltinHandler {
+  return function routeOriginForm(request, response) {
+    const url = request.url as string;
+    if (url.charCodeAt(0) !== 47 /* / */) toOriginForm(request, url);
     listener(request, response);
   };
 }

@@ -43,8 +43,9 @@ export function createSecureGatewayServer(tls: TlsOptions, listener: Listener, l
   const server = createSecureServer(
     { ...tls, allowHTTP1: true, maxSessionMemory: 10, settings: { maxHeaderListSize: limits.maxHeaderSize } },
     function onSecureRequest(request, response) {
-      // HTTP/2 has no Host header; the rest of the gateway reads it for X-Forwarded-Host and host checks.
-      if (request.httpVersionMajor === 2 && request.headers.host === undefined && request.authority) request.headers.host = request.authority;
+      // HTTP/2 names the host in :authority, which wins over any host header (RFC 9113 §8.3.1, as in Go);
+      // the rest of the gateway reads `host` for X-Forwarded-Host and host checks.
+      if (request.httpVersionMajor === 2 && request.authority) request.headers.host = request.authority;
       listener(request as unknown as IncomingMessage, response as unknown as ServerResponse);
     },
   );

@@ -21,6 +21,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { registerComponent } from '../registry.js';
+import { canonicalHeaderName } from '../../config/headers.js';
 import type { HandlerMiddleware } from '../../pipeline/types.js';
 import { STRINGS_SCHEMA, objectSchema, readString, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
@@ -38,7 +39,8 @@ export function createApiKeysMiddleware(endpointBlock: Block, serviceBlock: Bloc
   const readKey = strategy === 'query_string' ? queryReader(identifier) : headerReader(identifier);
   const findKey = createKeyLookup(entriesOf(serviceBlock), (readString(serviceBlock, 'hash', 'plain') || 'plain') as KeyHash);
   const required = readStrings(endpointBlock, 'roles');
-  const roleHeader = readString(serviceBlock, 'propagate_role');
+  // Canonical, as Go's Header.Set writes it: it replaces a client header of the same name.
+  const roleHeader = canonicalHeaderName(readString(serviceBlock, 'propagate_role'));
 
   return (next) =>
     function checkApiKey(context) {

@@ -33,13 +33,14 @@ export function createBasicAuthMiddleware(endpointBlock: Block, verifyUser: User
   return (next) =>
     function checkBasicAuth(context) {
       const credentials = parseBasic(context.request.headers.authorization);
-      if (credentials === undefined || (restrict && !restrict.has(credentials.user))) {
+      if (credentials === undefined) {
         rejectRequest(context.response, 401, challenge);
         return;
       }
       verifyUser(credentials.user, credentials.password).then(
         (ok) => {
-          if (!ok) {
+          // The user list is checked after the password, so a refused name costs the same bcrypt time.
+          if (!ok || (restrict && !restrict.has(credentials.user))) {
             rejectRequest(context.response, 401, challenge);
             return;
           }

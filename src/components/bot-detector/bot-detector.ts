@@ -27,7 +27,7 @@ function detectorFrom(block: Block): BotDetector {
   return createBotDetector({
     allow: readStrings(block, 'allow'),
     deny: readStrings(block, 'deny'),
-    patterns: readStrings(block, 'patterns').map(compileGoPattern),
+    patterns: readStrings(block, 'patterns').map((pattern) => compileGoPattern(pattern)),
     emptyUserAgentIsBot: readBoolean(block, 'empty_user_agent_is_bot'),
     cacheSize: readInteger(block, 'cache_size', 0),
   });

@@ -1,19 +1,25 @@
 /**
  * Decides whether a `User-Agent` belongs to a bot, as KrakenD's bot detector does: exact `allow`
  * entries win, then exact `deny` entries, then any of the `patterns` (regular expressions, matched
- * anywhere in the value). Decisions are remembered in an LRU of `cache_size` entries.
+ * anywhere in the value). Decisions are remembered in an LRU of `cache_size` entries; User-Agents
+ * longer than `MAX_CACHED_LENGTH` are decided every time, so the cache holds at most
+ * `cache_size × 1 KiB` of client text whatever the header size limit.
  */
 import { LRUCache } from 'lru-cache';
+import { RE2JS } from 're2js';
 
 export interface BotDetectorSettings {
   allow: string[];
   deny: string[];
-  patterns: RegExp[];
+  patterns: GoPattern[];
   emptyUserAgentIsBot: boolean;
   cacheSize: number;
 }
 
 export type BotDetector = (userAgent: string | undefined) => boolean;
+
+/** Real browsers and crawlers send a few hundred characters. */
+const MAX_CACHED_LENGTH = 1024;
 
 export function createBotDetector(settings: BotDetectorSettings): BotDetector {
   const allowed = new Set(settings.allow);
@@ -34,6 +40,7 @@ export function createBotDetector(settings: BotDetectorSettings): BotDetector {
   const cache = new LRUCache<string, boolean>({ max: settings.cacheSize });
   return function isBotCached(userAgent) {
     if (!userAgent) return emptyIsBot;
+    if (userAgent.length > MAX_CACHED_LENGTH) return decide(userAgent);
     let verdict = cache.get(userAgent);
     if (verdict === undefined) {
       verdict = decide(userAgent);
@@ -43,13 +50,19 @@ export function createBotDetector(settings: BotDetectorSettings): BotDetector {
   };
 }
 
+/** A compiled pattern: true when it matches anywhere in the text. */
+export interface GoPattern {
+  test(text: string): boolean;
+}
+
 /**
- * Compiles a Go (RE2) pattern into a JavaScript one. RE2's leading inline flags (`(?i)`, `(?s)`,
- * `(?m)`) become RegExp flags; the rest of RE2's syntax is a subset JavaScript reads the same way.
- * Throws a SyntaxError for a pattern JavaScript cannot compile.
+ * Compiles a Go (RE2) pattern with re2js, a JavaScript port of RE2: the syntax is Go's (inline flags such
+ * as `(?i)` anywhere), and matching takes linear time in the text. Patterns run against client input
+ * (User-Agent, Host) that may be a megabyte long, where a backtracking engine spends minutes on a pattern
+ * as common as `.*bot.*`. With `whole`, the pattern must match the entire text (`^(?:…)$`).
+ * Throws for a pattern RE2 does not accept.
  */
-export function compileGoPattern(pattern: string): RegExp {
-  const inline = /^\(\?([ims]+)\)/.exec(pattern);
-  if (!inline) return new RegExp(pattern);
-  return new RegExp(pattern.slice(inline[0].length), [...new Set(inline[1])].join(''));
+export function compileGoPattern(pattern: string, whole = false): GoPattern {
+  const compiled = RE2JS.compile(whole ? `^(?:${pattern})$` : pattern);
+  return { test: (text) => compiled.test(text) };
 }

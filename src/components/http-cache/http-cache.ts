@@ -11,7 +11,7 @@
  * entries are revalidated with `If-None-Match`/`If-Modified-Since`; a 304 refreshes the entry.
  * The request's own `no-store` bypasses the cache; `no-cache` or `max-age=0` skips the lookup.
  * No heuristic freshness: a response without explicit freshness is not served from the cache.
- * Bounds: `maxItems` entries and `maxSizeBytes` (body + headers), least recently used evicted first.
+ * Bounds: `maxItems` entries and `maxSizeBytes` (body + headers + key), least recently used evicted first.
  */
 import { LRUCache } from 'lru-cache';
 import type { Cancellation } from '../../proxy/cancellation.js';
@@ -83,7 +83,8 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
   const cache = new LRUCache<string, Entry>({
     ...(options.maxItems > 0 ? { max: options.maxItems } : {}),
     maxSize: options.maxSizeBytes > 0 ? options.maxSizeBytes : Number.MAX_SAFE_INTEGER,
-    sizeCalculation: (entry) => entry.size,
+    // Keys hold the URL and Vary values the client chose: they count, or long URLs would escape maxSize.
+    sizeCalculation: (entry, key) => entry.size + key.length,
   });
 
   const middleware: BackendCallMiddleware = (next) =>

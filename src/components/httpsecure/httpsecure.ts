@@ -90,7 +90,8 @@ function compileHostCheck(block: Block): ((host: string) => boolean) | undefined
   const hosts = readStrings(block, 'allowed_hosts');
   if (hosts.length === 0) return undefined;
   if (readBoolean(block, 'allowed_hosts_are_regex')) {
-    const patterns = hosts.map((host) => compileGoPattern(host));
+    // unrolled/secure anchors each pattern: `api\.example\.com` must not accept `api.example.com.evil.net`.
+    const patterns = hosts.map((host) => compileGoPattern(host, true));
     return (host) => patterns.some((pattern) => pattern.test(host));
   }
   const allowed = new Set(hosts.map((host) => host.toLowerCase()));
@@ -148,7 +149,7 @@ registerComponent({
     if (readBoolean(block, 'allowed_hosts_are_regex')) {
       readStrings(block, 'allowed_hosts').forEach((pattern, index) => {
         try {
-          compileGoPattern(pattern);
+          compileGoPattern(pattern, true);
         } catch (error) {
           issues.error({ code: 'PRT_ERR_CONFIG_REGEX', at: [...at, 'allowed_hosts', index], message: `the pattern does not compile: ${(error as Error).message}`, found: pattern });
         }

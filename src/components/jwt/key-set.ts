@@ -2,8 +2,8 @@
  * The keys one JWK source offers, kept in memory and refreshed in the background. A token naming an
  * unknown key triggers one immediate re-download (so a rotated key works on its first request); when that
  * download does not have the key either, further unknown keys wait `cooldownMs` before the source is asked
- * again: a flood of forged `kid`s never becomes a flood of requests to the identity provider. Downloads
- * are single-flight.
+ * again: a flood of forged `kid`s never becomes a flood of requests to the identity provider. The same
+ * holds while the first download keeps failing. Downloads are single-flight.
  */
 import { loadJose } from './jose.js';
 import type { CryptoKey, JWK } from 'jose';
@@ -64,8 +64,8 @@ export class JwkKeySet {
 
   /** The key `id` names for `alg`, downloading the set again once if it is unknown and not cooling down. */
   async keyFor(id: string, alg: string): Promise<VerificationKey | undefined> {
-    if (!this.loaded) await this.refresh();
-    let jwk = this.find(id, alg);
+    // A set that never loaded is a miss too: while the source is down, it is asked once per cooldown.
+    let jwk = this.loaded ? this.find(id, alg) : undefined;
     if (jwk === undefined) {
       if (this.now() - this.lastMissAt < this.options.cooldownMs) return undefined;
       await this.refresh();

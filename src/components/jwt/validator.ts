@@ -25,6 +25,7 @@ import { loadJose } from './jose.js';
 import { LRUCache } from 'lru-cache';
 import type { CryptoKey, JWTHeaderParameters, JWTPayload } from 'jose';
 import { registerComponent } from '../registry.js';
+import { canonicalHeaderName } from '../../config/headers.js';
 import type { ConfigIssues } from '../../config/issues.js';
 import type { KeyPath } from '../../config/source.js';
 import type { EndpointConfig } from '../../config/types.js';
@@ -179,10 +180,13 @@ function keyIdentifier(strategy: string): (header: JWTHeaderParameters) => strin
   return (header) => header.kid ?? '';
 }
 
+/** [claim, header] pairs; header names canonical (Go's `Header.Set`) so they replace the client's header of that name. */
 function propagatedClaims(block: Block): [string, string][] {
   const value = block['propagate_claims'];
   if (!Array.isArray(value)) return [];
-  return value.filter((pair): pair is [string, string] => Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && typeof pair[1] === 'string');
+  return value
+    .filter((pair): pair is [string, string] => Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && typeof pair[1] === 'string')
+    .map(([claim, header]) => [claim, canonicalHeaderName(header)]);
 }
 
 /** Claims named by `{JWT.claim}` in any backend's url_pattern. */
