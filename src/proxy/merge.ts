@@ -32,13 +32,12 @@ export function createParallelMerge(backends: Proxy[], endpointTimeoutMs: number
         // Backends still running cannot change the answer any more.
         if (pending !== 0) local.abort(timeoutError('merging the backends', deadlineMs));
       };
-      const onDeadline = local.on(() => {
+      local.on(() => {
         if (!settled) {
           (errors ??= []).push(timeoutError('merging the backends', deadlineMs));
           finish();
         }
       });
-      void onDeadline;
 
       const accept = (response: ProxyResponse): void => {
         if (settled) return;
