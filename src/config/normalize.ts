@@ -1,5 +1,5 @@
-import { parseDuration } from './duration.js';
 import { canonicalHeaderName } from './headers.js';
+import { readBoolean, readDurationMs, readInteger, readObject, readString, readStrings } from './read.js';
 import type { ConfigIssues } from './issues.js';
 import type { KeyPath } from './source.js';
 import { SUPPORTED_METHODS } from './types.js';
@@ -29,34 +29,18 @@ const RESERVED_PATH = /^\/__(debug|echo|health|stats|catchall)(\/.*)?$/;
 function asObject(value: unknown): Raw {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : {};
 }
-function asString(value: unknown, fallback = ''): string {
-  return typeof value === 'string' ? value : fallback;
-}
-function asStrings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-function asBoolean(value: unknown): boolean {
-  return value === true;
-}
-function asInteger(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) ? value : fallback;
-}
-function durationMs(value: unknown, fallback: number): number {
-  if (typeof value !== 'string') return fallback;
-  return parseDuration(value) ?? fallback;
-}
 
 /**
  * Applies defaults and inheritance and enforces the rules KrakenD checks at start-up. Runs after the
  * schema check, so types are already known to be right; it still never throws on bad input.
  */
 export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): ServiceConfig {
-  const timeoutMs = durationMs(raw['timeout'], DEFAULTS.timeoutMs) || DEFAULTS.timeoutMs;
-  const cacheTtlMs = durationMs(raw['cache_ttl'], 0);
-  const outputEncoding = asString(raw['output_encoding'], 'json') || 'json';
-  const hosts = cleanHosts(asStrings(raw['host']), ['host'], issues, false);
-  const readTimeoutMs = durationMs(raw['read_timeout'], 0);
-  const readHeaderTimeoutMs = durationMs(raw['read_header_timeout'], 0);
+  const timeoutMs = readDurationMs(raw, 'timeout', DEFAULTS.timeoutMs) || DEFAULTS.timeoutMs;
+  const cacheTtlMs = readDurationMs(raw, 'cache_ttl', 0);
+  const outputEncoding = readString(raw, 'output_encoding', 'json') || 'json';
+  const hosts = cleanHosts(readStrings(raw, 'host'), ['host'], issues, false);
+  const readTimeoutMs = readDurationMs(raw, 'read_timeout', 0);
+  const readHeaderTimeoutMs = readDurationMs(raw, 'read_header_timeout', 0);
 
   for (const key of ['plugin', 'async_agent'] as const) {
     if (raw[key] !== undefined) {
@@ -66,40 +50,40 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
 
   const service: ServiceConfig = {
     file,
-    name: asString(raw['name']),
-    port: asInteger(raw['port'], 0) || DEFAULTS.port,
-    listenIp: asString(raw['listen_ip']),
+    name: readString(raw, 'name'),
+    port: readInteger(raw, 'port', 0) || DEFAULTS.port,
+    listenIp: readString(raw, 'listen_ip'),
     hosts,
     timeoutMs,
     cacheTtlMs,
     outputEncoding,
-    debugEndpoint: asBoolean(raw['debug_endpoint']),
-    echoEndpoint: asBoolean(raw['echo_endpoint']),
-    disableRest: asBoolean(raw['disable_rest']),
-    dnsCacheTtlMs: durationMs(raw['dns_cache_ttl'], DEFAULTS.dnsCacheTtlMs),
+    debugEndpoint: readBoolean(raw, 'debug_endpoint'),
+    echoEndpoint: readBoolean(raw, 'echo_endpoint'),
+    disableRest: readBoolean(raw, 'disable_rest'),
+    dnsCacheTtlMs: readDurationMs(raw, 'dns_cache_ttl', DEFAULTS.dnsCacheTtlMs),
     server: {
       readTimeoutMs,
-      writeTimeoutMs: durationMs(raw['write_timeout'], 0),
+      writeTimeoutMs: readDurationMs(raw, 'write_timeout', 0),
       // Go: IdleTimeout falls back to ReadTimeout, then ReadHeaderTimeout.
-      idleTimeoutMs: durationMs(raw['idle_timeout'], 0) || readTimeoutMs || readHeaderTimeoutMs,
+      idleTimeoutMs: readDurationMs(raw, 'idle_timeout', 0) || readTimeoutMs || readHeaderTimeoutMs,
       readHeaderTimeoutMs,
-      maxHeaderBytes: asInteger(raw['max_header_bytes'], 0) || DEFAULTS.maxHeaderBytes,
-      maxShutdownWaitMs: durationMs(raw['max_shutdown_wait_time'], DEFAULTS.maxShutdownWaitMs),
+      maxHeaderBytes: readInteger(raw, 'max_header_bytes', 0) || DEFAULTS.maxHeaderBytes,
+      maxShutdownWaitMs: readDurationMs(raw, 'max_shutdown_wait_time', DEFAULTS.maxShutdownWaitMs),
     },
     transport: {
-      maxIdleConnectionsPerHost: asInteger(raw['max_idle_connections_per_host'], 0) || DEFAULTS.maxIdleConnectionsPerHost,
-      maxIdleConnections: asInteger(raw['max_idle_connections'], 0),
-      idleConnectionTimeoutMs: durationMs(raw['idle_connection_timeout'], 0),
-      disableKeepAlives: asBoolean(raw['disable_keep_alives']),
-      disableCompression: asBoolean(raw['disable_compression']),
-      dialerTimeoutMs: durationMs(raw['dialer_timeout'], 0),
-      dialerKeepAliveMs: durationMs(raw['dialer_keep_alive'], 0),
-      responseHeaderTimeoutMs: durationMs(raw['response_header_timeout'], 0),
-      expectContinueTimeoutMs: durationMs(raw['expect_continue_timeout'], 0),
+      maxIdleConnectionsPerHost: readInteger(raw, 'max_idle_connections_per_host', 0) || DEFAULTS.maxIdleConnectionsPerHost,
+      maxIdleConnections: readInteger(raw, 'max_idle_connections', 0),
+      idleConnectionTimeoutMs: readDurationMs(raw, 'idle_connection_timeout', 0),
+      disableKeepAlives: readBoolean(raw, 'disable_keep_alives'),
+      disableCompression: readBoolean(raw, 'disable_compression'),
+      dialerTimeoutMs: readDurationMs(raw, 'dialer_timeout', 0),
+      dialerKeepAliveMs: readDurationMs(raw, 'dialer_keep_alive', 0),
+      responseHeaderTimeoutMs: readDurationMs(raw, 'response_header_timeout', 0),
+      expectContinueTimeoutMs: readDurationMs(raw, 'expect_continue_timeout', 0),
     },
-    tls: raw['tls'] === undefined ? undefined : asObject(raw['tls']),
-    clientTls: raw['client_tls'] === undefined ? undefined : asObject(raw['client_tls']),
-    extraConfig: asObject(raw['extra_config']),
+    tls: raw['tls'] === undefined ? undefined : readObject(raw, 'tls'),
+    clientTls: raw['client_tls'] === undefined ? undefined : readObject(raw, 'client_tls'),
+    extraConfig: readObject(raw, 'extra_config'),
     endpoints: [],
   };
 
@@ -113,7 +97,7 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
 }
 
 function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues: ConfigIssues): EndpointConfig | undefined {
-  let path = asString(raw['endpoint']);
+  let path = readString(raw, 'endpoint');
   if (path === '') return undefined; // reported by the schema
   if (!path.startsWith('/')) {
     issues.warning({
@@ -148,7 +132,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
     valid = false;
   }
 
-  const methodText = asString(raw['method'], 'GET').toUpperCase() || 'GET';
+  const methodText = readString(raw, 'method', 'GET').toUpperCase() || 'GET';
   if (!(SUPPORTED_METHODS as readonly string[]).includes(methodText)) {
     issues.error({
       code: 'PRT_ERR_CONFIG_METHOD',
@@ -181,7 +165,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
     }
   }
 
-  const outputEncoding = asString(raw['output_encoding']) || service.outputEncoding;
+  const outputEncoding = readString(raw, 'output_encoding') || service.outputEncoding;
   const rawBackends = Array.isArray(raw['backend']) ? raw['backend'] : [];
   if (rawBackends.length === 0 && raw['backend'] !== undefined) {
     issues.error({ code: 'PRT_ERR_CONFIG_NO_BACKENDS', at: [...at, 'backend'], message: `endpoint ${method} ${path} has no backends` });
@@ -197,19 +181,19 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
     valid = false;
   }
 
-  const inputHeaders = asStrings(raw['input_headers']);
+  const inputHeaders = readStrings(raw, 'input_headers');
   const endpoint: EndpointConfig = {
     path,
     method,
     params,
-    timeoutMs: durationMs(raw['timeout'], 0) || service.timeoutMs,
-    cacheTtlMs: durationMs(raw['cache_ttl'], 0) || service.cacheTtlMs,
+    timeoutMs: readDurationMs(raw, 'timeout', 0) || service.timeoutMs,
+    cacheTtlMs: readDurationMs(raw, 'cache_ttl', 0) || service.cacheTtlMs,
     outputEncoding,
     inputHeaders: inputHeaders.length === 0 ? ['Content-Type'] : inputHeaders.map((name) => (name === '*' ? name : canonicalHeaderName(name))),
-    inputQueryStrings: asStrings(raw['input_query_strings']),
-    concurrentCalls: asInteger(raw['concurrent_calls'], 1) || 1,
+    inputQueryStrings: readStrings(raw, 'input_query_strings'),
+    concurrentCalls: readInteger(raw, 'concurrent_calls', 1) || 1,
     backends: [],
-    extraConfig: asObject(raw['extra_config']),
+    extraConfig: readObject(raw, 'extra_config'),
     at,
   };
 
@@ -220,7 +204,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   });
 
   // Shadow copies go to other services and never answer, so only the answering backends count.
-  const answering = endpoint.backends.filter((backend) => asObject(backend.extraConfig['proxy'])['shadow'] !== true);
+  const answering = endpoint.backends.filter((backend) => readObject(backend.extraConfig, 'proxy')['shadow'] !== true);
   if (method !== 'GET' && answering.length > 1 && !isValidSequentialEndpoint(endpoint)) {
     issues.error({
       code: 'PRT_ERR_CONFIG_UNSAFE_MULTI_BACKEND',
@@ -235,16 +219,16 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
 
 /** lura `router.IsValidSequentialEndpoint`: sequential, and only the last backend may be unsafe. */
 function isValidSequentialEndpoint(endpoint: EndpointConfig): boolean {
-  const proxy = asObject(endpoint.extraConfig['proxy']);
+  const proxy = readObject(endpoint.extraConfig, 'proxy');
   if (proxy['sequential'] !== true) return false;
   return endpoint.backends.every((backend, index) => backend.method === 'GET' || index === endpoint.backends.length - 1);
 }
 
 function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, service: ServiceConfig, issues: ConfigIssues): BackendConfig | undefined {
   let valid = true;
-  const disableHostSanitize = asBoolean(raw['disable_host_sanitize']);
-  const sd = asString(raw['sd'], 'static') || 'static';
-  const ownHosts = asStrings(raw['host']);
+  const disableHostSanitize = readBoolean(raw, 'disable_host_sanitize');
+  const sd = readString(raw, 'sd', 'static') || 'static';
+  const ownHosts = readStrings(raw, 'host');
   const hosts = ownHosts.length > 0 ? cleanHosts(ownHosts, [...at, 'host'], issues, disableHostSanitize || sd === 'dns') : service.hosts;
   if (hosts.length === 0 && ownHosts.length > 0) valid = false; // each bad host was reported by cleanHosts
   else if (hosts.length === 0) {
@@ -257,7 +241,7 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
     valid = false;
   }
 
-  let urlPattern = asString(raw['url_pattern']);
+  let urlPattern = readString(raw, 'url_pattern');
   if (!urlPattern.startsWith('/')) urlPattern = `/${urlPattern}`;
   const outputs = [...urlPattern.matchAll(URL_PATTERN_PARAM)].map((match) => match[1] as string);
   const uniqueOutputs = [...new Set(outputs)];
@@ -275,8 +259,8 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
     }
   }
 
-  const method = (asString(raw['method']) || endpoint.method).toUpperCase();
-  const encoding = endpoint.outputEncoding === 'no-op' ? 'no-op' : (asString(raw['encoding'], 'json') || 'json');
+  const method = (readString(raw, 'method') || endpoint.method).toUpperCase();
+  const encoding = endpoint.outputEncoding === 'no-op' ? 'no-op' : (readString(raw, 'encoding', 'json') || 'json');
   if (encoding === 'no-op' && endpoint.outputEncoding !== 'no-op') {
     issues.warning({
       code: 'PRT_WARN_CONFIG_NOOP_MISMATCH',
@@ -285,25 +269,25 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
       hint: 'set "output_encoding": "no-op" on the endpoint too',
     });
   }
-  const backendHeaders = raw['input_headers'] === undefined ? undefined : asStrings(raw['input_headers']).map((name) => (name === '*' ? name : canonicalHeaderName(name)));
+  const backendHeaders = raw['input_headers'] === undefined ? undefined : readStrings(raw, 'input_headers').map((name) => (name === '*' ? name : canonicalHeaderName(name)));
   return valid
     ? {
         hosts,
         urlPattern,
         method,
         encoding,
-        allow: asStrings(raw['allow']),
-        deny: asStrings(raw['deny']),
-        mapping: Object.fromEntries(Object.entries(asObject(raw['mapping'])).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
-        group: asString(raw['group']),
-        target: asString(raw['target']),
-        isCollection: asBoolean(raw['is_collection']),
+        allow: readStrings(raw, 'allow'),
+        deny: readStrings(raw, 'deny'),
+        mapping: Object.fromEntries(Object.entries(readObject(raw, 'mapping')).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
+        group: readString(raw, 'group'),
+        target: readString(raw, 'target'),
+        isCollection: readBoolean(raw, 'is_collection'),
         disableHostSanitize,
         inputHeaders: backendHeaders,
-        inputQueryStrings: raw['input_query_strings'] === undefined ? undefined : asStrings(raw['input_query_strings']),
+        inputQueryStrings: raw['input_query_strings'] === undefined ? undefined : readStrings(raw, 'input_query_strings'),
         sd,
-        sdScheme: asString(raw['sd_scheme'], 'http') || 'http',
-        extraConfig: asObject(raw['extra_config']),
+        sdScheme: readString(raw, 'sd_scheme', 'http') || 'http',
+        extraConfig: readObject(raw, 'extra_config'),
         at,
       }
     : undefined;

@@ -1,5 +1,6 @@
 /** The `router` namespace (KrakenD's gin engine options), read once. */
 import { blockOf } from '../components/registry.js';
+import { readBoolean, readObject, readString, readStrings } from '../config/read.js';
 import type { ServiceConfig } from '../config/types.js';
 
 export interface RouterSettings {
@@ -23,9 +24,9 @@ export interface RouterSettings {
 
 export function readRouterSettings(service: ServiceConfig): RouterSettings {
   const block = blockOf(service.extraConfig, 'router') ?? {};
-  const flag = (key: string): boolean => block[key] === true;
-  const list = (key: string): string[] => (Array.isArray(block[key]) ? (block[key] as unknown[]).filter((v): v is string => typeof v === 'string') : []);
-  const errorBody = blockOf(block, 'error_body') ?? {};
+  const flag = (key: string): boolean => readBoolean(block, key);
+  const list = (key: string): string[] => readStrings(block, key);
+  const errorBody = readObject(block, 'error_body');
   return {
     returnErrorMsg: flag('return_error_msg'),
     errorBody404: errorBody['404'],
@@ -34,7 +35,7 @@ export function readRouterSettings(service: ServiceConfig): RouterSettings {
     redirectFixedPath: !flag('disable_redirect_fixed_path'),
     handleMethodNotAllowed: !flag('disable_handle_method_not_allowed'),
     hideVersionHeader: flag('hide_version_header'),
-    healthPath: flag('disable_health') ? undefined : typeof block['health_path'] === 'string' && block['health_path'] !== '' ? block['health_path'] : '/__health',
+    healthPath: flag('disable_health') ? undefined : readString(block, 'health_path') || '/__health',
     accessLog: !flag('disable_access_log'),
     loggerSkipPaths: list('logger_skip_paths'),
     forwardedByClientIp: flag('forwarded_by_client_ip'),
