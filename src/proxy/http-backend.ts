@@ -5,11 +5,12 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { BackendConfig, TransportSettings } from '../config/types.js';
+import { canonicalHeaderName } from '../config/headers.js';
 import { readBody } from '../router/request-body.js';
 import { blockOf } from '../components/registry.js';
 import { decoderFor } from '../encoding/decode.js';
 import type { Agent } from '../transport/agent.js';
-import { createDirectCall } from '../transport/backend-call.js';
+import { createDirectCall, headerValue } from '../transport/backend-call.js';
 import { createStaticBalancer } from '../transport/balancer.js';
 import type { Balancer } from '../transport/balancer.js';
 import type { BackendCall, BackendReply, CallOptions } from '../transport/backend-call.js';
@@ -115,7 +116,7 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
     const statusCode = reply.statusCode;
     if (statusCode !== 200 && statusCode !== 201) {
       const text = (reply.body as Buffer).toString('utf8');
-      const contentType = headerOf(reply.headers, 'content-type') ?? '';
+      const contentType = headerValue(reply.headers, 'content-type') ?? '';
       if (errorAlias !== undefined) {
         return {
           data: { [`error_${errorAlias}`]: new DetailedBackendError(statusCode, text || undefined, contentType || undefined) },
@@ -150,7 +151,7 @@ function waitForOrigin(balancer: Balancer, cancel: Cancellation): Promise<string
 function passthroughResponse(reply: BackendReply): ProxyResponse {
   const headers: HeaderMap = {};
   const raw = reply.headers;
-  const listed = connectionListed(headerOf(raw, 'connection'));
+  const listed = connectionListed(headerValue(raw, 'connection'));
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     if (isHopByHop(name) || (listed !== undefined && listed.has(name.toLowerCase()))) continue;
@@ -160,21 +161,13 @@ function passthroughResponse(reply: BackendReply): ProxyResponse {
   return { data: {}, isComplete: true, metadata: { statusCode: reply.statusCode, headers }, body: reply.stream };
 }
 
-function headerOf(raw: string[], lowerName: string): string | undefined {
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return raw[i + 1];
-  }
-  return undefined;
-}
-
 const canonicalCache = new Map<string, string>();
 
 /** Canonical form of a backend header name, memoised: backends send the same few names. */
 function canonicalize(name: string): string {
   let canonical = canonicalCache.get(name);
   if (canonical === undefined) {
-    canonical = name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, dash: string, letter: string) => dash + letter.toUpperCase());
+    canonical = canonicalHeaderName(name);
     if (canonicalCache.size < 1000) canonicalCache.set(name, canonical);
   }
   return canonical;

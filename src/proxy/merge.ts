@@ -59,7 +59,7 @@ export function createParallelMerge(backends: Proxy[], endpointTimeoutMs: number
 }
 
 /** lura `combineData`: later keys overwrite earlier ones; completeness is the AND of all parts. */
-function combine(into: ProxyResponse, part: ProxyResponse): void {
+export function combine(into: ProxyResponse, part: ProxyResponse): void {
   const target = into.data;
   const source = part.data;
   for (const key in source) target[key] = source[key];

@@ -24,6 +24,7 @@ import { RawNumber } from '../encoding/json-lossless.js';
 import { renderJson } from '../render/json.js';
 import type { Cancellation } from './cancellation.js';
 import { MergeError, timeoutError } from './errors.js';
+import { combine } from './merge.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from './types.js';
 import { compileUrlPattern } from './url-template.js';
 
@@ -106,10 +107,7 @@ export function createSequentialMerge(backends: Proxy[], settings: SequentialSet
         if (merged === undefined) {
           // A fresh object, so `resp0_*` keeps reading backend 0's own answer after later merges.
           merged = { data: { ...response.data }, isComplete: response.isComplete, metadata: response.metadata, body: response.body };
-        } else {
-          Object.assign(merged.data, response.data);
-          merged.isComplete = merged.isComplete && response.isComplete;
-        }
+        } else combine(merged, response);
         if (!response.isComplete) {
           merged.isComplete = false;
           return merged;

@@ -114,7 +114,7 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
     if (builtin) {
       if (method === 'GET') builtin(request, response);
       else if (router.handleMethodNotAllowed) writeNotAllowed(response, method, ['GET']);
-      else writeRouterError(response, method, 404, notFoundBody ?? '404 page not found', notFoundBody !== undefined, []);
+      else writeNotFound(response, method);
       return;
     }
     for (const [prefix, handler, methods] of builtinPrefixes) {
@@ -162,7 +162,11 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
       return;
     }
     if (miss.kind === 'method-not-allowed') writeNotAllowed(response, method, miss.allowed);
-    else writeRouterError(response, method, 404, notFoundBody ?? '404 page not found', notFoundBody !== undefined, []);
+    else writeNotFound(response, method);
+  }
+
+  function writeNotFound(response: ServerResponse, method: string): void {
+    writeRouterError(response, method, 404, notFoundBody ?? '404 page not found', notFoundBody !== undefined, []);
   }
 
   function writeNotAllowed(response: ServerResponse, method: string, allowed: string[]): void {
@@ -233,12 +237,6 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
 /** Nothing a handler throws may take the process down: answer 500 and log. */
 function guard(listener: BuiltinHandler, logger: Logger, versionHeader: string): BuiltinHandler {
   return function guardedRequest(request, response) {
-    if (hasRepeatedHost(request.rawHeaders)) {
-      // RFC 9112 §3.2: more than one Host is a 400 (Go refuses it too); proxies and caches could disagree on which one counts.
-      response.writeHead(400, ['Connection', 'close', 'Content-Length', '0']);
-      response.end();
-      return;
-    }
     try {
       listener(request, response);
     } catch (error) {
@@ -246,18 +244,6 @@ function guard(listener: BuiltinHandler, logger: Logger, versionHeader: string):
       writeError(response, 500, '', versionHeader);
     }
   };
-}
-
-function hasRepeatedHost(rawHeaders: string[]): boolean {
-  let seen = false;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      if (seen) return true;
-      seen = true;
-    }
-  }
-  return false;
 }
 
 function withAccessLog(listener: BuiltinHandler, logger: Logger): BuiltinHandler {
@@ -291,13 +277,12 @@ function originFormFirst(listener: BuiltinHandler): BuiltinHandler {
  * RFC 9112 §3.2.2: a server accepts absolute-form targets and uses their host instead of `Host`. Only the
  * path is routed, to the configured backends: the named host is never contacted (no open proxy).
  */
-function toOriginForm(request: IncomingMessage, target: string): string | undefined {
+function toOriginForm(request: IncomingMessage, target: string): void {
   const match = /^https?:\/\/([^/?#]+)(\/[^#]*)?$/i.exec(target);
-  if (match === null) return undefined;
+  if (match === null) return;
   const pathAndQuery = match[2] ?? '/';
   request.url = pathAndQuery.startsWith('?') ? `/${pathAndQuery}` : pathAndQuery;
   request.headers.host = match[1] as string;
-  return request.url;
 }
 
 function isDecodable(path: string): boolean {
