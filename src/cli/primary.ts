@@ -34,8 +34,7 @@ export function runPrimary(options: PrimaryOptions): void {
     PORTICO_WORKER_PORT: options.port === undefined ? '' : String(options.port),
     PORTICO_WORKER_DEBUG: options.debug ? '1' : '0',
   };
-  // 'advanced' (V8) serialization carries cached bodies as bytes rather than JSON arrays of numbers.
-  cluster.setupPrimary({ execArgv: [...process.execArgv, ...heapFlagsFor(process.execArgv, process.env['NODE_OPTIONS'])], serialization: 'advanced' });
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...heapFlagsFor(process.execArgv, process.env['NODE_OPTIONS'])] });
   const state = new SharedStateHost({ clock: monotonicClock, log: (message) => options.logger.warn(message) });
   cluster.on('message', (worker, message) => {
     const calls = stateCalls(message);

@@ -1,7 +1,10 @@
 /**
  * A worker's side of shared state (`portico run -w N`): asks the primary, which owns the instance's
- * buckets, breakers and caches (see host.ts). Calls made during one event-loop turn leave as one message
- * (flushed by setImmediate), and their answers come back as one.
+ * buckets, breakers and caches (see host.ts). Questions made during one event-loop turn leave as one
+ * message (flushed by setImmediate), and their answers come back as one. Reports (a breaker call's
+ * outcome, a cache store) leave at once, with whatever is queued before them: they are written before the
+ * response reaches the client, so whatever that client sends next, through any worker, is decided
+ * after the primary has counted them (the primary reads its channels in the order they became readable).
  *
  * Bounded failure: a call the primary has not answered within `timeoutMs` (default 1s) fails with
  * `PRT_ERR_STATE_UNAVAILABLE`, and so does every call once the channel is closed; each caller then
@@ -76,9 +79,11 @@ export class SharedStateClient {
     });
   }
 
-  /** A call that wants no answer (reports, stores). Lost when the primary is gone. */
+  /** A call that wants no answer (reports, stores), sent now. Lost when the primary is gone. */
   tell(op: Op, id: string, a?: unknown, b?: unknown): void {
-    if (!this.closed) this.queue([0, op, id, a, b]);
+    if (this.closed) return;
+    this.outbox.push([0, op, id, a, b]);
+    this.flush();
   }
 
   close(): void {

@@ -1,12 +1,13 @@
 /**
  * The primary's state (host) and the workers' clients, wired by a fake cluster channel that serializes
- * like node:cluster's 'advanced' mode and delivers on a later turn. Time is a ManualClock for buckets and
+ * as JSON, like node:cluster's channel, and delivers on a later turn. Time is a ManualClock for buckets and
  * breakers; client timeouts use short real timers.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deserialize, serialize } from 'node:v8';
 import { ManualClock } from '../components/clock.js';
+import { entryCodec } from '../components/http-cache/http-cache.js';
+import type { Entry } from '../components/http-cache/http-cache.js';
 import { createSharedStore } from '../components/http-cache/store.js';
 import { CLIENT_LIMITED, ENDPOINT_LIMITED } from '../components/ratelimit/router-limiter.js';
 import { createSharedBucket, createSharedRouterLimiter } from '../components/ratelimit/shared-limiters.js';
@@ -36,11 +37,11 @@ function connect(host: SharedStateHost, id: number, timeoutMs = 1_000): Worker {
   const channel: StateChannel = {
     send(message) {
       sent.push(message);
-      const copy = deserialize(serialize(message)) as unknown;
+      const copy = JSON.parse(JSON.stringify(message)) as unknown;
       setImmediate(() => {
         const answers = host.receive(id, stateCalls(copy) ?? []);
         if (answers.length === 0) return;
-        const deliver = (): void => listener(deserialize(serialize({ [STATE_TAG]: answers })));
+        const deliver = (): void => listener(JSON.parse(JSON.stringify({ [STATE_TAG]: answers })) as unknown);
         if (muted) held.push(deliver);
         else deliver();
       });
@@ -61,6 +62,24 @@ function connect(host: SharedStateHost, id: number, timeoutMs = 1_000): Worker {
 }
 
 const hour = 3_600_000;
+
+function response(body: Buffer): Entry {
+  return {
+    kind: 'response',
+    statusCode: 200,
+    headers: ['Content-Type', 'application/octet-stream'],
+    body,
+    url: 'http://backend/x',
+    responseTime: 1,
+    initialAgeMs: 0,
+    lifetimeMs: 60_000,
+    mustRevalidate: false,
+    etag: undefined,
+    lastModified: 'Wed, 02 Dec 2026 07:00:00 GMT',
+    vary: [],
+    size: 200 + body.length,
+  };
+}
 
 /** Reports sent without an answer have reached the host (flush turn, then delivery turn). */
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
@@ -106,7 +125,7 @@ test('client buckets hold across workers, per client; an empty key is refused wi
   host.close();
 });
 
-test('calls of one turn travel as one message, and each gets its own answer', async () => {
+test('questions of one turn travel as one message, each gets its own answer; reports leave at once', async () => {
   const host = new SharedStateHost({ clock: new ManualClock() });
   const a = connect(host, 1);
   const take = createSharedBucket(a.client, 'qos/ratelimit/proxy ["b"]', { ratePerMs: 1 / hour, capacity: 5 });
@@ -115,6 +134,8 @@ test('calls of one turn travel as one message, and each gets its own answer', as
   const results = await Promise.all(Array.from({ length: 8 }, () => take()));
   assert.deepEqual(results, [true, true, true, true, true, false, false, false]);
   assert.equal(a.sent.length - sentBefore, 1, 'eight calls, one message');
+  a.client.tell(OP.cacheDelete, 'qos/http-cache ["none"]', 'GET /x');
+  assert.equal(a.sent.length - sentBefore, 2, 'a report leaves at once, not on the next turn');
   host.close();
 });
 
@@ -154,14 +175,18 @@ test('an HTTP cache entry stored by one worker is served to another; the bounds 
   const host = new SharedStateHost({ clock: new ManualClock() });
   const [a, b] = [connect(host, 1), connect(host, 2)];
   const id = 'qos/http-cache ["b"]';
-  const storeA = createSharedStore<{ size: number; body: Buffer }>(a.client, id, 2, 0);
-  const storeB = createSharedStore<{ size: number; body: Buffer }>(b.client, id, 2, 0);
-  storeA.set('GET /one', { size: 10, body: Buffer.from('first') });
+  const storeA = createSharedStore(a.client, id, 2, 0, entryCodec);
+  const storeB = createSharedStore(b.client, id, 2, 0, entryCodec);
+  const body = Buffer.from([0, 255, 10, 13, 34, 92, 200]); // bytes JSON could not carry as text
+  storeA.set('GET /one', response(body));
   const got = await storeB.get('GET /one');
-  assert.ok(got && Buffer.isBuffer(got.body), 'bytes arrive as a Buffer');
-  assert.equal(got.body.toString(), 'first');
-  storeA.set('GET /two', { size: 10, body: Buffer.from('2') });
-  storeA.set('GET /three', { size: 10, body: Buffer.from('3') });
+  assert.ok(got?.kind === 'response' && Buffer.isBuffer(got.body), 'bytes arrive as a Buffer');
+  assert.deepEqual(got.body, body);
+  assert.equal(got.etag, undefined, 'absent validators stay undefined');
+  assert.equal(got.lastModified, 'Wed, 02 Dec 2026 07:00:00 GMT');
+  assert.deepEqual(got.headers, ['Content-Type', 'application/octet-stream']);
+  storeA.set('GET /two', response(Buffer.from('2')));
+  storeA.set('GET /three', response(Buffer.from('3')));
   assert.equal(await storeB.get('GET /one'), undefined, 'max_items 2: the least recently used went');
   storeB.delete('GET /two');
   assert.equal(await storeA.get('GET /two'), undefined);
@@ -172,7 +197,7 @@ test('a primary that does not answer in time: limits refuse, cache lookups miss,
   const host = new SharedStateHost({ clock: new ManualClock() });
   const a = connect(host, 1, 60);
   const check = createSharedRouterLimiter(a.client, 'qos/ratelimit/router GET /slow', router(10));
-  const store = createSharedStore(a.client, 'qos/http-cache ["slow"]', 10, 0);
+  const store = createSharedStore(a.client, 'qos/http-cache ["slow"]', 10, 0, entryCodec);
   const take = createSharedBucket(a.client, 'qos/ratelimit/proxy ["slow"]', { ratePerMs: 1, capacity: 10 });
   a.mute();
   const release = keepAlive();

@@ -14,7 +14,7 @@
 import { registerComponent } from '../registry.js';
 import { wallClock } from '../clock.js';
 import { createHttpCache } from './http-cache.js';
-import type { Entry } from './http-cache.js';
+import { entryCodec } from './http-cache.js';
 import { createSharedStore } from './store.js';
 
 export const HTTP_CACHE_NAMESPACE = 'qos/http-cache';
@@ -55,7 +55,7 @@ registerComponent({
       maxSizeBytes,
       clock: wallClock,
       // With workers, one cache per backend for the whole instance, bounded once, in the primary.
-      ...(state ? { store: createSharedStore<Entry>(state, `${HTTP_CACHE_NAMESPACE} ${JSON.stringify(backend.at)}`, maxItems, maxSizeBytes) } : {}),
+      ...(state ? { store: createSharedStore(state, `${HTTP_CACHE_NAMESPACE} ${JSON.stringify(backend.at)}`, maxItems, maxSizeBytes, entryCodec) } : {}),
     }).middleware;
   },
 });

@@ -23,7 +23,7 @@ import type { Clock } from '../clock.js';
 import { parseCacheControl } from './cache-control.js';
 import { RequestHeaderLines, replaceHeaders, replyHeader } from './raw-headers.js';
 import { createLocalStore } from './store.js';
-import type { CacheStore } from './store.js';
+import type { CacheStore, EntryCodec } from './store.js';
 
 export interface HttpCacheOptions {
   /** A shared cache (every client of the gateway reads it): `private` answers are not stored. */
@@ -242,6 +242,21 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
 }
 
 const AGE = new Set(['age']);
+
+/** Entries as JSON for the primary's store: bodies as base64, counted at their base64 size there. */
+export const entryCodec: EntryCodec<Entry> = {
+  encode(entry) {
+    if (entry.kind !== 'response') return entry;
+    const body = entry.body.toString('base64');
+    return { ...entry, body, size: entry.size - entry.body.length + body.length };
+  },
+  decode(wire) {
+    const entry = wire as Entry;
+    if (entry.kind !== 'response') return entry;
+    const body = Buffer.from(entry.body as unknown as string, 'base64');
+    return { ...entry, body, etag: entry.etag ?? undefined, lastModified: entry.lastModified ?? undefined };
+  },
+};
 
 function responseOnly(entry: Entry | undefined): StoredResponse | undefined {
   return entry?.kind === 'response' ? entry : undefined;
