@@ -127,8 +127,13 @@ export class SharedStateClient {
       const waiting = this.pending.get(seq);
       if (waiting !== undefined) {
         this.pending.delete(seq);
-        if (value === UNAVAILABLE) waiting.reject(this.unavailable(`the primary has no state "${waiting.id}"`));
-        else waiting.resolve(value);
+        if (value === UNAVAILABLE) {
+          const error = this.unavailable(`the primary cannot answer for "${waiting.id}"`);
+          this.log(error.message);
+          waiting.reject(error);
+        } else {
+          waiting.resolve(value);
+        }
         continue;
       }
       const gaveUp = this.abandoned.get(seq);
