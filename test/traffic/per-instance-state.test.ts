@@ -4,9 +4,11 @@
  * process whatever worker a connection lands on. Every request opens a new connection, which node:cluster
  * hands to the workers in turn; the unlimited `/spread` endpoint shows both workers served (each worker
  * has its own backend connection pool). Rates use `every: "1h"`: no token comes back during the test.
+ * Last, the primary is stopped (SIGSTOP) to check the bounded answer when the state cannot be reached.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { freePort, startCli } from '../helpers/cli.js';
@@ -27,6 +29,19 @@ async function waitFor(what: string, predicate: () => boolean, cli: RunningCli, 
     if (Date.now() > deadline) assert.fail(`${what}; stderr: ${cli.stderr()}`);
     await delay(50);
   }
+}
+
+/** A GET on the agent's kept-alive connection; resolves with the status. */
+function keptAlive(agent: Agent, url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.setTimeout(5_000, () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 function workerPids(parent: number): number[] {
@@ -71,6 +86,7 @@ describe('per-instance state with two workers', { skip: !isLinux && 'needs ps --
         { endpoint: '/proxy-limited', backend: [{ host, url_pattern: '/proxy-limited', extra_config: { 'qos/ratelimit/proxy': { max_rate: 1, capacity: 2, every: '1h' } } }] },
         { endpoint: '/breaker', backend: [{ host, url_pattern: '/fail', extra_config: { 'qos/circuit-breaker': { interval: 600, timeout: 600, max_errors: 2 } } }] },
         { endpoint: '/cached', backend: [{ host, url_pattern: '/cached', extra_config: { 'qos/http-cache': {} } }] },
+        { endpoint: '/roomy', extra_config: { 'qos/ratelimit/router': { max_rate: 1000, capacity: 1000, every: '1h' } }, backend: [{ host, url_pattern: '/roomy' }] },
       ],
     });
     const port = await freePort();
@@ -136,5 +152,28 @@ describe('per-instance state with two workers', { skip: !isLinux && 'needs ps --
     assert.equal(calls.get('/limited'), 3, 'no token came back with the new worker');
     await statuses('/breaker', 2);
     assert.equal(calls.get('/fail'), 3, 'the circuit is still open');
+  });
+  it('answers 503 within about a second when the primary cannot answer, and recovers', async () => {
+    // A kept-alive connection stays with its worker while the primary is stopped (it hands out only new ones).
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      assert.equal(await keptAlive(agent, `${base}/roomy`), 200);
+      const primary = cli.child.pid as number;
+      process.kill(primary, 'SIGSTOP');
+      let stopped: { status: number; ms: number };
+      try {
+        const started = Date.now();
+        const status = await keptAlive(agent, `${base}/roomy`);
+        stopped = { status, ms: Date.now() - started };
+      } finally {
+        process.kill(primary, 'SIGCONT');
+      }
+      assert.equal(stopped.status, 503, 'the limit refuses when its state cannot be reached');
+      assert.ok(stopped.ms >= 900 && stopped.ms < 3_000, `bounded by the 1 s timeout (${stopped.ms} ms)`);
+      await waitFor('the worker logs the failure', () => cli.stdout().includes('PRT_ERR_STATE_UNAVAILABLE'), cli, 5_000);
+      assert.equal(await keptAlive(agent, `${base}/roomy`), 200, 'answers again once the primary runs');
+    } finally {
+      agent.destroy();
+    }
   });
 });
