@@ -1,12 +1,13 @@
 #!/bin/sh
 # pretest: makes sure the programs the tests start are installed. Quiet when they all are; otherwise, as
 # root, installs the missing Debian packages non-interactively; as anyone else, fails with one line
-# naming what to install. Add a service as one more "command package" line below.
+# naming what to install. Add a service as one more "command package" line below
+# (PRETEST_SERVICES replaces the list, for the script's own test).
 set -eu
 
-SERVICES='
+SERVICES=${PRETEST_SERVICES:-'
 redis-server redis-server
-'
+'}
 
 # Service binaries may live in sbin, which a non-root PATH can lack.
 PATH="$PATH:/usr/sbin:/sbin"
