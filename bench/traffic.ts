@@ -6,8 +6,11 @@
  * - rate limit: an endpoint whose limit is never reached (the memory bucket's cost), one whose bucket is
  *   empty (the 503 path), a per-client limit hit by every request (the 429 path) and, when redis-server
  *   is installed, a Redis-backed limit never reached (one Lua call per request).
+ * - breaker: a closed `qos/circuit-breaker` around the same backend (one admission and one report per call).
  * The gateway runs pinned to CPU 0; wrk, nginx and Redis share CPU 1. Figures are indicative: they move
- * with whatever else the machine runs.
+ * with whatever else the machine runs. `--workers 2` runs `portico run -w 2` on that same CPU: the figures
+ * then include asking the primary process, which owns the limits, breakers and caches (CPU µs/resp
+ * counts the primary and both workers).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -23,7 +26,7 @@ import { cpuCount, ensurePackages, hasCommand, runWrk, startPinned, treeCpuSecon
 const NODE_FLAGS = ['--max-semi-space-size=16'];
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '64' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '64' }, workers: { type: 'string', default: '1' } } });
 
 async function main(): Promise<void> {
   if (!ensurePackages({ wrk: 'wrk', nginx: 'nginx-light' })) {
@@ -70,14 +73,18 @@ http { access_log off; keepalive_requests 10000000; keepalive_timeout 300s;
     { endpoint: '/limit-pass', extra_config: limited({ max_rate: 1e9 }), backend: [backend] },
     { endpoint: '/limit-503', extra_config: limited({ max_rate: 1, capacity: 1, every: '1h' }), backend: [backend] },
     { endpoint: '/limit-429', extra_config: limited({ client_max_rate: 1, client_capacity: 1, strategy: 'ip', every: '1h' }), backend: [backend] },
+    { endpoint: '/breaker', backend: [{ ...backend, extra_config: { 'qos/circuit-breaker': { interval: 60, timeout: 10, max_errors: 1000 } } }] },
     ...(hasRedis ? [{ endpoint: '/redis-pass', extra_config: limited({ max_rate: 1e9 }, { url: `redis://127.0.0.1:${redisPort}/0`, timeout: '1s' }), backend: [backend] }] : []),
   ];
   const config = join(dir, 'portico.json');
   writeFileSync(config, JSON.stringify({ version: 3, extra_config: { router: { disable_access_log: true }, 'telemetry/logging': { level: 'ERROR' } }, endpoints }));
   const port = 19303;
-  const gateway = startPinned('0', process.execPath, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', config]);
+  const workers = Math.max(1, Math.min(8, Number(values.workers) || 1));
+  const gateway = startPinned('0', process.execPath, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', String(workers), '-p', String(port), '-c', config]);
   processes.push(gateway);
   await waitForPort(port);
+  // The port answers once one worker listens; give the others time to start too.
+  if (workers > 1) await new Promise((resolve) => setTimeout(resolve, 3_000));
 
   const rows = [
     ['/plain', 'proxied 1 KB JSON, no cache'],
@@ -85,10 +92,11 @@ http { access_log off; keepalive_requests 10000000; keepalive_timeout 300s;
     ['/limit-pass', 'router limit, never reached (memory)'],
     ['/limit-503', 'router limit, bucket empty: 503'],
     ['/limit-429', 'client limit, bucket empty: 429'],
+    ['/breaker', 'circuit breaker, closed'],
     ...(hasRedis ? [['/redis-pass', 'router limit on Redis, never reached']] : []),
   ] as const;
   const lines = [
-    `Portico traffic bench: wrk -t1 -c${connections} -d${seconds}s per row; gateway on CPU 0, wrk + nginx${hasRedis ? ' + Redis' : ''} on CPU ${loadCpu}; Node ${process.version}`,
+    `Portico traffic bench: wrk -t1 -c${connections} -d${seconds}s per row; gateway (-w ${workers}) on CPU 0, wrk + nginx${hasRedis ? ' + Redis' : ''} on CPU ${loadCpu}; Node ${process.version}`,
     '',
     '| scenario | req/s | p50 ms | p99 ms | CPU µs/resp | non-2xx |',
     '|---|---:|---:|---:|---:|---:|',

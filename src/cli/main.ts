@@ -9,7 +9,8 @@ import type { ParseArgsConfig } from 'node:util';
 import { configSchema, loadConfig } from '../config/load.js';
 import { formatIssue } from '../config/issues.js';
 import type { ConfigIssue } from '../config/issues.js';
-import { startGateway } from '../runtime/start.js';
+import { loggerFor, startGateway } from '../runtime/start.js';
+import { processChannel } from '../shared-state/client.js';
 import { PORTICO_VERSION } from '../version.js';
 import { runPrimary } from './primary.js';
 
@@ -138,7 +139,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
     return;
   }
-  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs });
+  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger: loggerFor(result.config, debug) });
 }
 
 /** A missing or unreadable file is a usage mistake: one line and the usage, like an unknown flag. */
@@ -164,6 +165,7 @@ async function runWorker(): Promise<void> {
     ...(port ? { port: Number(port) } : {}),
     debug: process.env['PORTICO_WORKER_DEBUG'] === '1',
     handleSignals: true,
+    sharedState: processChannel(),
   });
 }
 

@@ -1,10 +1,16 @@
 /**
  * The primary process of `portico run -w N`: forks identical workers that share the listening port
  * (node:cluster), replaces any that die, and on SIGTERM/SIGINT asks each to drain, then exits 0.
+ * It also owns the instance's rate-limit buckets, circuit breakers and HTTP caches (shared-state/host.ts),
+ * which the workers ask over the cluster channel, so limits hold per instance whatever N is.
  */
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
+import { monotonicClock } from '../components/clock.js';
 import { heapFlagsFor } from '../runtime/heap-flags.js';
+import type { Logger } from '../server/logger.js';
+import { SharedStateHost } from '../shared-state/host.js';
+import { STATE_TAG, stateCalls } from '../shared-state/protocol.js';
 
 export interface PrimaryOptions {
   workers: number;
@@ -12,6 +18,8 @@ export interface PrimaryOptions {
   port: number | undefined;
   debug: boolean;
   graceMs: number;
+  /** Logs what happens in the shared state (breaker state changes). */
+  logger: Logger;
 }
 
 /** A worker dying this soon after start, this often, means the config or machine is broken: stop. */
@@ -27,10 +35,20 @@ export function runPrimary(options: PrimaryOptions): void {
     PORTICO_WORKER_DEBUG: options.debug ? '1' : '0',
   };
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...heapFlagsFor(process.execArgv, process.env['NODE_OPTIONS'])] });
+  const state = new SharedStateHost({ clock: monotonicClock, log: (message) => options.logger.warn(message) });
+  cluster.on('message', (worker, message) => {
+    const calls = stateCalls(message);
+    if (calls === undefined) return;
+    const answers = state.receive(worker.id, calls);
+    if (answers.length === 0 || !worker.isConnected()) return;
+    // A worker that died meanwhile just loses its answers.
+    worker.send({ [STATE_TAG]: answers }, undefined, () => undefined);
+  });
   const fork = (): Worker => cluster.fork(env);
   for (let i = 0; i < options.workers; i++) fork();
 
   cluster.on('exit', (worker, code, signal) => {
+    state.workerGone(worker.id);
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
       return;

@@ -9,6 +9,7 @@ import type { Logger } from '../server/logger.js';
 import type { Agent } from '../transport/agent.js';
 import type { HeaderMap, Middleware } from '../proxy/types.js';
 import type { BackendCall } from '../transport/backend-call.js';
+import type { SharedStateClient } from '../shared-state/client.js';
 
 /** Everything the router layer knows about one request; one shape for every request. */
 export class RequestContext {
@@ -54,6 +55,11 @@ export interface BuildContext {
   versionHeader: string;
   /** Registers work to do when the gateway closes (timers, connections). */
   onClose(cleanup: () => void | Promise<void>): void;
+  /**
+   * Set in the workers of `portico run -w N`: rate limits, breakers and caches keep their state in the
+   * primary process, so it holds per instance. Undefined when this process is the whole instance.
+   */
+  sharedState?: SharedStateClient;
 }
 
 export interface ComponentFactories {

@@ -10,12 +10,16 @@ import type { Gateway } from '../server/gateway.js';
 import { createLogger } from '../server/logger.js';
 import type { Logger } from '../server/logger.js';
 import { readRouterSettings } from '../router/settings.js';
+import { SharedStateClient } from '../shared-state/client.js';
+import type { StateChannel } from '../shared-state/client.js';
 
 export interface StartOptions {
   port?: number;
   debug?: boolean;
   /** Installs SIGTERM/SIGINT handlers that drain and exit. */
   handleSignals?: boolean;
+  /** A worker of `portico run -w N`: the channel to the primary, which owns per-instance state. */
+  sharedState?: StateChannel;
 }
 
 export interface RunningGateway {
@@ -40,7 +44,8 @@ export function loggerFor(config: ServiceConfig, debug = false): Logger {
 
 export async function startGateway(config: ServiceConfig, options: StartOptions = {}): Promise<RunningGateway> {
   const logger = loggerFor(config, options.debug);
-  const gateway = createGateway(config, { logger, debug: options.debug === true });
+  const sharedState = options.sharedState && new SharedStateClient(options.sharedState, { logger });
+  const gateway = createGateway(config, { logger, debug: options.debug === true, ...(sharedState ? { sharedState } : {}) });
   const address = await gateway.listen(options.port ?? config.port);
   logger.info(`[SERVICE: Portico] Listening on ${address.address}:${address.port} (${config.endpoints.length} endpoints)`);
   let stopping: Promise<void> | undefined;

@@ -19,6 +19,7 @@ import { Agent } from '../transport/agent.js';
 import { debugHandler, echoHandler, healthHandler } from './builtins.js';
 import { renderJson } from '../render/json.js';
 import type { Logger } from './logger.js';
+import type { SharedStateClient } from '../shared-state/client.js';
 import { rejectAmbiguousFraming } from './framing.js';
 import { serverOptions } from './limits.js';
 import { createSecureGatewayServer } from './secure-server.js';
@@ -33,6 +34,8 @@ export interface GatewayOptions {
   maxRequestBodyBytes?: number;
   /** Upper bound on backend bodies buffered for decoding (default 64 MiB). */
   maxBackendBodyBytes?: number;
+  /** A worker of `portico run -w N`: per-instance state lives in the primary. */
+  sharedState?: SharedStateClient;
 }
 
 export interface Gateway {
@@ -72,7 +75,14 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
   };
 
   const cleanups: (() => void | Promise<void>)[] = [];
-  const buildContext: BuildContext = { service: config, logger, agent, versionHeader, onClose: (cleanup) => cleanups.push(cleanup) };
+  const buildContext: BuildContext = {
+    service: config,
+    logger,
+    agent,
+    versionHeader,
+    onClose: (cleanup) => cleanups.push(cleanup),
+    ...(options.sharedState ? { sharedState: options.sharedState } : {}),
+  };
   const table = new RouteTable<EndpointHandler>(router);
   for (const endpoint of config.endpoints) {
     const { proxy, pathParams } = buildEndpointProxy(endpoint, config, { ...buildContext, maxBodyBytes: options.maxBackendBodyBytes ?? 64 << 20 });

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { freePort } from './cli.js';
 
 export const REDIS_MISSING =
-  'redis-server is not installed, and the Redis rate-limit tests need a real one: `.ci/run` installs it (apt-get install -y redis-server); run that, or install the redis-server package yourself';
+  'redis-server is not installed, and the Redis rate-limit tests need a real one: `npm test` installs it as root (scripts/test-services.sh); otherwise install the redis-server package';
 
 export interface RunningRedis {
   port: number;

@@ -11,6 +11,9 @@
  * }
  * ```
  * `interval` and `timeout` are seconds; the circuit opens when consecutive errors exceed `max_errors`.
+ * One circuit per backend and instance: with `portico run -w N` it lives in the primary process; each
+ * call asks it for admission and reports its outcome. When the primary cannot answer in time the call is
+ * refused (`PRT_ERR_STATE_UNAVAILABLE`), as an open circuit would refuse it.
  */
 import type { BackendConfig } from '../../config/types.js';
 import type { Cancellation } from '../../proxy/cancellation.js';
@@ -21,6 +24,9 @@ import type { Clock } from '../clock.js';
 import { monotonicClock } from '../clock.js';
 import { registerComponent } from '../registry.js';
 import { CircuitBreaker } from './breaker.js';
+import type { Refusal } from './breaker.js';
+import type { SharedStateClient } from '../../shared-state/client.js';
+import { OP } from '../../shared-state/protocol.js';
 
 export const CIRCUIT_BREAKER_NAMESPACE = 'qos/circuit-breaker';
 /** gobreaker's open period when `timeout` is 0. */
@@ -44,45 +50,66 @@ registerComponent({
     },
   },
   backend(block, backend, _endpoint, context) {
-    return createCircuitBreakerMiddleware(block, backend, context.logger);
+    return createCircuitBreakerMiddleware(block, backend, context.logger, monotonicClock, context.sharedState);
   },
 });
 
-export function createCircuitBreakerMiddleware(block: Record<string, unknown>, backend: BackendConfig, logger: Logger, clock: Clock = monotonicClock): Middleware {
+/** The breaker as a call sees it: in this process (synchronous), or the primary's. */
+interface BreakerGate {
+  enter(): number | Refusal | Promise<number | Refusal>;
+  leave(generation: number, isSuccess: boolean | undefined): void;
+}
+
+export function createCircuitBreakerMiddleware(block: Record<string, unknown>, backend: BackendConfig, logger: Logger, clock: Clock = monotonicClock, state?: SharedStateClient): Middleware {
   const seconds = (key: string): number => (typeof block[key] === 'number' ? (block[key] as number) * 1000 : 0);
   const name = typeof block['name'] === 'string' && block['name'] !== '' ? block['name'] : backend.urlPattern;
   const label = `[BACKEND: ${backend.urlPattern}][CB]`;
-  const breaker = new CircuitBreaker(
-    {
-      intervalMs: seconds('interval'),
-      timeoutMs: seconds('timeout') || DEFAULT_TIMEOUT_MS,
-      maxErrors: typeof block['max_errors'] === 'number' ? block['max_errors'] : 0,
-      ...(block['log_status_change'] === true ? { onStateChange: (from, to) => logger.warn(`${label} Circuit breaker named '${name}' went from '${from}' to '${to}'`) } : {}),
-    },
-    clock,
-  );
+  const settings = {
+    intervalMs: seconds('interval'),
+    timeoutMs: seconds('timeout') || DEFAULT_TIMEOUT_MS,
+    maxErrors: typeof block['max_errors'] === 'number' ? block['max_errors'] : 0,
+  };
+  const changeLog = block['log_status_change'] === true ? `${label} Circuit breaker named '${name}'` : undefined;
+  let gate: BreakerGate;
+  if (state) {
+    const id = `${CIRCUIT_BREAKER_NAMESPACE} ${JSON.stringify(backend.at)}`;
+    // The primary logs state changes: it is where they happen.
+    state.declare(id, { kind: 'breaker', ...settings, changeLog });
+    gate = {
+      enter: () => state.ask(OP.breakerEnter, id) as Promise<number | Refusal>,
+      leave: (generation, isSuccess) => state.tell(OP.breakerLeave, id, generation, isSuccess ?? null),
+    };
+  } else {
+    const breaker = new CircuitBreaker({ ...settings, ...(changeLog ? { onStateChange: (from, to) => logger.warn(`${changeLog} went from '${from}' to '${to}'`) } : {}) }, clock);
+    gate = { enter: () => breaker.enter(), leave: (generation, isSuccess) => breaker.leave(generation, isSuccess) };
+  }
   const passesStatuses = backend.encoding === 'no-op';
   const openError = (): GatewayError => new GatewayError('PRT_ERR_CIRCUIT_OPEN', `circuit breaker '${name}' is open`);
   const probingError = (): GatewayError => new GatewayError('PRT_ERR_CIRCUIT_OPEN', `circuit breaker '${name}' is half-open and already probing`);
 
-  return (next) =>
-    function circuitBreakerBackend(request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
-      const admitted = breaker.enter();
+  return (next) => {
+    function call(admitted: number | Refusal, request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
       if (admitted === 'open') return Promise.reject(openError());
       if (admitted === 'half-open') return Promise.reject(probingError());
       return next(request, cancel).then(
         (response) => {
           // With return_error_details a failed call comes back as data, not as an error.
           const isSuccess = passesStatuses || response.metadata.statusCode === 200 || response.metadata.statusCode === 201;
-          breaker.leave(admitted, isSuccess);
+          gate.leave(admitted, isSuccess);
           return response;
         },
         (error: Error) => {
           const clientLeft = cancel.aborted && (cancel.reason as GatewayError | undefined)?.code === 'PRT_ERR_CLIENT_GONE';
-          breaker.leave(admitted, clientLeft ? undefined : false);
+          gate.leave(admitted, clientLeft ? undefined : false);
           throw error;
         },
       );
+    }
+    return function circuitBreakerBackend(request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
+      const admitted = gate.enter();
+      if (admitted instanceof Promise) return admitted.then((settled) => call(settled, request, cancel));
+      return call(admitted, request, cancel);
     };
+  };
 }
 

@@ -1,7 +1,7 @@
 /**
  * `qos/http-cache`: an in-memory cache of one backend's GET/HEAD responses, honouring the backend's
  * `Cache-Control`, `Expires` and `Vary` (RFC 9111; see `http-cache.ts` for the rules). Each backend has
- * its own cache, keyed by method and the URL sent (not the host: the hosts of a backend serve the same
+ * its own cache (one per instance: with `run -w N` it lives in the primary process), keyed by method and the URL sent (not the host: the hosts of a backend serve the same
  * resources). Hits skip the network but are decoded and shaped like fresh responses.
  *
  * ```json
@@ -14,6 +14,8 @@
 import { registerComponent } from '../registry.js';
 import { wallClock } from '../clock.js';
 import { createHttpCache } from './http-cache.js';
+import { entryCodec } from './http-cache.js';
+import { createSharedStore } from './store.js';
 
 export const HTTP_CACHE_NAMESPACE = 'qos/http-cache';
 const DEFAULT_MAX_ITEMS = 10_000;
@@ -44,11 +46,16 @@ registerComponent({
       return undefined;
     }
     const number = (key: string, fallback: number): number => (typeof block[key] === 'number' ? (block[key] as number) : fallback);
+    const maxItems = number('max_items', DEFAULT_MAX_ITEMS);
+    const maxSizeBytes = number('max_size', DEFAULT_MAX_SIZE);
+    const state = context.sharedState;
     return createHttpCache({
       shared: block['shared'] !== false,
-      maxItems: number('max_items', DEFAULT_MAX_ITEMS),
-      maxSizeBytes: number('max_size', DEFAULT_MAX_SIZE),
+      maxItems,
+      maxSizeBytes,
       clock: wallClock,
+      // With workers, one cache per backend for the whole instance, bounded once, in the primary.
+      ...(state ? { store: createSharedStore(state, `${HTTP_CACHE_NAMESPACE} ${JSON.stringify(backend.at)}`, maxItems, maxSizeBytes, entryCodec) } : {}),
     }).middleware;
   },
 });

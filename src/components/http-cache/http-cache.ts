@@ -12,8 +12,8 @@
  * The request's own `no-store` bypasses the cache; `no-cache` or `max-age=0` skips the lookup.
  * No heuristic freshness: a response without explicit freshness is not served from the cache.
  * Bounds: `maxItems` entries and `maxSizeBytes` (body + headers + key), least recently used evicted first.
+ * Entries live in `store`: this process's LRU, or the primary's with `portico run -w N` (store.ts).
  */
-import { LRUCache } from 'lru-cache';
 import type { Cancellation } from '../../proxy/cancellation.js';
 import type { BackendCall, BackendReply, CallOptions } from '../../transport/backend-call.js';
 import type { OutgoingRequest } from '../../transport/http1-client.js';
@@ -22,6 +22,8 @@ import type { BackendCallMiddleware } from '../../pipeline/types.js';
 import type { Clock } from '../clock.js';
 import { parseCacheControl } from './cache-control.js';
 import { RequestHeaderLines, replaceHeaders, replyHeader } from './raw-headers.js';
+import { createLocalStore } from './store.js';
+import type { CacheStore, EntryCodec } from './store.js';
 
 export interface HttpCacheOptions {
   /** A shared cache (every client of the gateway reads it): `private` answers are not stored. */
@@ -32,6 +34,8 @@ export interface HttpCacheOptions {
   maxSizeBytes: number;
   /** Wall clock: freshness is compared with HTTP dates. */
   clock: Clock;
+  /** Where entries live when not in this process (the primary's, shared by workers); it applies the bounds itself. */
+  store?: CacheStore<Entry>;
 }
 
 interface StoredResponse {
@@ -62,7 +66,7 @@ interface VaryMarker {
   size: number;
 }
 
-type Entry = StoredResponse | VaryMarker;
+export type Entry = StoredResponse | VaryMarker;
 
 /** Statuses cacheable by default (RFC 9110 §15.1); others are passed through untouched. */
 const CACHEABLE_STATUS = new Set([200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]);
@@ -72,20 +76,16 @@ const KEEP_ON_UPDATE = new Set(['content-length', 'content-encoding', 'transfer-
 
 export interface HttpCache {
   middleware: BackendCallMiddleware;
-  /** Entries held (responses and vary markers). */
+  /** Entries held in this process (responses and vary markers); 0 when the store is the primary's. */
   readonly size: number;
-  /** Bytes held. */
+  /** Bytes held in this process. */
   readonly calculatedSize: number;
 }
 
 export function createHttpCache(options: HttpCacheOptions): HttpCache {
   const { clock, shared } = options;
-  const cache = new LRUCache<string, Entry>({
-    ...(options.maxItems > 0 ? { max: options.maxItems } : {}),
-    maxSize: options.maxSizeBytes > 0 ? options.maxSizeBytes : Number.MAX_SAFE_INTEGER,
-    // Keys hold the URL and Vary values the client chose: they count, or long URLs would escape maxSize.
-    sizeCalculation: (entry, key) => entry.size + key.length,
-  });
+  const local = options.store === undefined ? createLocalStore<Entry>(options.maxItems, options.maxSizeBytes) : undefined;
+  const cache: CacheStore<Entry> = options.store ?? (local as CacheStore<Entry>);
 
   const middleware: BackendCallMiddleware = (next) =>
     async function cachedCall(origin: string, request: OutgoingRequest, callOptions: CallOptions, cancel: Cancellation): Promise<BackendReply> {
@@ -97,7 +97,8 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
         return next(origin, request, callOptions, cancel);
       }
       const primaryKey = `${request.method} ${callOptions.decompress ? 'd' : 'r'} ${request.target}`;
-      const stored = asked.noCache || asked.maxAge === 0 ? undefined : lookup(primaryKey, headers);
+      const found = asked.noCache || asked.maxAge === 0 ? undefined : lookup(primaryKey, headers);
+      const stored = found instanceof Promise ? await found : found;
       const requestTime = clock.now();
       // A no-op backend streams; a cacheable answer is buffered so it can be kept, then streamed from memory.
       const buffered = callOptions.stream ? { ...callOptions, stream: false } : callOptions;
@@ -118,11 +119,16 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
       return keep(primaryKey, headers, reply, requestTime, callOptions);
     };
 
-  function lookup(primaryKey: string, headers: RequestHeaderLines): StoredResponse | undefined {
+  /** Synchronous with this process's store; a promise with the primary's. */
+  function lookup(primaryKey: string, headers: RequestHeaderLines): StoredResponse | undefined | Promise<StoredResponse | undefined> {
     const entry = cache.get(primaryKey);
+    return entry instanceof Promise ? entry.then((settled) => variantOf(settled, primaryKey, headers)) : variantOf(entry, primaryKey, headers);
+  }
+
+  function variantOf(entry: Entry | undefined, primaryKey: string, headers: RequestHeaderLines): StoredResponse | undefined | Promise<StoredResponse | undefined> {
     if (entry === undefined || entry.kind === 'response') return entry;
     const variant = cache.get(variantKey(primaryKey, entry.names, headers));
-    return variant?.kind === 'response' ? variant : undefined;
+    return variant instanceof Promise ? variant.then(responseOnly) : responseOnly(variant);
   }
 
   /** Stores `reply` when the RFC allows it, and hands it on in the form the caller asked for. */
@@ -227,15 +233,34 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
   return {
     middleware,
     get size() {
-      return cache.size;
+      return local?.size ?? 0;
     },
     get calculatedSize() {
-      return cache.calculatedSize;
+      return local?.calculatedSize ?? 0;
     },
   };
 }
 
 const AGE = new Set(['age']);
+
+/** Entries as JSON for the primary's store: bodies as base64, counted at their base64 size there. */
+export const entryCodec: EntryCodec<Entry> = {
+  encode(entry) {
+    if (entry.kind !== 'response') return entry;
+    const body = entry.body.toString('base64');
+    return { ...entry, body, size: entry.size - entry.body.length + body.length };
+  },
+  decode(wire) {
+    const entry = wire as Entry;
+    if (entry.kind !== 'response') return entry;
+    const body = Buffer.from(entry.body as unknown as string, 'base64');
+    return { ...entry, body, etag: entry.etag ?? undefined, lastModified: entry.lastModified ?? undefined };
+  },
+};
+
+function responseOnly(entry: Entry | undefined): StoredResponse | undefined {
+  return entry?.kind === 'response' ? entry : undefined;
+}
 
 /** RFC 9111 §4.2.1; undefined when the response has no explicit freshness. */
 function freshnessLifetimeMs(raw: readonly string[], directives: ReturnType<typeof parseCacheControl>, shared: boolean): number | undefined {

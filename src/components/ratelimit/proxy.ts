@@ -2,7 +2,8 @@
  * `qos/ratelimit/proxy`: caps the calls this gateway makes to one backend (krakend-ratelimit `proxy`).
  * Over the limit the call fails at once without touching the network; the endpoint then answers like
  * with any failed backend (a partial response when other backends answered, else 500). Inside a
- * circuit breaker, a rejection counts as a failure, as in KrakenD.
+ * circuit breaker, a rejection counts as a failure, as in KrakenD. The bucket holds per instance: with
+ * `portico run -w N` it lives in the primary process (shared-limiters.ts).
  *
  * ```json
  * "extra_config": { "qos/ratelimit/proxy": { "max_rate": 50, "capacity": 50, "every": "1s" } }
@@ -18,6 +19,8 @@ import { registerComponent } from '../registry.js';
 import { parseDuration } from '../../config/duration.js';
 import { bucketSettings, everyMs, MIN_EVERY_MS, positiveNumber } from './rate-settings.js';
 import { TokenBucket } from './token-bucket.js';
+import { createSharedBucket } from './shared-limiters.js';
+import type { SharedStateClient } from '../../shared-state/client.js';
 
 export const PROXY_NAMESPACE = 'qos/ratelimit/proxy';
 
@@ -42,16 +45,24 @@ registerComponent({
       issues.warning({ code: 'PRT_WARN_CONFIG_CLAMPED', at: [...at, 'every'], message: 'every is below 1s; 1s is used', found: every });
     }
   },
-  backend(block, backend) {
-    return createProxyRateLimit(block, backend);
+  backend(block, backend, _endpoint, context) {
+    return createProxyRateLimit(block, backend, monotonicClock, context.sharedState);
   },
 });
 
-export function createProxyRateLimit(block: Record<string, unknown>, backend: BackendConfig, clock: Clock = monotonicClock): Middleware | undefined {
+export function createProxyRateLimit(block: Record<string, unknown>, backend: BackendConfig, clock: Clock = monotonicClock, state?: SharedStateClient): Middleware | undefined {
   const maxRate = positiveNumber(block['max_rate']);
   if (maxRate === 0) return undefined;
-  const bucket = new TokenBucket(bucketSettings(maxRate, block['capacity'], everyMs(block['every'])), clock);
+  const settings = bucketSettings(maxRate, block['capacity'], everyMs(block['every']));
   const message = `rate limit exceeded for the backend ${backend.urlPattern}`;
+  if (state) {
+    const take = createSharedBucket(state, `${PROXY_NAMESPACE} ${JSON.stringify(backend.at)}`, settings);
+    return (next) =>
+      function rateLimitedBackendInPrimary(request: ProxyRequest, cancel: Cancellation) {
+        return take().then((allowed) => (allowed ? next(request, cancel) : Promise.reject(new GatewayError('PRT_ERR_RATELIMIT_BACKEND', message))));
+      };
+  }
+  const bucket = new TokenBucket(settings, clock);
   return (next) =>
     function rateLimitedBackend(request: ProxyRequest, cancel: Cancellation) {
       if (!bucket.allow()) return Promise.reject(new GatewayError('PRT_ERR_RATELIMIT_BACKEND', message));

@@ -3,7 +3,8 @@
  * Over `max_rate` the endpoint answers 503, over `client_max_rate` 429; both with an empty body and
  * no `X-Krakend` headers, as KrakenD's aborted gin handlers do. It runs after JWT validation
  * (ENDPOINT_ORDER), so rejected tokens consume nothing. With `qos/ratelimit/router/redis` the buckets
- * are shared by every replica; otherwise they live in this process.
+ * are shared by every replica; otherwise they hold per instance: in this process, or with
+ * `portico run -w N` in the primary process, which every worker asks (shared-limiters.ts).
  *
  * ```json
  * "extra_config": {
@@ -29,6 +30,7 @@ import { RedisBuckets } from './redis-buckets.js';
 import { redisSettingsFor } from './redis-settings.js';
 import type { RedisConnectionSettings } from './redis-buckets.js';
 import { ALLOWED, createMemoryLimiter, createRedisLimiter } from './router-limiter.js';
+import { createSharedRouterLimiter } from './shared-limiters.js';
 import type { LimiterBuckets, RouterLimiter } from './router-limiter.js';
 
 export const ROUTER_NAMESPACE = 'qos/ratelimit/router';
@@ -151,15 +153,16 @@ function createLimiter(block: Record<string, unknown>, endpoint: EndpointConfig,
   if (redis) {
     return createRedisLimiter({ ...buckets, buckets: sharedRedis(redis.connection, context), keyBase: `${redis.keyPrefix}{${endpointId(endpoint)}}`, failOpen: redis.failOpen });
   }
-  const memory = createMemoryLimiter({
-    ...buckets,
-    clock: monotonicClock,
-    numShards: typeof block['num_shards'] === 'number' ? block['num_shards'] : DEFAULT_SHARDS,
-    maxClients: typeof block['max_clients'] === 'number' ? block['max_clients'] : DEFAULT_MAX_CLIENTS,
-  });
+  const numShards = typeof block['num_shards'] === 'number' ? block['num_shards'] : DEFAULT_SHARDS;
+  const maxClients = typeof block['max_clients'] === 'number' ? block['max_clients'] : DEFAULT_MAX_CLIENTS;
+  const cleanup = typeof block['cleanup_period'] === 'string' ? parseDuration(block['cleanup_period']) : undefined;
+  const cleanupMs = Math.max(cleanup ?? DEFAULT_CLEANUP_MS, 1000);
+  if (context.sharedState) {
+    return createSharedRouterLimiter(context.sharedState, `${ROUTER_NAMESPACE} ${endpointId(endpoint)}`, { kind: 'router', ...buckets, numShards, maxClients, cleanupMs });
+  }
+  const memory = createMemoryLimiter({ ...buckets, clock: monotonicClock, numShards, maxClients });
   if (buckets.client) {
-    const cleanup = typeof block['cleanup_period'] === 'string' ? parseDuration(block['cleanup_period']) : undefined;
-    const timer = setInterval(() => memory.sweep(), Math.max(cleanup ?? DEFAULT_CLEANUP_MS, 1000));
+    const timer = setInterval(() => memory.sweep(), cleanupMs);
     timer.unref();
     context.onClose(() => clearInterval(timer));
   }
