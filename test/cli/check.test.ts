@@ -10,7 +10,7 @@ const BROKEN = `{
   "endpoints": [
     { "endpoint": "/__health", "backend": [{ "host": ["http://a:1"], "url_pattern": "/x" }] },
     { "endpoint": "/users/{id}", "backend": [{ "host": ["http://a:1"], "url_pattern": "/u/{uid}" }] },
-    { "endpoint": "/p", "method": "POST", "backend": [{ "host": ["http://a:1"], "url_pattern": "/1" }, { "host": ["http://a:1"], "url_pattern": "/2" }] }
+    { "endpoint": "/p", "method": "TRACE", "backend": [{ "host": ["http://a:1"], "url_pattern": "/1" }] }
   ]
 }
 `;
@@ -36,7 +36,7 @@ describe('portico check', () => {
         `${file}:${where('"timeout"')}: error PRT_ERR_CONFIG_DURATION timeout`,
         `${file}:${where('"endpoint": "/__health"')}: error PRT_ERR_CONFIG_RESERVED_PATH endpoints[0].endpoint`,
         `${file}:${where('"url_pattern": "/u/{uid}"')}: error PRT_ERR_CONFIG_UNDEFINED_PARAM endpoints[1].backend[0].url_pattern`,
-        `${file}:${where('"method": "POST"')}: error PRT_ERR_CONFIG_UNSAFE_MULTI_BACKEND endpoints[2].method`,
+        `${file}:${where('"method": "TRACE"')}: error PRT_ERR_CONFIG_METHOD endpoints[2].method`,
       ],
     );
     assert.match(result.stderr, /4 error\(s\)/);
