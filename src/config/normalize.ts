@@ -43,10 +43,9 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
   const readTimeoutMs = readDurationMs(raw, 'read_timeout', 0);
   const readHeaderTimeoutMs = readDurationMs(raw, 'read_header_timeout', 0);
 
-  for (const key of ['plugin', 'async_agent'] as const) {
-    if (raw[key] !== undefined) {
-      issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: [key], message: `"${key}" is not supported by Portico yet and is ignored` });
-    }
+  // The root `plugin` block is reported with the plugins it loads (go-plugins.ts).
+  if (raw['async_agent'] !== undefined) {
+    issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: ['async_agent'], message: '"async_agent" is not supported by Portico yet and is ignored' });
   }
 
   const service: ServiceConfig = {

@@ -64,6 +64,17 @@ describe('portico check', () => {
     assert.doesNotMatch(result.stderr, / warning /);
   });
 
+  it('refuses a config naming a Go plugin unless --allow-missing-plugin names it', async () => {
+    const file = await writeConfig({ ...VALID, extra_config: { 'plugin/http-server': { name: ['gate', 'log'] } } });
+    const refused = await runCli(['check', '-c', file, '--allow-missing-plugin', 'log']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /error PRT_ERR_CONFIG_PLUGIN_MISSING at extra_config\["plugin\/http-server"\]: Go plugin "gate" .*--allow-missing-plugin gate/);
+    assert.doesNotMatch(refused.stderr, /error .*"log"/);
+    const allowed = await runCli(['check', '-c', file, '--allow-missing-plugin', 'log', '--allow-missing-plugin', 'gate']);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stderr, /warning PRT_WARN_CONFIG_UNSUPPORTED .*Go plugin "gate" is not loaded/);
+  });
+
   it('checks YAML configs too', async () => {
     const file = await writeConfig('version: 3\nendpoints:\n  - endpoint: /a/{id}\n    backend:\n      - host: [http://a:1]\n        url_pattern: /b/{x}\n', 'krakend.yml');
     const result = await runCli(['check', '-c', file]);
