@@ -133,15 +133,17 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   }
 
   const methodText = readString(raw, 'method', 'GET').toUpperCase() || 'GET';
-  if (!(SUPPORTED_METHODS as readonly string[]).includes(methodText)) {
-    issues.error({
-      code: 'PRT_ERR_CONFIG_METHOD',
+  // lura's gin router logs "Unsupported method" and registers nothing (router/gin/router.go); the rest
+  // of the endpoint is still checked, as lura's config parser checks it before routing.
+  const unsupportedMethod = !(SUPPORTED_METHODS as readonly string[]).includes(methodText);
+  if (unsupportedMethod) {
+    issues.warning({
+      code: 'PRT_WARN_CONFIG_METHOD',
       at: [...at, 'method'],
-      message: 'unsupported endpoint method (KrakenD logs this and drops the endpoint; Portico refuses to start)',
+      message: 'unsupported endpoint method: the endpoint is left out, as KrakenD does',
       expected: SUPPORTED_METHODS.join(', '),
       found: raw['method'],
     });
-    valid = false;
   }
   const method = methodText as EndpointMethod;
 
@@ -215,7 +217,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
       hint: 'use one backend, or "extra_config": {"proxy": {"sequential": true}} with the non-GET backend last',
     });
   }
-  return valid ? endpoint : undefined;
+  return valid && !unsupportedMethod ? endpoint : undefined;
 }
 
 /** What lura's `router.IsValidSequentialEndpoint` used to require: sequential, and only the last backend unsafe. */

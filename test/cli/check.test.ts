@@ -10,7 +10,7 @@ const BROKEN = `{
   "endpoints": [
     { "endpoint": "/__health", "backend": [{ "host": ["http://a:1"], "url_pattern": "/x" }] },
     { "endpoint": "/users/{id}", "backend": [{ "host": ["http://a:1"], "url_pattern": "/u/{uid}" }] },
-    { "endpoint": "/p", "method": "TRACE", "backend": [{ "host": ["http://a:1"], "url_pattern": "/1" }] }
+    { "endpoint": "/p", "concurrent_calls": "many", "backend": [{ "host": ["http://a:1"], "url_pattern": "/1" }] }
   ]
 }
 `;
@@ -34,9 +34,9 @@ describe('portico check', () => {
       errorLines.map((line) => line.replace(/ at (\S+):.*/, ' $1')),
       [
         `${file}:${where('"timeout"')}: error PRT_ERR_CONFIG_DURATION timeout`,
+        `${file}:${where('"concurrent_calls"')}: error PRT_ERR_CONFIG_TYPE endpoints[2].concurrent_calls`,
         `${file}:${where('"endpoint": "/__health"')}: error PRT_ERR_CONFIG_RESERVED_PATH endpoints[0].endpoint`,
         `${file}:${where('"url_pattern": "/u/{uid}"')}: error PRT_ERR_CONFIG_UNDEFINED_PARAM endpoints[1].backend[0].url_pattern`,
-        `${file}:${where('"method": "TRACE"')}: error PRT_ERR_CONFIG_METHOD endpoints[2].method`,
       ],
     );
     assert.match(result.stderr, /4 error\(s\)/);

@@ -107,10 +107,12 @@ describe('start-up rules', () => {
   });
 
   for (const method of ['OPTIONS', 'HEAD', 'TRACE', 'CONNECT']) {
-    it(`refuses the endpoint method ${method}`, async () => {
-      const { errors } = await issuesOf([{ endpoint: '/a', method, backend: [backend()] }]);
-      assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_METHOD endpoints[0].method']);
-      assert.equal(errors[0]?.found, method);
+    it(`leaves out an endpoint with the method ${method}, with a warning (lura's router logs and skips it)`, async () => {
+      const { config, errors, warnings } = await issuesOf([{ endpoint: '/a', method, backend: [backend()] }, { endpoint: '/b', backend: [backend()] }]);
+      assert.deepEqual(codes(errors), []);
+      assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_METHOD endpoints[0].method']);
+      assert.equal(warnings[0]?.found, method);
+      assert.deepEqual(config?.endpoints.map((endpoint) => endpoint.path), ['/b']);
     });
   }
 
@@ -200,12 +202,12 @@ describe('start-up rules', () => {
     const { errors } = await issuesOf([
       { endpoint: '/__debug', backend: [backend()] },
       { endpoint: '/ok', backend: [backend()] },
-      { endpoint: '/m', method: 'TRACE', backend: [backend()] },
+      { endpoint: '/m', method: 'TRACE', backend: [backend('/{m}')] },
       { endpoint: '/v', backend: [backend('/{v}')] },
     ]);
     assert.deepEqual(codes(errors).sort(), [
-      'PRT_ERR_CONFIG_METHOD endpoints[2].method',
       'PRT_ERR_CONFIG_RESERVED_PATH endpoints[0].endpoint',
+      'PRT_ERR_CONFIG_UNDEFINED_PARAM endpoints[2].backend[0].url_pattern',
       'PRT_ERR_CONFIG_UNDEFINED_PARAM endpoints[3].backend[0].url_pattern',
     ]);
   });
