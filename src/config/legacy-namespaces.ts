@@ -5,6 +5,7 @@
  * once, before anything reads the config: an old name becomes the current one, with a warning.
  */
 import type { ConfigIssues } from './issues.js';
+import { formatKeyPath } from './source.js';
 import type { KeyPath } from './source.js';
 
 /** Old name → current name, as krakend-ce v2.13.8 lists them. */
@@ -73,7 +74,7 @@ export function renameLegacyNamespaces(raw: Raw, issues: ConfigIssues): Raw {
         issues.warning({ code: 'PRT_WARN_CONFIG_LEGACY_NAMESPACE', at: legacyAt, message: `"${key}" is the v2-era name of "${current}", which is also set; this block is ignored, as in KrakenD`, hint: `remove "${key}"` });
         continue;
       }
-      issues.warning({ code: 'PRT_WARN_CONFIG_LEGACY_NAMESPACE', at: legacyAt, message: `"${key}" is the v2-era name of "${current}"; it works as an alias, as in KrakenD CE 2.13`, hint: `write "${current}"` });
+      uses.set(key, [...(uses.get(key) ?? []), legacyAt]);
       renamed[current] = value;
       issues.aliasKeyPath([...at, 'extra_config', current], legacyAt);
     }
@@ -89,5 +90,14 @@ export function renameLegacyNamespaces(raw: Raw, issues: ConfigIssues): Raw {
     if (!Array.isArray(list)) return root;
     return { ...root, [key]: list.map((item, index) => (isObject(item) ? renameBackends(renameIn(item, [key, index]), [key, index]) : item)) };
   };
-  return renameList('async_agent', renameList('endpoints', renameIn(raw, [])));
+  const uses = new Map<string, KeyPath[]>();
+  const renamed = renameList('async_agent', renameList('endpoints', renameIn(raw, [])));
+  // One warning per old name, at its first use, naming the others.
+  for (const [key, places] of uses) {
+    const current = LEGACY_NAMESPACES[key] as string;
+    const others = places.slice(1).map((place) => formatKeyPath(place.slice(0, -2)) || 'the root');
+    const also = others.length === 0 ? '' : `; also used at ${others.slice(0, 5).join(', ')}${others.length > 5 ? ` and ${others.length - 5} more` : ''}`;
+    issues.warning({ code: 'PRT_WARN_CONFIG_LEGACY_NAMESPACE', at: places[0] as KeyPath, message: `"${key}" is the v2-era name of "${current}"; it works as an alias, as in KrakenD CE 2.13${also}`, hint: `write "${current}"` });
+  }
+  return renamed;
 }

@@ -48,6 +48,14 @@ describe('v2-era namespace names (krakend-ce main.go aliases, lura ExtraConfig.N
     assert.deepEqual(plain(config.endpoints[0]?.backends[0]?.extraConfig['backend/http']), { return_error_code: true });
   });
 
+  it('warns once per old name, naming the other places', async () => {
+    const endpoints = [0, 1, 2].map((i) => ({ endpoint: `/e${i}`, extra_config: { 'github.com/devopsfaith/krakend/proxy': { sequential: false } }, backend: [backend] }));
+    const { config, issues, codes } = await load({ version: 3, endpoints });
+    assert.deepEqual(config?.endpoints.map((endpoint) => Object.keys(endpoint.extraConfig)), [['proxy'], ['proxy'], ['proxy']]);
+    assert.deepEqual(codes, ['warning PRT_WARN_CONFIG_LEGACY_NAMESPACE endpoints[0].extra_config["github.com/devopsfaith/krakend/proxy"]']);
+    assert.match(issues[0]?.message ?? '', /also used at endpoints\[1\], endpoints\[2\]$/);
+  });
+
   it('lets the current name win when both are set, as lura does', async () => {
     const { config, codes } = await load({
       version: 3,
