@@ -71,12 +71,17 @@ function signerCanStart(block: Block): boolean {
   if (source.kind === 'unusable') return false;
   if (source.kind === 'file') {
     try {
-      readLocalJwkSet(source.path);
+      return hasKeyId(readLocalJwkSet(source.path), readString(block, 'kid'));
     } catch {
       return false;
     }
   }
   return true;
+}
+
+/** krakend-jose looks the signing key up by its exact `kid` when it builds the signer (jws.go `NewSigner`). */
+function hasKeyId(set: ReturnType<typeof readLocalJwkSet>, kid: string): boolean {
+  return set.keys.some((key) => (key.kid ?? '') === kid);
 }
 
 export function createSignerProxy(block: Block, endpoint: EndpointConfig, context: BuildContext): Middleware {
@@ -119,6 +124,18 @@ registerComponent({
   },
   validate(block, _scope, at, issues) {
     validateKeySource(block, at, issues, 'signer');
+    const source = keySourceOf(block);
+    if (source.kind !== 'file') return;
+    let set;
+    try {
+      set = readLocalJwkSet(source.path);
+    } catch {
+      return; // reported by validateKeySource
+    }
+    const kid = readString(block, 'kid');
+    if (!hasKeyId(set, kid)) {
+      issues.warning({ code: 'PRT_WARN_CONFIG_JWK_SOURCE', at: [...at, 'kid'], message: `the JWK set ${source.path} has no key with kid ${JSON.stringify(kid)}: every request of this endpoint is refused with 401, as KrakenD does` });
+    }
   },
   proxy: (block, endpoint, context) => createSignerProxy(block, endpoint, context),
   endpoint: (block) => (signerCanStart(block) ? createSignerAnswer() : refuseEveryRequest),
