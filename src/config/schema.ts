@@ -57,7 +57,7 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
     output_encoding: { type: 'string', enum: outputEncodings },
     input_headers: stringList,
     input_query_strings: stringList,
-    concurrent_calls: { type: 'integer', minimum: 1 },
+    concurrent_calls: { type: 'integer', minimum: 0 }, // lura reads 0 as 1 (config.go initEndpointDefaults)
     backend: { type: 'array', items: backend },
     extra_config: extra(namespaces.endpoint),
   }, { required: ['endpoint', 'backend'] });

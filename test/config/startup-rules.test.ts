@@ -59,6 +59,12 @@ describe('start-up rules', () => {
     assert.deepEqual(codes(errors), []);
   });
 
+  it('reads concurrent_calls 0 as 1, as lura does', async () => {
+    const { config, errors } = await issuesOf([{ endpoint: '/a', concurrent_calls: 0, backend: [backend()] }]);
+    assert.deepEqual(codes(errors), []);
+    assert.equal(config?.endpoints[0]?.concurrentCalls, 1);
+  });
+
   it('refuses a no-op endpoint with two backends', async () => {
     const { errors } = await issuesOf([{ endpoint: '/a', output_encoding: 'no-op', backend: [backend('/1'), backend('/2')] }]);
     assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_NOOP_BACKENDS endpoints[0].output_encoding']);
