@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { LEGACY_NAMESPACES } from '../../src/config/legacy-namespaces.js';
-import { writeConfig } from '../helpers/servers.js';
+import { request } from '../helpers/http.js';
+import { startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 
 /** Parsed config objects have no prototype; compare their JSON. */
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
@@ -54,6 +55,30 @@ describe('v2-era namespace names (krakend-ce main.go aliases, lura ExtraConfig.N
     assert.deepEqual(config?.endpoints.map((endpoint) => Object.keys(endpoint.extraConfig)), [['proxy'], ['proxy'], ['proxy']]);
     assert.deepEqual(codes, ['warning PRT_WARN_CONFIG_LEGACY_NAMESPACE endpoints[0].extra_config["github.com/devopsfaith/krakend/proxy"]']);
     assert.match(issues[0]?.message ?? '', /also used at endpoints\[1\], endpoints\[2\]$/);
+  });
+
+  it('protects an endpoint whose validator uses the old name (it was open when the name was ignored)', async () => {
+    const upstream = await startBackend((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end('{"secret":true}');
+    });
+    const gateway = await startGateway({
+      version: 3,
+      endpoints: [
+        {
+          endpoint: '/private',
+          extra_config: { 'github.com/devopsfaith/krakend-jose/validator': { alg: 'RS256', jwk_url: 'https://idp.invalid/jwks' } },
+          backend: [{ host: [upstream.url], url_pattern: '/' }],
+        },
+      ],
+    });
+    try {
+      const answer = await request(`${gateway.url}/private`);
+      assert.equal(answer.status, 401);
+      assert.equal(answer.body, '');
+    } finally {
+      await Promise.all([gateway.close(), upstream.close()]);
+    }
   });
 
   it('lets the current name win when both are set, as lura does', async () => {
