@@ -24,17 +24,22 @@ Commands:
   version  print the version
 
 Run "portico <command> --help" for a command's options.`,
-  run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N]
+  run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N] [--allow-missing-plugin NAME]...
 
   -c, --config FILE   the configuration file (JSON, YAML or TOML by extension)
   -p, --port PORT     listen on this port instead of the config's "port"
   -d, --debug         enable /__debug/ and debug logging
   -w, --workers N     worker processes (default: one per core; 1 runs in this process)
+  --allow-missing-plugin NAME
+                      start although the config names the Go plugin NAME, which Portico cannot
+                      load (repeatable; also PORTICO_ALLOW_MISSING_PLUGINS=a,b; see docs/plugins.md)
   -h, --help          show this help`,
-  check: `Usage: portico check -c FILE [--lint]
+  check: `Usage: portico check -c FILE [--lint] [--allow-missing-plugin NAME]...
 
   -c, --config FILE   the configuration file
   -l, --lint          also treat unknown keys and namespaces as errors
+  --allow-missing-plugin NAME
+                      check as "run --allow-missing-plugin NAME" would start (repeatable)
   -h, --help          show this help
 
 Exits 0 when the config is valid, 1 otherwise, printing every problem as file:line:column.`,
@@ -48,9 +53,15 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     port: { type: 'string', short: 'p' },
     debug: { type: 'boolean', short: 'd' },
     workers: { type: 'string', short: 'w' },
+    'allow-missing-plugin': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
-  check: { config: { type: 'string', short: 'c' }, lint: { type: 'boolean', short: 'l' }, help: { type: 'boolean', short: 'h' } },
+  check: {
+    config: { type: 'string', short: 'c' },
+    lint: { type: 'boolean', short: 'l' },
+    'allow-missing-plugin': { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  },
   schema: { help: { type: 'boolean', short: 'h' } },
   version: { help: { type: 'boolean', short: 'h' } },
 };
@@ -111,7 +122,7 @@ async function main(argv: string[]): Promise<void> {
 async function check(values: Record<string, string | boolean | undefined>, usage: string): Promise<void> {
   const file = values['config'];
   if (typeof file !== 'string') fail('missing --config FILE', usage);
-  const result = await loadConfig(file, { lint: values['lint'] === true });
+  const result = await loadConfig(file, { lint: values['lint'] === true, allowMissingPlugins: allowedPluginsOf(values) });
   failIfUnreadable(result.issues, usage);
   printIssues(result.issues);
   const errors = result.issues.filter((issue) => issue.severity === 'error').length;
@@ -127,7 +138,8 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   if (typeof file !== 'string') fail('missing --config FILE', usage);
   const port = parseNumber(values['port'], 'port', usage);
   const workers = parseNumber(values['workers'], 'workers', usage) ?? availableParallelism();
-  const result = await loadConfig(file);
+  const allowMissingPlugins = allowedPluginsOf(values);
+  const result = await loadConfig(file, { allowMissingPlugins });
   failIfUnreadable(result.issues, usage);
   printIssues(result.issues);
   if (!result.config) {
@@ -139,7 +151,12 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
     return;
   }
-  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger: loggerFor(result.config, debug) });
+  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger: loggerFor(result.config, debug), allowMissingPlugins });
+}
+
+function allowedPluginsOf(values: Record<string, unknown>): string[] {
+  const names = values['allow-missing-plugin'];
+  return Array.isArray(names) ? names.filter((name): name is string => typeof name === 'string' && name !== '') : [];
 }
 
 /** A missing or unreadable file is a usage mistake: one line and the usage, like an unknown flag. */
@@ -158,7 +175,8 @@ function parseNumber(value: string | boolean | undefined, name: string, usage: s
 /** A worker: loads the same file (stateless, identical copies) and serves. */
 async function runWorker(): Promise<void> {
   const file = process.env['PORTICO_WORKER_CONFIG'] as string;
-  const result = await loadConfig(file);
+  const allowMissingPlugins = (process.env['PORTICO_WORKER_ALLOW_MISSING_PLUGINS'] ?? '').split(',').filter(Boolean);
+  const result = await loadConfig(file, { allowMissingPlugins });
   if (!result.config) process.exit(1);
   const port = process.env['PORTICO_WORKER_PORT'];
   await startGateway(result.config, {

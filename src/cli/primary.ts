@@ -20,6 +20,8 @@ export interface PrimaryOptions {
   graceMs: number;
   /** Logs what happens in the shared state (breaker state changes). */
   logger: Logger;
+  /** `--allow-missing-plugin` names, handed to each worker's config load. */
+  allowMissingPlugins: readonly string[];
 }
 
 /** A worker dying this soon after start, this often, means the config or machine is broken: stop. */
@@ -33,6 +35,7 @@ export function runPrimary(options: PrimaryOptions): void {
     PORTICO_WORKER_CONFIG: options.file,
     PORTICO_WORKER_PORT: options.port === undefined ? '' : String(options.port),
     PORTICO_WORKER_DEBUG: options.debug ? '1' : '0',
+    PORTICO_WORKER_ALLOW_MISSING_PLUGINS: options.allowMissingPlugins.join(','),
   };
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...heapFlagsFor(process.execArgv, process.env['NODE_OPTIONS'])] });
   const state = new SharedStateHost({ clock: monotonicClock, log: (message) => options.logger.warn(message) });

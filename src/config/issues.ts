@@ -26,6 +26,8 @@ export interface ConfigIssue extends IssueInput {
 export class ConfigIssues {
   readonly list: ConfigIssue[] = [];
   document: SourceDocument | undefined;
+  /** Keys renamed before checking (legacy namespaces): the new path, and where the user wrote it. */
+  private readonly aliases: { renamed: KeyPath; written: KeyPath }[] = [];
 
   constructor(readonly file: string) {}
 
@@ -49,9 +51,21 @@ export class ConfigIssues {
     return this.list.some((issue) => issue.severity === 'error');
   }
 
+  /** Issues reported under `renamed` are located where the user wrote `written`. */
+  aliasKeyPath(renamed: KeyPath, written: KeyPath): void {
+    this.aliases.push({ renamed, written });
+  }
+
+  private writtenPath(at: KeyPath): KeyPath {
+    for (const { renamed, written } of this.aliases) {
+      if (renamed.length <= at.length && renamed.every((part, index) => at[index] === part)) return [...written, ...at.slice(renamed.length)];
+    }
+    return at;
+  }
+
   private add(severity: Severity, input: IssueInput): void {
     const at = input.at ?? [];
-    const position = input.position ?? (at.length > 0 ? locateNearest(this.document, at) : undefined);
+    const position = input.position ?? (at.length > 0 ? locateNearest(this.document, this.writtenPath(at)) : undefined);
     this.list.push({
       ...input,
       ...(position ? { position } : {}),

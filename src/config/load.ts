@@ -1,5 +1,8 @@
 import { readEnvOverrides } from './env.js';
+import { allowedMissingPlugins, checkGoPlugins } from './go-plugins.js';
 import { ConfigError, ConfigIssues } from './issues.js';
+import { renameLegacyNamespaces } from './legacy-namespaces.js';
+import { applyWeakTypes } from './weak-types.js';
 import type { ConfigIssue } from './issues.js';
 import { normalizeConfig } from './normalize.js';
 import { buildSchema } from './schema.js';
@@ -15,6 +18,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** `check --lint`: unknown keys are errors. */
   lint?: boolean;
+  /** Go plugins the operator lets the gateway start without (`--allow-missing-plugin`). */
+  allowMissingPlugins?: readonly string[];
 }
 
 export interface LoadResult {
@@ -40,9 +45,12 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
     issues.error({ code: 'PRT_ERR_CONFIG_TYPE', message: 'the config must be an object', expected: 'an object', found: document.value });
     return { config: undefined, issues: issues.list };
   }
-  const overrides = readEnvOverrides(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const overrides = readEnvOverrides(env);
   await preloadValidator(configSchema());
-  const raw = { ...(document.value as Record<string, unknown>), ...overrides.values };
+  const renamed = renameLegacyNamespaces({ ...(document.value as Record<string, unknown>), ...overrides.values }, issues);
+  const raw = applyWeakTypes(renamed, configSchema(), issues);
+  checkGoPlugins(raw, issues, allowedMissingPlugins(env, options.allowMissingPlugins));
   checkAgainstSchema(raw, configSchema(), issues, { strictUnknownKeys: options.lint === true, envSources: overrides.sources });
   if (issues.list.some((issue) => issue.code === 'PRT_ERR_CONFIG_VERSION')) return { config: undefined, issues: issues.list };
   const config = normalizeConfig(raw, file, issues);

@@ -141,7 +141,7 @@ function waitForOrigin(balancer: Balancer, cancel: Cancellation): Promise<string
     const settle = (): void => {
       cancel.off(ticket);
       const origin = balancer.pick();
-      if (origin === undefined) reject(new GatewayError('PRT_ERR_SD_NO_HOSTS', 'no hosts available: service discovery returned none'));
+      if (origin === undefined) reject(new GatewayError('PRT_ERR_SD_NO_HOSTS', 'no hosts available'));
       else resolve(origin);
     };
     (balancer.whenReady?.() ?? Promise.resolve()).then(settle, settle);

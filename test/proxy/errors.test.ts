@@ -175,3 +175,26 @@ describe('return_error_msg with the backend/http options', () => {
     assert.equal(response.headers['x-krakend-completed'], 'false');
   });
 });
+
+describe('a backend without any host (lura starts; its balancer returns ErrNoHosts on each call)', () => {
+  it('fails that backend like an unreachable one and keeps the merged rest', async () => {
+    const backend = await startBackend((_request, response) => sendJson(response, 200, { ok: true }));
+    const gateway = await startGateway({
+      version: 3,
+      endpoints: [
+        { endpoint: '/alone', backend: [{ url_pattern: '/x' }] },
+        { endpoint: '/merged', backend: [{ url_pattern: '/x' }, { host: [backend.url], url_pattern: '/y' }] },
+      ],
+    });
+    try {
+      const alone = await request(`${gateway.url}/alone`);
+      assert.equal(alone.status, 500);
+      const merged = await request(`${gateway.url}/merged`);
+      assert.equal(merged.status, 200);
+      assert.equal(merged.headers['x-krakend-completed'], 'false');
+      assert.deepEqual(JSON.parse(merged.body), { ok: true });
+    } finally {
+      await Promise.all([gateway.close(), backend.close()]);
+    }
+  });
+});
