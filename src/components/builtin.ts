@@ -19,3 +19,4 @@ import './validation/json-schema.js';
 import './validation/cel.js';
 import './lua/lua-proxy.js';
 import './lua/lua-endpoint.js';
+import './martian/component.js';

@@ -23,7 +23,9 @@ export const PROXY_ORDER: readonly string[] = ['auth/signer', 'modifier/lua-prox
 export const BACKEND_ORDER: readonly string[] = ['qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
 
 /**
- * Around the raw HTTP exchange, below decoding (krakend-ce `newRequestExecutorFactory`: the HTTP cache
- * wraps the client). The cache answers before any retry; a miss is retried, then stored.
+ * Around the raw HTTP exchange, below decoding (krakend-ce `internalNewBackendFactory` and
+ * `newRequestExecutorFactory`: Martian wraps the request executor, whose HTTP cache wraps the client).
+ * Martian edits the request before the cache sees it; the cache answers before any retry; a miss is
+ * retried, then stored.
  */
-export const CLIENT_ORDER: readonly string[] = ['qos/http-cache', 'backend/http/retry'];
+export const CLIENT_ORDER: readonly string[] = ['modifier/martian', 'qos/http-cache', 'backend/http/retry'];
