@@ -20,3 +20,4 @@ import './validation/cel.js';
 import './lua/lua-proxy.js';
 import './lua/lua-endpoint.js';
 import './martian/component.js';
+import './client-credentials/component.js';

@@ -26,6 +26,7 @@ export const BACKEND_ORDER: readonly string[] = ['qos/circuit-breaker', 'qos/rat
  * Around the raw HTTP exchange, below decoding (krakend-ce `internalNewBackendFactory` and
  * `newRequestExecutorFactory`: Martian wraps the request executor, whose HTTP cache wraps the client).
  * Martian edits the request before the cache sees it; the cache answers before any retry; a miss is
- * retried, then stored.
+ * retried, then stored. The client-credentials token is the client itself in KrakenD (innermost): each
+ * attempt carries the token valid at that moment.
  */
-export const CLIENT_ORDER: readonly string[] = ['modifier/martian', 'qos/http-cache', 'backend/http/retry'];
+export const CLIENT_ORDER: readonly string[] = ['modifier/martian', 'qos/http-cache', 'backend/http/retry', 'auth/client-credentials'];
