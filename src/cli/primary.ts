@@ -5,6 +5,7 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { heapFlagsFor } from '../runtime/heap-flags.js';
+import { REVOCATION_RELAY } from '../components/revoker/relay.js';
 
 export interface PrimaryOptions {
   workers: number;
@@ -29,6 +30,12 @@ export function runPrimary(options: PrimaryOptions): void {
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...heapFlagsFor(process.execArgv, process.env['NODE_OPTIONS'])] });
   const fork = (): Worker => cluster.fork(env);
   for (let i = 0; i < options.workers; i++) fork();
+
+  // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others.
+  cluster.on('message', (sender, message: unknown) => {
+    if ((message as { type?: unknown } | null)?.type !== REVOCATION_RELAY) return;
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker && worker !== sender && worker.isConnected()) worker.send(message as object);
+  });
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {

@@ -21,3 +21,4 @@ import './lua/lua-proxy.js';
 import './lua/lua-endpoint.js';
 import './martian/component.js';
 import './client-credentials/component.js';
+import './revoker/component.js';

@@ -3,7 +3,8 @@
  * (`executor.go`, `handler_factory.go`, `proxy_factory.go`, `backend_factory.go`). One readable list per
  * layer; a test checks that every component with a factory for a layer is listed here.
  */
-export const SERVICE_ORDER: readonly string[] = ['security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
+/** `auth/revoker` adds no layer: its factory starts the revocation filter with the gateway. */
+export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
 
 export const ENDPOINT_ORDER: readonly string[] = [
   'security/bot-detector',
