@@ -229,6 +229,16 @@ describe('modifier/martian', () => {
     assert.equal(up.lastHeaders()['x-a'], undefined, 'no modifier of the block ran');
   });
 
+  it('the v2-era namespace KrakenD CE still reads works the same', async () => {
+    const up = await backend();
+    const gw = await gateway([
+      { endpoint: '/legacy', backend: [{ host: [up.url], url_pattern: '/', extra_config: { 'github.com/devopsfaith/krakend-martian': { 'header.Modifier': { name: 'X-Legacy', value: 'yes' } } } }] },
+    ]);
+    assert.equal((await request(`${gw.url}/legacy`)).status, 200);
+    assert.deepEqual(up.lastHeaders()['x-legacy'], ['yes']);
+    assert.equal(gw.warnings.length, 0);
+  });
+
   it('response-side modifiers see the answer before the status policy', async () => {
     const up = await startBackend((_request, response) => sendJson(response, 503, { busy: true }));
     closers.push(() => up.close());

@@ -134,6 +134,19 @@ describe('auth/client-credentials', () => {
     assert.equal(backend.requests.length, 0);
   });
 
+  it('the v2-era namespace KrakenD CE still reads works the same', async () => {
+    const idp = await startTokenServer((_count, response) => tokenJson(response, { access_token: 'legacy' }));
+    const backend = await startRecordingBackend();
+    closers.push(() => backend.close());
+    const gw = await startGateway({
+      version: 3,
+      endpoints: [{ endpoint: '/legacy', backend: [{ host: [backend.url], url_pattern: '/', extra_config: { 'github.com/devopsfaith/krakend-oauth2-clientcredentials': { client_id: 'a', client_secret: 'b', token_url: `${idp.url}/token` } } }] }],
+    });
+    closers.push(() => gw.close());
+    assert.equal((await request(`${gw.url}/legacy`)).status, 200);
+    assert.equal(authorizationOf(backend.requests[0] as { rawHeaders: string[] }), 'Bearer legacy');
+  });
+
   it('is_disabled turns the block off; a token_url that is not http(s) warns', async () => {
     const backend = await startRecordingBackend();
     closers.push(() => backend.close());

@@ -102,6 +102,23 @@ describe('auth/revoker', () => {
     assert.equal((await request(`${gateway.url}/public`)).status, 200);
   });
 
+  it('the v2-era namespace KrakenD CE still reads works the same', async () => {
+    const legacyPort = await freePort();
+    const legacy = await startGateway({
+      version: 3,
+      extra_config: { 'github_com/devopsfaith/bloomfilter': revoker(legacyPort) },
+      endpoints: [{ endpoint: '/private', backend: [{ host: [backend.url], url_pattern: '/echo' }], extra_config: { 'auth/validator': { alg: 'RS256', jwk_url: `${jwks.url}/jwks`, disable_jwk_security: true } } }],
+    });
+    try {
+      await waitForListener(legacyPort);
+      await admin(legacyPort, '/add', { elems: ['jti-legacy-1'] });
+      const token = await signToken(key, { sub: 'frank', jti: 'legacy-1' });
+      assert.equal((await request(`${legacy.url}/private`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
+    } finally {
+      await legacy.close();
+    }
+  });
+
   it('refuses what KrakenD crashes on and warns about an exposed or useless listener', async () => {
     const base = { version: 3, endpoints: [{ endpoint: '/x', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }] }] };
     const load = async (block: Record<string, unknown>) => loadConfig(await writeConfig({ ...base, extra_config: { 'auth/revoker': block } }), { env: {} });

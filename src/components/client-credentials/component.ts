@@ -17,10 +17,13 @@ import { BOOLEAN_SCHEMA, objectSchema, readBoolean, readObject, readString } fro
 import type { Block } from '../block-reader.js';
 import { monotonicClock } from '../clock.js';
 import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { createClientCredentialsMiddleware } from './middleware.js';
 import { TokenSource, overwrittenParam } from './token-source.js';
 
 export const CLIENT_CREDENTIALS_NAMESPACE = 'auth/client-credentials';
+/** The v2-era name KrakenD CE 2.13 still reads (krakend-ce `cmd/krakend-ce/main.go` aliases). */
+export const LEGACY_CLIENT_CREDENTIALS_NAMESPACE = 'github.com/devopsfaith/krakend-oauth2-clientcredentials';
 /** x/oauth2 has no bound (KrakenD's token requests use Go's default client); Portico's fetch has one. */
 const TOKEN_FETCH_TIMEOUT_MS = 10_000;
 
@@ -41,8 +44,8 @@ function isLoopback(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
-registerComponent({
-  namespace: CLIENT_CREDENTIALS_NAMESPACE,
+const definition = (namespace: string): ComponentDefinition => ({
+  namespace,
   schemas: {
     backend: objectSchema({
       client_id: { type: 'string', description: 'The client ID the gateway authenticates with.' },
@@ -86,3 +89,6 @@ registerComponent({
     return createClientCredentialsMiddleware(source);
   },
 });
+
+registerComponent(definition(CLIENT_CREDENTIALS_NAMESPACE));
+registerComponent(definition(LEGACY_CLIENT_CREDENTIALS_NAMESPACE));

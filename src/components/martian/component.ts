@@ -19,16 +19,19 @@
  * KrakenD (which logs the error and does the same).
  */
 import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { MartianConfigError, MARTIAN_TYPES, compileModifier } from './compile.js';
 import type { Compiled } from './compile.js';
 import { createMartianMiddleware } from './middleware.js';
 
 export const MARTIAN_NAMESPACE = 'modifier/martian';
+/** The v2-era name KrakenD CE 2.13 still reads (krakend-ce `cmd/krakend-ce/main.go` aliases). */
+export const LEGACY_MARTIAN_NAMESPACE = 'github.com/devopsfaith/krakend-martian';
 
 const typeSchemas = Object.fromEntries(MARTIAN_TYPES.map((type) => [type, { description: `Martian ${type} (see docs/components/modifier-martian.md)` }]));
 
-registerComponent({
-  namespace: MARTIAN_NAMESPACE,
+const definition = (namespace: string): ComponentDefinition => ({
+  namespace,
   schemas: {
     backend: {
       type: 'object',
@@ -53,7 +56,7 @@ registerComponent({
   client(block, backend, _endpoint, context) {
     let compiled: Compiled;
     try {
-      compiled = compileModifier(block, backend.at.concat(['extra_config', MARTIAN_NAMESPACE]));
+      compiled = compileModifier(block, backend.at.concat(['extra_config', namespace]));
     } catch (error) {
       if (!(error instanceof MartianConfigError)) throw error;
       context.logger.error(`[BACKEND: ${backend.urlPattern}][Martian] ${error.message}: running without modifiers`);
@@ -63,3 +66,6 @@ registerComponent({
     return createMartianMiddleware(compiled);
   },
 });
+
+registerComponent(definition(MARTIAN_NAMESPACE));
+registerComponent(definition(LEGACY_MARTIAN_NAMESPACE));

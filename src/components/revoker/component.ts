@@ -20,11 +20,14 @@ import type { Block } from '../block-reader.js';
 import { registerTokenRejecter } from '../jwt/rejecters.js';
 import type { ClaimsRejecter } from '../jwt/rejecters.js';
 import { blockOf, registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { createAdminServer } from './admin-api.js';
 import { RotatingBloomFilter, filterSize } from './bloom-filter.js';
 import { REVOCATION_RELAY } from './relay.js';
 
 export const REVOKER_NAMESPACE = 'auth/revoker';
+/** The v2-era name KrakenD CE 2.13 still reads (krakend-ce `cmd/krakend-ce/main.go` aliases). */
+export const LEGACY_REVOKER_NAMESPACE = 'github_com/devopsfaith/bloomfilter';
 /** A filter needing more than this is refused: three of them are kept. */
 const MAX_FILTER_BYTES = 512 << 20;
 
@@ -54,7 +57,7 @@ interface Revoker {
 const revokers = new WeakMap<ServiceConfig, Revoker>();
 
 function revokerFor(context: BuildContext): Revoker | undefined {
-  const block = blockOf(context.service.extraConfig, REVOKER_NAMESPACE);
+  const block = blockOf(context.service.extraConfig, REVOKER_NAMESPACE) ?? blockOf(context.service.extraConfig, LEGACY_REVOKER_NAMESPACE);
   if (block === undefined) return undefined;
   let revoker = revokers.get(context.service);
   if (revoker === undefined) {
@@ -122,8 +125,8 @@ function startRevoker(block: Block, context: BuildContext): Revoker {
 
 registerTokenRejecter((_endpoint, context) => revokerFor(context)?.rejecter);
 
-registerComponent({
-  namespace: REVOKER_NAMESPACE,
+const definition = (namespace: string): ComponentDefinition => ({
+  namespace,
   schemas: {
     service: {
       type: 'object',
@@ -171,3 +174,6 @@ registerComponent({
     return undefined;
   },
 });
+
+registerComponent(definition(REVOKER_NAMESPACE));
+registerComponent(definition(LEGACY_REVOKER_NAMESPACE));
