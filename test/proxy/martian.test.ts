@@ -229,6 +229,14 @@ describe('modifier/martian', () => {
     assert.equal(up.lastHeaders()['x-a'], undefined, 'no modifier of the block ran');
   });
 
+  it('an endpoint-level block is ignored with a warning, as KrakenD reads Martian on backends only', async () => {
+    const up = await backend();
+    const gw = await gateway([{ endpoint: '/endpoint-level', extra_config: { 'modifier/martian': { 'header.Modifier': { name: 'X-Endpoint', value: '1' } } }, backend: [{ host: [up.url], url_pattern: '/' }] }]);
+    assert.ok(gw.warnings.some((issue) => issue.code === 'PRT_WARN_CONFIG_MARTIAN' && /backends only/.test(issue.message)));
+    assert.equal((await request(`${gw.url}/endpoint-level`)).status, 200);
+    assert.equal(up.lastHeaders()['x-endpoint'], undefined);
+  });
+
   it('the v2-era namespace KrakenD CE still reads works the same', async () => {
     const up = await backend();
     const gw = await gateway([

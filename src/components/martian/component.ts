@@ -40,8 +40,14 @@ const definition = (namespace: string): ComponentDefinition => ({
       // Unknown types are reported by `validate` with Martian's own message.
       additionalProperties: true,
     },
+    // krakend-martian reads backend blocks only; one on an endpoint is accepted and ignored, as KrakenD does.
+    endpoint: { type: 'object', description: 'Ignored: KrakenD applies Martian on backends only.' },
   },
-  validate(block, _scope, at, issues) {
+  validate(block, scope, at, issues) {
+    if (scope !== 'backend') {
+      issues.warning({ code: 'PRT_WARN_CONFIG_MARTIAN', at, message: `KrakenD applies ${namespace} on backends only: this ${scope}-level block is ignored, as in KrakenD; move it into the backend` });
+      return;
+    }
     try {
       compileModifier(block, at);
     } catch (error) {
