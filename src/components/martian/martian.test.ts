@@ -4,7 +4,8 @@ import { compileModifier, MartianConfigError } from './compile.js';
 import type { Compiled } from './compile.js';
 import { encodeQuery, escapePath, matchHost, parseQuery } from './go-url.js';
 import { setCookieValue } from './go-cookie.js';
-import { MartianRequest, MartianResponse, ModifierError } from './message.js';
+import { Readable } from 'node:stream';
+import { HeaderAccess, MartianRequest, MartianResponse, ModifierError } from './message.js';
 import { rangedBody } from './ranges.js';
 
 const at = ['extra_config', 'modifier/martian'];
@@ -210,6 +211,16 @@ test('status.Modifier and cookie.Filter on the response', () => {
   status.response?.(response);
   assert.equal(response.statusCode, 202);
   assert.throws(() => compile({ 'status.Modifier': { statusCode: 0 } }), /not a valid HTTP status/);
+});
+
+test('a Content-Length set by a modifier never frames a streamed body', () => {
+  const stream = Readable.from([Buffer.from('abc')]);
+  const request = MartianRequest.from('http://b.local', { method: 'POST', target: '/', headerLines: '', body: stream, bodyLength: 3 });
+  compile({ 'header.Modifier': { name: 'Content-Length', value: '99' } }).request?.(request);
+  assert.equal(new HeaderAccess(request.headers, request).get('Content-Length'), '99', 'modifiers read what they set');
+  const outgoing = request.toOutgoing();
+  assert.equal(outgoing.bodyLength, 3);
+  assert.ok(!outgoing.headerLines.includes('Content-Length'));
 });
 
 test('net/url helpers', () => {

@@ -17,9 +17,10 @@ export type HeaderMap = Map<string, string[]>;
 export class ModifierError extends Error {}
 
 export class MartianRequest {
-  /** Go `req.ContentLength`: -1 when unknown. */
+  /** Go `req.ContentLength`: -1 when unknown. Read by modifiers only: framing uses the body itself. */
   contentLength: number;
   private readonly initialHost: string;
+  private readonly initialBodyLength: number | undefined;
 
   constructor(
     readonly method: string,
@@ -37,6 +38,7 @@ export class MartianRequest {
     bodyLength: number | undefined,
   ) {
     this.initialHost = host;
+    this.initialBodyLength = bodyLength;
     this.contentLength = body === null ? 0 : Buffer.isBuffer(body) ? body.length : (bodyLength ?? -1);
   }
 
@@ -61,7 +63,8 @@ export class MartianRequest {
 
   toOutgoing(): OutgoingRequest {
     const outgoing: OutgoingRequest = { method: this.method, target: `${this.escapedPath}${this.rawQuery === '' ? '' : `?${this.rawQuery}`}`, headerLines: serializeHeaderMap(this.headers), body: this.body };
-    if (this.body !== null && !Buffer.isBuffer(this.body) && this.contentLength >= 0) outgoing.bodyLength = this.contentLength;
+    // A streamed body keeps the length it came with: a modifier's Content-Length never frames it.
+    if (this.body !== null && !Buffer.isBuffer(this.body) && this.initialBodyLength !== undefined) outgoing.bodyLength = this.initialBodyLength;
     // Go sends `req.Host`, set from the URL when the request was built: a later URL change keeps it.
     if (this.host !== '' && (this.host !== this.initialHost || this.urlHost !== this.initialHost)) outgoing.host = this.host;
     return outgoing;
