@@ -8,6 +8,7 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { monotonicClock } from '../components/clock.js';
 import { heapFlagsFor } from '../runtime/heap-flags.js';
+import { REVOCATION_RELAY } from '../components/revoker/relay.js';
 import type { Logger } from '../server/logger.js';
 import { SharedStateHost } from '../shared-state/host.js';
 import { STATE_TAG, stateCalls } from '../shared-state/protocol.js';
@@ -49,6 +50,12 @@ export function runPrimary(options: PrimaryOptions): void {
   });
   const fork = (): Worker => cluster.fork(env);
   for (let i = 0; i < options.workers; i++) fork();
+
+  // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others.
+  cluster.on('message', (sender, message: unknown) => {
+    if ((message as { type?: unknown } | null)?.type !== REVOCATION_RELAY) return;
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker && worker !== sender && worker.isConnected()) worker.send(message as object);
+  });
 
   cluster.on('exit', (worker, code, signal) => {
     state.workerGone(worker.id);

@@ -51,6 +51,8 @@ export interface OutgoingRequest {
   body: Buffer | Readable | null;
   /** Length of a streamed body when known; chunked otherwise. */
   bodyLength?: number;
+  /** `Host` header value when it is not the origin's host (Martian's `header.Modifier` on `Host`). */
+  host?: string;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -271,7 +273,8 @@ class Connection {
 
   private write(request: OutgoingRequest): void {
     const socket = this.socket;
-    let head = `${request.method} ${request.target} HTTP/1.1\r\n${this.pool.hostHeader}${request.headerLines}`;
+    const hostLine = request.host === undefined ? this.pool.hostHeader : `Host: ${request.host.replace(/[\r\n\0]/g, '')}\r\n`;
+    let head = `${request.method} ${request.target} HTTP/1.1\r\n${hostLine}${request.headerLines}`;
     if (this.pool.options.disableKeepAlives) head += 'Connection: close\r\n';
     const body = request.body;
     if (body === null) {
