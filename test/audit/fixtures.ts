@@ -2,7 +2,7 @@
  * Audit fixtures: CLEAN triggers no rule at all; each entry of TRIGGERS changes it just enough to
  * trigger one rule (others may follow, e.g. the basic-auth plugin is both 1.1.1 and 7.1.3).
  */
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const backend = (extra: Json = {}): Json => ({ host: ['http://127.0.0.1:9'], url_pattern: '/x', ...extra });
 
