@@ -175,6 +175,12 @@ function deprecatedComponent(namespace: string, upgrade: string): string {
   return `Avoid the deprecated component ${namespace}; move to ${upgrade}.`;
 }
 
+/** An ignored namespace whose absence leaves something open rather than unobserved. */
+function isProtection(path: KeyPath): boolean {
+  const key = path[path.length - 1];
+  return typeof key === 'string' && /^(auth|security|qos|validation)\//.test(key);
+}
+
 const KRAKEND_RULES: AuditRule[] = [
   // 1. Authentication and authorisation
   {
@@ -461,8 +467,15 @@ const PORTICO_RULES: AuditRule[] = [
     id: 'P7.4.1',
     severity: 'HIGH',
     portico: true,
+    message: 'An auth, security, traffic or validation namespace Portico does not implement is ignored: that protection is off.',
+    find: (subject) => some(subject.ignoredByPortico.filter(isProtection)),
+  },
+  {
+    id: 'P7.4.2',
+    severity: 'MEDIUM',
+    portico: true,
     message: 'A namespace or key Portico does not implement is ignored: the feature it configures is off.',
-    find: (subject) => some(subject.ignoredByPortico),
+    find: (subject) => some(subject.ignoredByPortico.filter((path) => !isProtection(path))),
   },
 ];
 
