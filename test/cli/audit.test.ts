@@ -111,7 +111,8 @@ describe('portico audit', () => {
   it('audits configs that portico run refuses, and says so', async () => {
     const config = cleanConfig();
     (config['endpoints'] as unknown[]).push({ endpoint: '/files/*', backend: [{ host: ['http://127.0.0.1:9'], url_pattern: '/f' }] });
-    // The clean fixture's telemetry namespaces are ignored by Portico (P7.4.2).
+    // The clean fixture's telemetry namespaces are ignored by Portico (P7.4.2); its TLS files do not exist
+    // and the wildcard is refused: 3 errors for `run`, none stopping the audit.
     const result = await runCli(['audit', '-c', await writeConfig(config), '-i', 'P7.4.2']);
     assert.equal(result.code, 1);
     assert.deepEqual(reportedIds(result.stderr), ['5.1.4']);
