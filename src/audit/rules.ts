@@ -434,7 +434,7 @@ const PORTICO_RULES: AuditRule[] = [
     id: 'P1.2.2',
     severity: 'HIGH',
     portico: true,
-    message: 'JWK keys are fetched without TLS checks (auth/validator disable_jwk_security).',
+    message: 'auth/validator disable_jwk_security lets signing keys come over plain HTTP (KrakenD also skips certificate checks).',
     find: endpointsWhere((endpoint) => (isTrue(block(endpoint.raw, 'auth/validator'), 'disable_jwk_security') ? [...(present(endpoint.raw, endpoint.at, 'auth/validator') as KeyPath), 'disable_jwk_security'] : undefined)),
   },
   {
