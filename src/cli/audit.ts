@@ -1,16 +1,20 @@
 /**
  * `portico audit`: KrakenD's `krakend audit` (krakend-cobra audit.go) on Portico's loader. Same flags,
  * same default output on stderr, exit 1 when any recommendation is left after -s/-i/-I filtering.
- * `--format json` is Portico's: the result with key locations, on stdout, for CI.
+ * `--format json` and `--format sarif` are Portico's: the result with key locations, on stdout, for CI.
  */
 import { readFile } from 'node:fs/promises';
 import { audit, auditResultJson } from '../audit/audit.js';
-import { SEVERITIES } from '../audit/rules.js';
+import { AUDIT_RULES, SEVERITIES } from '../audit/rules.js';
+import type { AuditSeverity } from '../audit/rules.js';
+import type { AuditResult } from '../audit/audit.js';
 import { buildSubject } from '../audit/subject.js';
 import { DEFAULT_AUDIT_TEMPLATE, TERMINAL_AUDIT_TEMPLATE, TemplateError, renderSubset } from '../audit/template.js';
 import { formatIssue } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
 import type { KeyPath } from '../config/source.js';
+import { sarifLog } from './sarif.js';
+import type { SarifLevel } from './sarif.js';
 
 export class UsageError extends Error {}
 
@@ -78,8 +82,9 @@ export async function auditCommand(flags: AuditFlags): Promise<number> {
   const document = loaded.document;
   const result = audit(buildSubject(loaded.raw, ignored), { ignore, severities, locate: (path) => document.locate(path) });
 
-  if (format === 'json') {
-    process.stdout.write(`${JSON.stringify(auditResultJson(result), null, 2)}\n`);
+  if (format === 'json' || format === 'sarif') {
+    const report = format === 'json' ? auditResultJson(result) : auditSarif(file, result);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     const colour = process.stderr.isTTY === true && process.env['NO_COLOR'] === undefined;
     let text: string;
@@ -98,4 +103,22 @@ export async function auditCommand(flags: AuditFlags): Promise<number> {
     }
   }
   return result.Recommendations.length > 0 ? 1 : 0;
+}
+
+const SARIF_LEVELS: Readonly<Record<AuditSeverity, SarifLevel>> = { CRITICAL: 'error', HIGH: 'error', MEDIUM: 'warning', LOW: 'note' };
+
+/** One SARIF result per location; a finding about something missing points at the file itself. */
+function auditSarif(file: string, result: AuditResult): unknown {
+  return sarifLog(
+    AUDIT_RULES.map((rule) => ({ id: rule.id, description: rule.message, help: `See rule ${rule.id} in docs/audit.md.`, level: SARIF_LEVELS[rule.severity] })),
+    result.Recommendations.flatMap((recommendation) => {
+      const base = { ruleId: recommendation.Rule, level: SARIF_LEVELS[recommendation.Severity], message: `[${recommendation.Severity}] ${recommendation.Message}`, file };
+      if (recommendation.Locations.length === 0) return [base];
+      return recommendation.Locations.map((location) => ({
+        ...base,
+        keyPath: location.keyPath,
+        ...(location.line !== undefined && location.column !== undefined ? { position: { line: location.line, column: location.column } } : {}),
+      }));
+    }),
+  );
 }

@@ -45,14 +45,14 @@ Run "portico <command> --help" for a command's options.`,
   -h, --help              show this help
 
 Exits 0 when the config is valid, 1 otherwise, printing every problem as file:line:column.`,
-  audit: `Usage: portico audit -c FILE [-s SEVERITIES] [-i IDS] [-I FILE] [-f TEMPLATE | --format json]
+  audit: `Usage: portico audit -c FILE [-s SEVERITIES] [-i IDS] [-I FILE] [-f TEMPLATE | --format json|sarif]
 
   -c, --config FILE        the configuration file
   -s, --severity LIST      severities to report (default CRITICAL,HIGH,MEDIUM,LOW)
   -i, --ignore IDS         rule ids to skip, comma-separated (e.g. 1.2.1,3.1.1)
   -I, --ignore-file FILE   a file of rule ids to skip, one per line
   -f, --format TEMPLATE    a Go template for the report (the subset in docs/audit.md), on stderr;
-                           "json" prints the report as JSON on stdout instead
+                           "json" or "sarif" (SARIF 2.1.0) prints the report on stdout instead
   -h, --help               show this help
 
 Exits 1 when any recommendation is reported or the file cannot be parsed, 0 otherwise.

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { writeConfig } from '../helpers/servers.js';
 import { cleanConfig } from '../audit/fixtures.js';
+import { assertSarifShape } from '../helpers/sarif.js';
 
 /** A small config, formatted so line numbers are predictable. */
 const OPEN = `{
@@ -106,6 +107,22 @@ describe('portico audit', () => {
     const clean = await runCli(['audit', '-c', await writeConfig(cleanConfig()), '--format', 'json', '-s', 'CRITICAL']);
     assert.equal(clean.code, 0);
     assert.deepEqual(JSON.parse(clean.stdout), { recommendations: [], stats: {} });
+  });
+
+  it('--format sarif gives one SARIF result per location, rule id = audit rule, level by severity', async () => {
+    const file = await writeConfig(OPEN);
+    const result = await runCli(['audit', '-c', file, '--format', 'sarif', '-s', 'HIGH,LOW']);
+    assert.equal(result.code, 1);
+    const log: unknown = JSON.parse(result.stdout);
+    assertSarifShape(log);
+    const results = log.runs[0]?.results ?? [];
+    const headers = results.find((entry) => entry.ruleId === '2.2.3');
+    assert.equal(headers?.level, 'error');
+    assert.deepEqual(headers?.locations[0]?.physicalLocation.region, { startLine: where('"input_headers"').line, startColumn: where('"input_headers"').column });
+    assert.equal(results.find((entry) => entry.ruleId === '3.3.1')?.level, 'note');
+    const tls = results.find((entry) => entry.ruleId === '2.1.2');
+    assert.equal(tls?.locations[0]?.physicalLocation.region, undefined, 'a missing feature points at the file');
+    assert.ok(results.every((entry) => entry.ruleId !== '2.2.1'), '-s applies');
   });
 
   it('audits configs that portico run refuses, and says so', async () => {

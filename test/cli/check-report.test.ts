@@ -1,8 +1,9 @@
 /** `portico check --format json|sarif` and `check -t`, run as a real process. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Ajv } from 'ajv';
 import { runCli } from '../helpers/cli.js';
+import { assertSarifShape } from '../helpers/sarif.js';
+import type { SarifLog } from '../helpers/sarif.js';
 import { writeConfig } from '../helpers/servers.js';
 import { ConfigIssues } from '../../src/config/issues.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -24,90 +25,6 @@ function where(text: string, needle: string): { line: number; column: number } {
   const lines = text.split('\n');
   const index = lines.findIndex((line) => line.includes(needle));
   return { line: index + 1, column: (lines[index] as string).indexOf(needle) + 1 };
-}
-
-/** The parts of the SARIF 2.1.0 schema (sarif-schema-2.1.0.json) that code-scanning uploads require. */
-const SARIF_SHAPE = {
-  type: 'object',
-  required: ['version', 'runs'],
-  properties: {
-    version: { const: '2.1.0' },
-    $schema: { type: 'string' },
-    runs: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['tool', 'results'],
-        properties: {
-          tool: {
-            type: 'object',
-            required: ['driver'],
-            properties: {
-              driver: {
-                type: 'object',
-                required: ['name'],
-                properties: {
-                  name: { type: 'string', minLength: 1 },
-                  version: { type: 'string' },
-                  rules: { type: 'array', items: { type: 'object', required: ['id'], properties: { id: { type: 'string' }, shortDescription: { type: 'object', required: ['text'] } } } },
-                },
-              },
-            },
-          },
-          results: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['ruleId', 'message', 'level', 'locations'],
-              properties: {
-                ruleId: { type: 'string', pattern: '^PRT_(ERR|WARN)_[A-Z_]+$' },
-                ruleIndex: { type: 'integer', minimum: 0 },
-                level: { enum: ['none', 'note', 'warning', 'error'] },
-                message: { type: 'object', required: ['text'], properties: { text: { type: 'string', minLength: 1 } } },
-                locations: {
-                  type: 'array',
-                  minItems: 1,
-                  items: {
-                    type: 'object',
-                    required: ['physicalLocation'],
-                    properties: {
-                      physicalLocation: {
-                        type: 'object',
-                        required: ['artifactLocation'],
-                        properties: {
-                          artifactLocation: { type: 'object', required: ['uri'], properties: { uri: { type: 'string', format: 'uri-reference' } } },
-                          region: {
-                            type: 'object',
-                            required: ['startLine'],
-                            properties: { startLine: { type: 'integer', minimum: 1 }, startColumn: { type: 'integer', minimum: 1 } },
-                          },
-                        },
-                      },
-                      logicalLocations: { type: 'array', items: { type: 'object', required: ['fullyQualifiedName'] } },
-                    },
-                  },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-};
-
-interface SarifLog {
-  runs: {
-    tool: { driver: { rules: { id: string }[] } };
-    results: {
-      ruleId: string;
-      ruleIndex: number;
-      level: string;
-      message: { text: string };
-      locations: { physicalLocation: { artifactLocation: { uri: string }; region?: { startLine: number; startColumn: number } }; logicalLocations?: { fullyQualifiedName: string }[] }[];
-    }[];
-  }[];
 }
 
 describe('portico check --format', () => {
@@ -145,9 +62,7 @@ describe('portico check --format', () => {
     const result = await runCli(['check', '-c', file, '--format', 'sarif']);
     assert.equal(result.code, 1);
     const log = JSON.parse(result.stdout) as SarifLog;
-    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
-    const valid = ajv.validate(SARIF_SHAPE, log);
-    assert.ok(valid, JSON.stringify(ajv.errors));
+    assertSarifShape(log);
     const run = log.runs[0] as SarifLog['runs'][number];
     assert.equal(run.results.length, 3);
     for (const entry of run.results) {
