@@ -214,7 +214,7 @@ const KRAKEND_RULES: AuditRule[] = [
         isTrue(asObject(subject.root['client_tls']), 'allow_insecure_connections') ? ['client_tls', 'allow_insecure_connections'] : undefined,
       ]),
   },
-  { id: '2.1.2', severity: 'HIGH', message: 'Enable TLS, or put a TLS terminator in front of the gateway.', find: (subject) => when(subject.root['tls'] === undefined) },
+  { id: '2.1.2', severity: 'HIGH', message: 'Enable TLS, or put a TLS terminator in front of the gateway.', find: (subject) => when(subject.root['tls'] === undefined || subject.root['tls'] === null) },
   {
     id: '2.1.3',
     severity: 'CRITICAL',

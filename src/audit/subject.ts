@@ -13,7 +13,7 @@ export type Raw = Readonly<Record<string, unknown>>;
 export interface AuditBackend {
   raw: Raw;
   at: KeyPath;
-  /** Upper case; the endpoint's method when unset (lura's default). */
+  /** As written, else the endpoint's, else GET (lura's defaults; krakend-audit compares it case-sensitively). */
   method: string;
 }
 
@@ -56,10 +56,10 @@ export function buildSubject(root: Raw, ignoredByPortico: KeyPath[] = []): Audit
   const endpoints = asList(root['endpoints']).map((value, index): AuditEndpoint => {
     const raw = asObject(value) ?? {};
     const at: KeyPath = ['endpoints', index];
-    const method = typeof raw['method'] === 'string' && raw['method'] !== '' ? raw['method'].toUpperCase() : 'GET';
+    const method = typeof raw['method'] === 'string' && raw['method'] !== '' ? raw['method'] : 'GET';
     const backends = asList(raw['backend']).map((backendValue, backendIndex): AuditBackend => {
       const backend = asObject(backendValue) ?? {};
-      const own = typeof backend['method'] === 'string' && backend['method'] !== '' ? backend['method'].toUpperCase() : method;
+      const own = typeof backend['method'] === 'string' && backend['method'] !== '' ? backend['method'] : method;
       return { raw: backend, at: [...at, 'backend', backendIndex], method: own };
     });
     return {

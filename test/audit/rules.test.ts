@@ -108,6 +108,14 @@ describe('audit rules', () => {
     assert.deepEqual(ruleIds(empty).filter((id) => id.startsWith('5.')), ['5.2.2', '5.2.3']);
   });
 
+  it('5.1.6 compares methods as lura keeps them: as written, inherited from the endpoint', () => {
+    const config = cleanConfig();
+    (config['endpoints'] as Json[]).push({ endpoint: '/w', method: 'put', backend: [{ url_pattern: '/a' }, { url_pattern: '/b', method: 'GET' }] });
+    assert.ok(!ruleIds(config).includes('5.1.6'), 'one write backend');
+    ((config['endpoints'] as Json[])[2]!['backend'] as Json[])[1]!['method'] = 'get';
+    assert.ok(ruleIds(config).includes('5.1.6'), 'krakend-audit counts a lower-case "get" as a write');
+  });
+
   it('6.1.1 needs ten agents', () => {
     const nine = triggered('6.1.1');
     (nine['async_agent'] as unknown[]).pop();
