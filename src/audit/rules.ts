@@ -92,7 +92,10 @@ function serverPlugins(root: Raw): string[] {
 }
 
 function hasServerPlugin(name: string) {
-  return (subject: AuditSubject): KeyPath[] | undefined => when(serverPlugins(subject.root).includes(name), [['extra_config', namespaceKey(subject.root, 'plugin/http-server') as string, 'name']]);
+  return (subject: AuditSubject): KeyPath[] | undefined => {
+    if (!serverPlugins(subject.root).includes(name)) return undefined;
+    return [[...(present(subject.root, ROOT, 'plugin/http-server') as KeyPath), 'name']];
+  };
 }
 
 /** krakend-audit looks for client plugins at the endpoint level only. */
