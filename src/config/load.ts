@@ -8,6 +8,7 @@ import { normalizeConfig } from './normalize.js';
 import { buildSchema } from './schema.js';
 import type { JsonSchema } from './schema.js';
 import { readSource } from './source.js';
+import type { SourceDocument } from './source.js';
 import type { ServiceConfig } from './types.js';
 import { checkAgainstSchema, preloadValidator } from './validate-schema.js';
 import { namespaceSchemas, prepareComponents, validateComponentConfigs } from '../components/registry.js';
@@ -25,6 +26,10 @@ export interface LoadOptions {
 export interface LoadResult {
   config: ServiceConfig | undefined;
   issues: ConfigIssue[];
+  /** The parsed file (positions of keys), when it could be parsed. */
+  document?: SourceDocument;
+  /** The document's root object with environment overrides applied, when it is an object. */
+  raw?: Record<string, unknown>;
 }
 
 let cachedSchema: JsonSchema | undefined;
@@ -43,7 +48,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   issues.document = document;
   if (document.value === null || typeof document.value !== 'object' || Array.isArray(document.value)) {
     issues.error({ code: 'PRT_ERR_CONFIG_TYPE', message: 'the config must be an object', expected: 'an object', found: document.value });
-    return { config: undefined, issues: issues.list };
+    return { config: undefined, issues: issues.list, document };
   }
   const env = options.env ?? process.env;
   const overrides = readEnvOverrides(env);
@@ -52,12 +57,12 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   const raw = applyWeakTypes(renamed, configSchema(), issues);
   checkGoPlugins(raw, issues, allowedMissingPlugins(env, options.allowMissingPlugins));
   checkAgainstSchema(raw, configSchema(), issues, { strictUnknownKeys: options.lint === true, envSources: overrides.sources });
-  if (issues.list.some((issue) => issue.code === 'PRT_ERR_CONFIG_VERSION')) return { config: undefined, issues: issues.list };
+  if (issues.list.some((issue) => issue.code === 'PRT_ERR_CONFIG_VERSION')) return { config: undefined, issues: issues.list, document, raw };
   const config = normalizeConfig(raw, file, issues);
   await prepareComponents(config);
   validateComponentConfigs(config, issues);
   checkTlsConfig(config, issues);
-  return { config: issues.hasErrors ? undefined : config, issues: issues.list };
+  return { config: issues.hasErrors ? undefined : config, issues: issues.list, document, raw };
 }
 
 /** Like loadConfig, but throws a ConfigError carrying every issue when the config cannot run. */
