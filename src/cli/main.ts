@@ -11,7 +11,7 @@ import { formatIssue } from '../config/issues.js';
 import type { ConfigIssue } from '../config/issues.js';
 import { startGateway } from '../runtime/start.js';
 import { PORTICO_VERSION } from '../version.js';
-import { runPrimary } from './primary.js';
+import { runPrimary, workerRenderedConfig } from './primary.js';
 
 const USAGE: Record<string, string> = {
   main: `Usage: portico <command> [options]
@@ -25,17 +25,20 @@ Commands:
 Run "portico <command> --help" for a command's options.`,
   run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N]
 
-  -c, --config FILE   the configuration file (JSON, YAML or TOML by extension)
+  -c, --config FILE   the configuration file (JSON, YAML or TOML by extension; a template with FC_ENABLE=1)
   -p, --port PORT     listen on this port instead of the config's "port"
   -d, --debug         enable /__debug/ and debug logging
   -w, --workers N     worker processes (default: one per core; 1 runs in this process)
   -h, --help          show this help`,
-  check: `Usage: portico check -c FILE [--lint]
+  check: `Usage: portico check -c FILE [--lint] [-d]
 
   -c, --config FILE   the configuration file
   -l, --lint          also treat unknown keys and namespaces as errors
+  -d, --debug         print the rendered configuration (flexible configuration, FC_ENABLE=1) before checking it
   -h, --help          show this help
 
+With FC_ENABLE=1 the file is a Go template: FC_SETTINGS, FC_PARTIALS, FC_TEMPLATES and FC_OUT work as
+in KrakenD (see docs/flexible-configuration.md); it is rendered first, then checked.
 Exits 0 when the config is valid, 1 otherwise, printing every problem as file:line:column.`,
   schema: 'Usage: portico schema\n\nPrints the JSON Schema of every key Portico supports.',
   version: 'Usage: portico version',
@@ -49,7 +52,12 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     workers: { type: 'string', short: 'w' },
     help: { type: 'boolean', short: 'h' },
   },
-  check: { config: { type: 'string', short: 'c' }, lint: { type: 'boolean', short: 'l' }, help: { type: 'boolean', short: 'h' } },
+  check: {
+    config: { type: 'string', short: 'c' },
+    lint: { type: 'boolean', short: 'l' },
+    debug: { type: 'boolean', short: 'd' },
+    help: { type: 'boolean', short: 'h' },
+  },
   schema: { help: { type: 'boolean', short: 'h' } },
   version: { help: { type: 'boolean', short: 'h' } },
 };
@@ -112,6 +120,9 @@ async function check(values: Record<string, string | boolean | undefined>, usage
   if (typeof file !== 'string') fail('missing --config FILE', usage);
   const result = await loadConfig(file, { lint: values['lint'] === true });
   failIfUnreadable(result.issues, usage);
+  if (values['debug'] === true && result.rendered) {
+    process.stdout.write(`${result.rendered.text}${result.rendered.text.endsWith('\n') ? '' : '\n'}`);
+  }
   printIssues(result.issues);
   const errors = result.issues.filter((issue) => issue.severity === 'error').length;
   if (errors > 0 || !result.config) {
@@ -138,7 +149,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
     return;
   }
-  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs });
+  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, ...(result.rendered ? { rendered: result.rendered } : {}) });
 }
 
 /** A missing or unreadable file is a usage mistake: one line and the usage, like an unknown flag. */
@@ -157,7 +168,8 @@ function parseNumber(value: string | boolean | undefined, name: string, usage: s
 /** A worker: loads the same file (stateless, identical copies) and serves. */
 async function runWorker(): Promise<void> {
   const file = process.env['PORTICO_WORKER_CONFIG'] as string;
-  const result = await loadConfig(file);
+  const rendered = await workerRenderedConfig();
+  const result = await loadConfig(file, rendered ? { rendered } : {});
   if (!result.config) process.exit(1);
   const port = process.env['PORTICO_WORKER_PORT'];
   await startGateway(result.config, {
