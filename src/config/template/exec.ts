@@ -282,12 +282,13 @@ export class Executor {
     let value = receiver;
     names.forEach((name, i) => {
       const last = i === names.length - 1;
-      value = this.evalField(name, last ? args : [], last ? final : MISSING, value);
+      // A value looked up in a map has Go's static type interface{}, which its messages name.
+      value = this.evalField(name, last ? args : [], last ? final : MISSING, value, i > 0);
     });
     return value;
   }
 
-  private evalField(name: string, args: ArgNode[], final: Final, receiver: GoValue): GoValue {
+  private evalField(name: string, args: ArgNode[], final: Final, receiver: GoValue, fromMap: boolean): GoValue {
     // missingkey=default, as KrakenD leaves it: a missing key, and a field of it, is "no value".
     if (receiver === undefined) return undefined;
     if (receiver === null) this.fail(`nil pointer evaluating interface {}.${name}`);
@@ -295,7 +296,7 @@ export class Executor {
       if (args.length > 1 || final !== MISSING) this.fail(`${name} is not a method but has arguments`);
       return Object.hasOwn(receiver, name) ? receiver[name] : undefined;
     }
-    this.fail(`can't evaluate field ${name} in type ${goTypeName(receiver)}`);
+    this.fail(`can't evaluate field ${name} in type ${fromMap ? 'interface {}' : goTypeName(receiver)}`);
   }
 
   private evalFunction(dot: GoValue, name: string, cmd: CommandNode, args: ArgNode[], final: Final): GoValue {
