@@ -42,7 +42,17 @@ export function mathFunctions(): [string, TemplateFunction][] {
     ['addf', fn([], (...values: GoValue[]) => decimal(values.reduce<number>((sum, v) => sum + toFloat64(v), 0)), 'any')],
     ['subf', fn(['any'], (a: GoValue, ...values: GoValue[]) => decimal(values.reduce<number>((acc, v) => acc - toFloat64(v), toFloat64(a))), 'any')],
     ['mulf', fn(['any'], (a: GoValue, ...values: GoValue[]) => decimal(values.reduce<number>((acc, v) => acc * toFloat64(v), toFloat64(a))), 'any')],
-    ['divf', fn(['any'], (a: GoValue, ...values: GoValue[]) => decimal(values.reduce<number>((acc, v) => acc / toFloat64(v), toFloat64(a))), 'any')],
+    [
+      'divf',
+      fn(['any'], (a: GoValue, ...values: GoValue[]) =>
+        decimal(
+          values.reduce<number>((acc, v) => {
+            const divisor = toFloat64(v);
+            if (divisor === 0) throw new Error('decimal division by 0');
+            return acc / divisor;
+          }, toFloat64(a)),
+        ), 'any'),
+    ],
     ['floor', fn(['any'], (a: GoValue) => Math.floor(toFloat64(a)))],
     ['ceil', fn(['any'], (a: GoValue) => Math.ceil(toFloat64(a)))],
     ['round', fn(['any', 'int'], round, 'float')],
