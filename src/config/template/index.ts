@@ -33,6 +33,16 @@ export function standardFunctions(context: SystemContext): Map<string, TemplateF
   return functions;
 }
 
+/** Sprig v3 functions left out (crypto, network, semver, fuzzy dates, case conversions); docs/flexible-configuration.md lists them. */
+export const LEFT_OUT_SPRIG_FUNCTIONS: ReadonlySet<string> = new Set(
+  (
+    'ago date_in_zone date_modify dateInZone dateModify duration durationRound htmlDateInZone must_date_modify mustDateModify ' +
+    'mustToDate toDate abbrevboth swapcase shuffle snakecase camelcase kebabcase wrap wrapWith adler32sum getHostByName b32enc ' +
+    'b32dec bcrypt htpasswd genPrivateKey derivePassword buildCustomCert genCA genCAWithKey genSelfSignedCert ' +
+    'genSelfSignedCertWithKey genSignedCert genSignedCertWithKey encryptAES decryptAES randBytes semver semverCompare urlParse urlJoin'
+  ).split(' '),
+);
+
 export interface TemplateSource {
   /** The name `template "…"` calls it by (Go's ParseFiles uses the file's base name). */
   name: string;
@@ -50,7 +60,12 @@ export class TemplateSet {
 
   /** Parses a source; its defines join the set, replacing earlier ones unless they are empty. Throws TemplateError. */
   add(source: TemplateSource): void {
-    const trees = parseTemplate(source.text, { name: source.name, file: source.file, isFunction: (name) => this.functions.has(name) });
+    const trees = parseTemplate(source.text, {
+      name: source.name,
+      file: source.file,
+      isFunction: (name) => this.functions.has(name),
+      isLeftOut: (name) => LEFT_OUT_SPRIG_FUNCTIONS.has(name),
+    });
     for (const tree of trees) {
       if (this.trees.has(tree.name) && isEmptyTree(tree)) continue;
       this.trees.set(tree.name, tree);

@@ -11,6 +11,8 @@ export interface ParseOptions {
   /** The file, for messages. */
   file: string;
   isFunction(name: string): boolean;
+  /** Functions KrakenD has that this engine leaves out: their error says so. */
+  isLeftOut?(name: string): boolean;
 }
 
 /** Parses a template; returns its own tree first, then one per `define`/`block`. */
@@ -352,7 +354,10 @@ class Parser {
     const end = token.pos + token.text.length;
     switch (token.kind) {
       case 'identifier':
-        if (!this.options.isFunction(token.text)) this.fail(token.pos, `function "${token.text}" not defined`);
+        if (!this.options.isFunction(token.text)) {
+          const leftOut = this.options.isLeftOut?.(token.text) === true;
+          this.fail(token.pos, `function "${token.text}" not defined${leftOut ? ' (a Sprig function that KrakenD has and Portico leaves out: see docs/flexible-configuration.md)' : ''}`);
+        }
         return { type: 'identifier', pos: token.pos, end, name: token.text };
       case 'dot':
         return { type: 'dot', pos: token.pos, end };

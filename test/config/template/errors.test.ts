@@ -56,6 +56,10 @@ describe('template engine: errors name the file, line, column and what failed', 
     });
   }
 
+  it('a Sprig function Portico leaves out says so', () => {
+    assert.match(failure('{{ camelcase "a_b" }}').message, /^function "camelcase" not defined \(a Sprig function that KrakenD has and Portico leaves out/);
+  });
+
   it('a recursive template stops at a depth limit instead of overflowing the stack', () => {
     const error = failure('{{ define "loop" }}{{ template "loop" . }}{{ end }}{{ template "loop" . }}');
     assert.match(error.message, /exceeded maximum template depth \(1000\)/);
