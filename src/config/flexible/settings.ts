@@ -6,6 +6,7 @@ import type { ParseError } from 'jsonc-parser';
 import type { ConfigIssues } from '../issues.js';
 import { fromJsonText } from '../template/json.js';
 import type { GoMap } from '../template/index.js';
+import { setEntry } from '../template/values.js';
 import { lineAndColumn } from '../template/errors.js';
 
 /** Every `*.json` file of the folder, by name without `.json`. Other files are skipped, as KrakenD does. */
@@ -35,7 +36,7 @@ export async function readSettings(folder: string, issues: ConfigIssues): Promis
       issues.error({ code: 'PRT_ERR_CONFIG_FC_SETTINGS', file, message: 'a settings file must hold a JSON object', expected: 'an object', found: value as unknown });
       continue;
     }
-    values[name.slice(0, -'.json'.length)] = value;
+    setEntry(values, name.slice(0, -'.json'.length), value);
   }
   return values;
 }

@@ -29,6 +29,11 @@ export function isMap(value: GoValue): value is GoMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof GoTime) && !(value instanceof GoFunction);
 }
 
+/** Stores a map entry; any key is data, `__proto__` included (a plain assignment would change the prototype). */
+export function setEntry(map: GoMap, key: string, value: GoValue): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Go's sorted map order; keys are strings here. */
 export function sortedKeys(map: GoMap): string[] {
   return Object.keys(map).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

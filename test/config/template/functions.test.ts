@@ -41,6 +41,10 @@ describe('template functions: choices where Go does not fix the answer', () => {
     assert.equal(render('[{{ marshal (float64 "NaN") }}][{{ toJson (float64 "NaN") }}]'), '[][]');
   });
 
+  it('"__proto__" is an ordinary key of a dict', () => {
+    assert.equal(render('{{ $d := dict "__proto__" 1 "a" 2 }}{{ $d }} {{ keys $d }} {{ get $d "__proto__" }}'), 'map[__proto__:1 a:2] [__proto__ a] 1');
+  });
+
   it('set, unset and merge change the dict they are given, as Sprig does', () => {
     assert.equal(render('{{ $d := dict "a" 1 }}{{ $_ := set $d "b" 2 }}{{ $_ := merge $d (dict "c" 3) }}{{ $d }}'), 'map[a:1 b:2 c:3]');
   });

@@ -1,13 +1,13 @@
 /** Sprig's dict functions. Dicts are map[string]interface{}; set/unset/merge change the dict they are given. */
 import { fn } from '../functions.js';
 import type { TemplateFunction } from '../functions.js';
-import { isMap, sortedKeys } from '../values.js';
+import { isMap, setEntry, sortedKeys } from '../values.js';
 import type { GoMap, GoValue } from '../values.js';
 import { empty, strval } from './cast.js';
 
 function dict(...pairs: GoValue[]): GoMap {
   const result: GoMap = {};
-  for (let i = 0; i < pairs.length; i += 2) result[strval(pairs[i])] = i + 1 < pairs.length ? pairs[i + 1] : '';
+  for (let i = 0; i < pairs.length; i += 2) setEntry(result, strval(pairs[i]), i + 1 < pairs.length ? pairs[i + 1] : '');
   return result;
 }
 
@@ -17,8 +17,8 @@ function mergeInto(target: GoMap, source: GoMap, overwrite: boolean): void {
     const from = source[key];
     const to = target[key];
     if (isMap(to) && isMap(from)) mergeInto(to, from, overwrite);
-    else if (!Object.hasOwn(target, key)) target[key] = from;
-    else if ((overwrite || empty(to)) && !empty(from)) target[key] = from;
+    else if (!Object.hasOwn(target, key)) setEntry(target, key, from);
+    else if ((overwrite || empty(to)) && !empty(from)) setEntry(target, key, from);
   }
 }
 
@@ -37,7 +37,11 @@ function dig(...args: GoValue[]): GoValue {
 
 function deepCopy(value: GoValue): GoValue {
   if (Array.isArray(value)) return value.map(deepCopy);
-  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, deepCopy(item)])) as GoMap;
+  if (isMap(value)) {
+    const copy: GoMap = {};
+    for (const [key, item] of Object.entries(value)) setEntry(copy, key, deepCopy(item));
+    return copy;
+  }
   return value;
 }
 
@@ -55,7 +59,7 @@ export function dictFunctions(): [string, TemplateFunction][] {
       'set',
       fn(['map', 'string', 'any'], (map: GoMap | null, key: string, value: GoValue) => {
         if (!map) throw new Error('assignment to entry in nil map');
-        map[key] = value;
+        setEntry(map, key, value);
         return map;
       }),
     ],
@@ -75,7 +79,7 @@ export function dictFunctions(): [string, TemplateFunction][] {
       'pick',
       fn(['map'], (map: GoMap | null, ...keys: string[]) => {
         const result: GoMap = {};
-        for (const key of keys) if (map && Object.hasOwn(map, key)) result[key] = map[key];
+        for (const key of keys) if (map && Object.hasOwn(map, key)) setEntry(result, key, map[key]);
         return result;
       }, 'string'),
     ],
@@ -83,7 +87,7 @@ export function dictFunctions(): [string, TemplateFunction][] {
       'omit',
       fn(['map'], (map: GoMap | null, ...keys: string[]) => {
         const result: GoMap = {};
-        for (const key of Object.keys(map ?? {})) if (!keys.includes(key)) result[key] = (map as GoMap)[key];
+        for (const key of Object.keys(map ?? {})) if (!keys.includes(key)) setEntry(result, key, (map as GoMap)[key]);
         return result;
       }, 'string'),
     ],
