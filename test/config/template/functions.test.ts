@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { standardFunctions, TemplateSet } from '../../../src/config/template/index.js';
-import { formatFloat } from '../../../src/config/template/values.js';
+import { formatFloat, GoFunction } from '../../../src/config/template/values.js';
 import { sprintf } from '../../../src/config/template/fmt.js';
 import { goJson } from '../../../src/config/template/json.js';
 import { render } from './render.js';
@@ -60,6 +60,22 @@ describe('template sets: Go ParseFiles rules', () => {
     set.add({ name: 'y.tmpl', file: 'y.tmpl', text: 'file body' });
     set.add({ name: 'empty.tmpl', file: 'empty.tmpl', text: '{{ define "x" }}{{ end }}\n' });
     assert.equal(set.execute('main.tmpl', {}), '[second][file body]');
+  });
+
+  it('call invokes a function value, and refuses anything else', () => {
+    const set = new TemplateSet(functions);
+    set.add({ name: 'call.tmpl', file: 'call.tmpl', text: '{{ call .join "a" "b" }}|{{ call .join }}' });
+    const join = new GoFunction((...parts) => parts.join('+'));
+    assert.equal(set.execute('call.tmpl', { join }), 'a+b|');
+    set.add({ name: 'bad.tmpl', file: 'bad.tmpl', text: '{{ call .name 1 }}' });
+    assert.throws(() => set.execute('bad.tmpl', { name: 'x' }), /error calling call: non-function of type string/);
+  });
+
+  it('else-with chains, assignments to outer variables and undefined variables', () => {
+    const set = new TemplateSet(functions);
+    set.add({ name: 'a.tmpl', file: 'a.tmpl', text: '{{ $n := 0 }}{{ range .l }}{{ $n = add $n . }}{{ end }}{{ $n }}{{ with .x }}x{{ else with .l }}{{ len . }}{{ end }}' });
+    assert.equal(set.execute('a.tmpl', { l: [1, 2, 3] }), '63');
+    assert.throws(() => set.add({ name: 'b.tmpl', file: 'b.tmpl', text: '{{ $y = 1 }}' }), /undefined variable "\$y"/);
   });
 
   it('a template called from another file reports errors in its own file', () => {
