@@ -99,6 +99,15 @@ describe('flexible configuration', () => {
     assert.deepEqual(error.position, { line: 3, column: 3 });
   });
 
+  it('an FC_OUT that cannot be written stops the start', async () => {
+    const dir = await scratch();
+    const template = join(dir, 'krakend.tmpl');
+    await writeFile(template, '{ "version": 3, "endpoints": [] }');
+    const result = await loadConfig(template, { env: { FC_ENABLE: '1', FC_OUT: join(dir, 'missing-folder', 'out.json') } });
+    assert.equal(result.config, undefined);
+    assert.equal(result.issues[0]?.code, 'PRT_ERR_CONFIG_FC_OUT');
+  });
+
   it("parses the rendering by FC_OUT's extension, and as JSON without FC_OUT whatever the -c extension", async () => {
     const dir = await scratch();
     const template = join(dir, 'krakend.yaml');
