@@ -1,4 +1,5 @@
 /** Go's fmt.Sprint, Sprintln and Sprintf over template values, with Go's verbs and error markers. */
+import { roundSignificant, toExponentialEven, toFixedEven } from './decimal.js';
 import { formatFloat, formatValue, goTypeName, isMap, sortedKeys } from './values.js';
 import type { GoValue } from './values.js';
 
@@ -203,7 +204,7 @@ function formatFloatVerb(value: number, verb: string, spec: Spec): string {
       break;
     case 'f':
     case 'F':
-      text = Number.isFinite(value) ? value.toFixed(spec.precision ?? 6) : formatFloat(value);
+      text = Number.isFinite(value) ? toFixedEven(value, spec.precision ?? 6) : formatFloat(value);
       break;
     default:
       return badVerb(value, verb);
@@ -213,26 +214,23 @@ function formatFloatVerb(value: number, verb: string, spec: Spec): string {
 }
 
 function formatE(value: number, precision: number): string {
-  if (!Number.isFinite(value)) return formatFloat(value);
-  const [mantissa, exponentText] = value.toExponential(Math.min(precision, 100)).split('e') as [string, string];
-  const exponent = Number(exponentText);
-  return `${mantissa}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  return Number.isFinite(value) ? toExponentialEven(value, precision) : formatFloat(value);
 }
 
 /** %.Ng: N significant digits, trailing zeros dropped, exponent when below -4 or at least N. */
 function formatG(value: number, precision: number): string {
   if (!Number.isFinite(value)) return formatFloat(value);
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   const digits = Math.max(precision, 1);
-  const [mantissa, exponentText] = value.toExponential(digits - 1).split('e') as [string, string];
-  const exponent = Number(exponentText);
-  const significant = mantissa.replace(/[-.]/g, '').replace(/0+$/, '') || '0';
+  const rounded = roundSignificant(value, digits);
+  const sign = value < 0 ? '-' : '';
   let eprec = digits;
-  if (eprec > significant.length && significant.length >= exponent + 1) eprec = significant.length;
-  if (exponent < -4 || exponent >= eprec) {
-    const trimmed = mantissa.includes('.') ? mantissa.replace(/0+$/, '').replace(/\.$/, '') : mantissa;
-    return `${trimmed}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  if (eprec > rounded.digits.length && rounded.digits.length >= rounded.exponent + 1) eprec = rounded.digits.length;
+  if (rounded.exponent < -4 || rounded.exponent >= eprec) {
+    const mantissa = rounded.digits[0] + (rounded.digits.length > 1 ? `.${rounded.digits.slice(1)}` : '');
+    return `${sign}${mantissa}e${rounded.exponent < 0 ? '-' : '+'}${String(Math.abs(rounded.exponent)).padStart(2, '0')}`;
   }
-  return value.toFixed(Math.max(significant.length - exponent - 1, 0));
+  return toFixedEven(value, Math.max(rounded.digits.length - rounded.exponent - 1, 0));
 }
 
 const QUOTE_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };

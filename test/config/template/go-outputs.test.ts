@@ -137,10 +137,37 @@ const CASES: [name: string, template: string, expected: string][] = [
   ["sprig sha256", "{{ sha256sum \"abc\" }}", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"],
 ];
 
+/** Cases with their own data. */
+const MORE_CASES: [name: string, template: string, data: unknown, expected: string][] = [
+  ["printf rounds half to even", "{{ printf \"%.0f|%.0f|%.1f|%.2f|%.0f\" 2.5 3.5 0.25 1.005 0.5 }}", {}, "2|4|0.2|1.00|0"],
+  ["printf flags and float verbs", "{{ printf \"%+d|% d|%x|%08.3f|%-8s|%6.2f|%e|%g|%g|%g|%G\" 5 5 -255 -3.14159 \"ab\" -1.5 0.0 100000.0 1e21 1e-7 1e-7 }}", {}, "+5| 5|-ff|-003.142|ab      | -1.50|0.000000e+00|100000|1e+21|1e-07|1E-07"],
+  ["printf on strings, lists, maps and nil", "{{ printf \"%q|%s|%5t|%v|%d|%s\" \"héllo\\n\" .l true .m .l .n }}", {"l":[1,2],"m":{"a":[1,{"b":null}]},"n":null}, "\"héllo\\n\"|[%!s(float64=1) %!s(float64=2)]| true|map[a:[1 map[b:<nil>]]]|[%!d(float64=1) %!d(float64=2)]|%!s(<nil>)"],
+  ["title, trunc, js and html on non-ASCII text", "{{ title \"élan vital ümlaut\" }}|{{ trunc 3 \"héllo\" }}|{{ js \"é\\u2028x\" }}|{{ html \"a\\u0000b\" }}", {}, "Élan Vital Ümlaut|hé|é\\u2028x|a�b"],
+  ["nested values print as Go", "{{ len .m }} {{ printf \"%v\" (index .m \"a\") }} {{ .m.a }}", {"m":{"a":[1,{"b":null}]}}, "1 [1 map[b:<nil>]] [1 map[b:<nil>]]"],
+  ["JSON of empty and special values", "{{ toPrettyJson (list) }} {{ toPrettyJson (dict) }} {{ toJson (dict \"a\" (list)) }} {{ toJson 1.0 }} {{ toJson 1e-7 }} {{ toJson \"\\u2028\" }}", {}, "[] {} {\"a\":[]} 1 1e-7 \"\\u2028\""],
+  ["default, coalesce, ternary and lenient conversions", "{{ default .d .x }} {{ coalesce 0 .x }} [{{ ternary 1 2 (eq 1 1) }}] {{ empty (dict) }} {{ int64 \"010\" }} {{ int \"-0x1f\" }} {{ float64 \"1e3\" }} {{ atoi \" 5\" }}", {"d":"dd","x":""}, "dd <no value> [1] true 8 -31 1000 0"],
+  ["integer math truncates, float helpers", "{{ add 1.9 1.9 }} {{ mul 2.5 2 }} {{ max \"9\" 3 }} {{ round 1.23456 3 }} {{ round -2.5 0 }} {{ floor -1.5 }} {{ ceil \"2.1\" }} {{ div -7 2 }} {{ mod -7 3 }}", {}, "2 4 9 1.235 -3 -2 3 -3 -1"],
+  ["range index and map key order", "{{ range $i, $c := .m }}{{ $i }}{{ end }}|{{ range $k, $v := .o }}{{ $k }}{{ end }}", {"m":["a","b"],"o":{"B":1,"a":2,"_":3,"1":4}}, "01|1B_a"],
+  ["regex named groups, a dollar sign and empty results", "{{ regexReplaceAll \"(?P<first>\\\\w+) (?P<last>\\\\w+)\" \"John Smith\" \"${last}, ${first}\" }}|{{ regexReplaceAll \"a\" \"banana\" \"$\" }}|{{ regexFindAll \"x\" \"abc\" -1 }}|{{ regexSplit \"\" \"abc\" -1 }}", {}, "Smith, John|b$n$n$|[]|[a b c]"],
+  ["quote, cat and join on lists", "{{ squote .l }} {{ quote .l }} {{ cat .l \"x\" }} {{ join \",\" \"single\" }} {{ toStrings \"s\" }} {{ sortAlpha (list 3 1 2) }}", {"l":[1,"a"]}, "'[1 a]' \"[1 a]\" [1 a] x single [s] [1 2 3]"],
+  ["append copies; has and uniq compare Go types", "{{ $x := list 1 2 }}{{ $y := append $x 3 }}{{ $x }} {{ $y }} {{ has 1.0 (list 1) }} {{ has 1 (list 1) }} {{ uniq (list 1 1.0) }}", {}, "[1 2] [1 2 3] false true [1 1]"],
+  ["base64 errors and UTF-8", "{{ b64dec \"!!\" }}|{{ b64dec \"aGVsbG8\" }}|{{ b64enc \"é\" }}", {}, "illegal base64 data at input byte 0|illegal base64 data at input byte 4|w6k="],
+  ["float printing and println of no value", "{{ printf \"%v %v\" 1e21 123456789.0 }} {{ print 1.5 2.5 }} {{ println .nope }}", {}, "1e+21 1.23456789e+08 1.5 2.5 <nil>\n"],
+  ["regexReplaceAll with empty matches", "{{ regexReplaceAll \"a*\" \"baaac\" \"X\" }}|{{ regexReplaceAll \"\" \"abc\" \"-\" }}|{{ regexReplaceAll \"x*\" \"\" \"Y\" }}|{{ regexReplaceAll \"(a)(b)?\" \"ab a\" \"[$2$1]\" }}|{{ regexReplaceAll \"a\" \"aaa\" \"$1x\" }}|{{ regexReplaceAll \"(?i)HELLO\" \"hello Hello\" \"bye\" }}", {}, "XbXcX|-a-b-c-|Y|[ba] [a]||bye bye"],
+  ["regexFindAll and regexSplit with empty matches", "{{ regexFindAll \"a*\" \"baaac\" -1 }}|{{ regexFindAll \"\" \"héllo\" -1 }}|{{ regexFindAll \"[0-9]\" \"1a2b3\" 2 }}|{{ regexFind \"z\" \"abc\" }}|{{ regexSplit \"a*\" \"baaac\" -1 }}|{{ regexSplit \",\" \"a,b,,c,\" -1 }}|{{ regexSplit \"x\" \"\" -1 }}|{{ regexSplit \",\" \"a,b,c\" 0 }}", {}, "[ aaa ]|[     ]|[1 2]||[b c]|[a b  c ]|[]|[]"],
+  ["regexMatch, invalid pattern, regexQuoteMeta", "{{ regexMatch \"^\\\\d{3}$\" \"123\" }} {{ regexMatch \"(\" \"x\" }} {{ regexQuoteMeta \"a.b*c\" }}", {}, "true false a\\.b\\*c"],
+  ["regexReplaceAll with anchors and word boundaries", "{{ regexReplaceAll \"^\" \"abc\" \">\" }}|{{ regexReplaceAll \"$\" \"abc\" \"<\" }}|{{ regexReplaceAll \"\\\\b\" \"ab cd\" \"|\" }}", {}, ">abc|abc<||ab| |cd|"],
+];
+
 describe('template engine: Go text/template and Sprig outputs', () => {
   for (const [name, template, expected] of CASES) {
     it(name, () => {
       assert.equal(render(template, DATA), expected);
+    });
+  }
+  for (const [name, template, data, expected] of MORE_CASES) {
+    it(name, () => {
+      assert.equal(render(template, data), expected);
     });
   }
 });

@@ -19,46 +19,90 @@ function expand(template: string, group: (name: string) => string | null): strin
   });
 }
 
+/** Width in UTF-16 units of the character at `pos` (Go steps over one rune). */
+function charWidth(text: string, pos: number): number {
+  const code = text.codePointAt(pos);
+  return code !== undefined && code > 0xffff ? 2 : 1;
+}
+
+/** The groups of the current match of `matcher`: [whole, group 1, …] (null when a group did not take part). */
+function groupsOf(matcher: ReturnType<RE2JS['matcher']>, count: number): (string | null)[] {
+  const groups: (string | null)[] = [];
+  for (let i = 0; i <= count; i++) groups.push(matcher.group(i));
+  return groups;
+}
+
+/** Go's Regexp.ReplaceAllString loop: an empty match right after a match is not replaced. */
 function replaceAll(pattern: string, text: string, replacement: string, literal: boolean): string {
   const regex = compile(pattern);
   const named = regex.namedGroups();
   const count = regex.groupCount();
-  return regex.matcher(text).replaceAll((...args: unknown[]) => {
-    if (literal) return replacement;
-    return expand(replacement, (name) => {
-      if (/^\d+$/.test(name)) {
-        const index = Number(name);
-        return index <= count ? ((index === 0 ? args[0] : args[index]) as string | undefined) ?? '' : '';
-      }
-      const index = named[name];
-      return index === undefined ? '' : ((args[index] as string | undefined) ?? '');
-    });
-  });
-}
-
-/** All matches, at most n when n ≥ 0 (Go's FindAllString). */
-function findAll(pattern: string, text: string, n: number): string[] | null {
-  const matcher = compile(pattern).matcher(text);
-  const out: string[] = [];
-  while ((n < 0 || out.length < n) && matcher.find()) out.push(matcher.group() ?? '');
-  return out.length === 0 ? null : out;
-}
-
-function split(pattern: string, text: string, n: number): string[] | null {
-  if (n === 0) return null;
-  const regex = compile(pattern);
-  if (pattern.length > 0 && text.length === 0) return [''];
   const matcher = regex.matcher(text);
-  const out: string[] = [];
-  let start = 0;
-  while (n < 0 || out.length < n - 1) {
-    if (!matcher.find()) break;
-    if (matcher.end() === 0 && matcher.start() === 0) continue;
-    out.push(text.slice(start, matcher.start()));
-    start = matcher.end();
+  let out = '';
+  let lastMatchEnd = 0;
+  let searchPos = 0;
+  while (searchPos <= text.length && matcher.find(searchPos)) {
+    const start = matcher.start();
+    const end = matcher.end();
+    out += text.slice(lastMatchEnd, start);
+    if (end > lastMatchEnd || start === 0) {
+      const groups = groupsOf(matcher, count);
+      out += literal
+        ? replacement
+        : expand(replacement, (name) => {
+            const index = /^\d+$/.test(name) ? Number(name) : named[name];
+            return index === undefined || index > count ? '' : (groups[index] ?? '');
+          });
+    }
+    lastMatchEnd = end;
+    const width = searchPos < text.length ? charWidth(text, searchPos) : 1;
+    searchPos = searchPos + width > end ? searchPos + width : end;
   }
-  out.push(text.slice(start));
+  return out + text.slice(lastMatchEnd);
+}
+
+/** Go's FindAllStringIndex: at most n matches (all when n < 0); an empty match right after a match is skipped. */
+function findAllIndex(pattern: string, text: string, n: number): [number, number][] {
+  const matcher = compile(pattern).matcher(text);
+  const out: [number, number][] = [];
+  let pos = 0;
+  let prevMatchEnd = -1;
+  while ((n < 0 || out.length < n) && pos <= text.length && matcher.find(pos)) {
+    const start = matcher.start();
+    const end = matcher.end();
+    let accept = true;
+    if (end === start) {
+      if (start === prevMatchEnd) accept = false;
+      pos = start < text.length ? start + charWidth(text, start) : text.length + 1;
+    } else {
+      pos = end;
+    }
+    prevMatchEnd = end;
+    if (accept) out.push([start, end]);
+  }
   return out;
+}
+
+/** Go returns a nil []string for no match, which prints as []. */
+function findAll(pattern: string, text: string, n: number): string[] {
+  return findAllIndex(pattern, text, n).map(([start, end]) => text.slice(start, end));
+}
+
+/** Go's Regexp.Split. */
+function split(pattern: string, text: string, n: number): string[] {
+  if (n === 0) return [];
+  if (pattern.length > 0 && text.length === 0) return [''];
+  const parts: string[] = [];
+  let begin = 0;
+  let end = 0;
+  for (const [start, stop] of findAllIndex(pattern, text, n)) {
+    if (n > 0 && parts.length === n - 1) break;
+    end = start;
+    if (stop !== 0) parts.push(text.slice(begin, end));
+    begin = stop;
+  }
+  if (end !== text.length) parts.push(text.slice(begin));
+  return parts;
 }
 
 export function regexFunctions(): [string, TemplateFunction][] {
@@ -75,9 +119,9 @@ export function regexFunctions(): [string, TemplateFunction][] {
     ['regexMatch', match(false)],
     ['mustRegexMatch', match(true)],
     ['regexFindAll', fn(['string', 'string', 'int'], (p: string, s: string, n: bigint) => findAll(p, s, Number(n)))],
-    ['mustRegexFindAll', fn(['string', 'string', 'int'], (p: string, s: string, n: bigint) => findAll(p, s, Number(n)) ?? [])],
-    ['regexFind', fn(['string', 'string'], (p: string, s: string) => findAll(p, s, 1)?.[0] ?? '')],
-    ['mustRegexFind', fn(['string', 'string'], (p: string, s: string) => findAll(p, s, 1)?.[0] ?? '')],
+    ['mustRegexFindAll', fn(['string', 'string', 'int'], (p: string, s: string, n: bigint) => findAll(p, s, Number(n)))],
+    ['regexFind', fn(['string', 'string'], (p: string, s: string) => findAll(p, s, 1)[0] ?? '')],
+    ['mustRegexFind', fn(['string', 'string'], (p: string, s: string) => findAll(p, s, 1)[0] ?? '')],
     ['regexReplaceAll', fn(['string', 'string', 'string'], (p: string, s: string, r: string) => replaceAll(p, s, r, false))],
     ['mustRegexReplaceAll', fn(['string', 'string', 'string'], (p: string, s: string, r: string) => replaceAll(p, s, r, false))],
     ['regexReplaceAllLiteral', fn(['string', 'string', 'string'], (p: string, s: string, r: string) => replaceAll(p, s, r, true))],
