@@ -136,9 +136,9 @@ function base64Decode(text: string): string {
   const clean = text.replace(/[\r\n]/g, '');
   const valid = /^[A-Za-z0-9+/]*={0,2}$/.test(clean) && clean.length % 4 === 0;
   if (!valid) {
+    // Go names the first bad character, or the start of an incomplete final quantum.
     const bad = clean.search(/[^A-Za-z0-9+/=]/);
-    const at = bad === -1 ? clean.length - (clean.length % 4 || 4) + (clean.length % 4 === 0 ? 0 : 0) : bad;
-    return `illegal base64 data at input byte ${bad === -1 ? Math.max(at, 0) : bad}`;
+    return `illegal base64 data at input byte ${bad !== -1 ? bad : Math.max(clean.length - (clean.length % 4 || 4), 0)}`;
   }
   return Buffer.from(clean, 'base64').toString('utf8');
 }
