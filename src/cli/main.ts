@@ -12,7 +12,7 @@ import type { ConfigIssue } from '../config/issues.js';
 import { loggerFor, startGateway } from '../runtime/start.js';
 import { processChannel } from '../shared-state/client.js';
 import { PORTICO_VERSION } from '../version.js';
-import { runPrimary } from './primary.js';
+import { runPrimary, workerRenderedConfig } from './primary.js';
 import { UsageError, auditCommand } from './audit.js';
 import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
@@ -32,7 +32,7 @@ Commands:
 Run "portico <command> --help" for a command's options.`,
   run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N] [--allow-missing-plugin NAME]...
 
-  -c, --config FILE   the configuration file (JSON, YAML or TOML by extension)
+  -c, --config FILE   the configuration file (JSON, YAML or TOML by extension; a template with FC_ENABLE=1)
   -p, --port PORT     listen on this port instead of the config's "port"
   -d, --debug         enable /__debug/ and debug logging
   -w, --workers N     worker processes (default: one per core; 1 runs in this process)
@@ -40,16 +40,19 @@ Run "portico <command> --help" for a command's options.`,
                       start although the config names the Go plugin NAME, which Portico cannot
                       load (repeatable; also PORTICO_ALLOW_MISSING_PLUGINS=a,b; see docs/plugins.md)
   -h, --help          show this help`,
-  check: `Usage: portico check -c FILE [--lint] [-t] [--format text|json|sarif] [--allow-missing-plugin NAME]...
+  check: `Usage: portico check -c FILE [--lint] [-d] [-t] [--format text|json|sarif] [--allow-missing-plugin NAME]...
 
   -c, --config FILE       the configuration file
   -l, --lint              also treat unknown keys and namespaces as errors
+  -d, --debug             print the rendered configuration (flexible configuration, FC_ENABLE=1) first
   -t, --test-gin-routes   also build every endpoint's handlers and request each endpoint's path
       --format FORMAT     text (default, on stderr), json or sarif (SARIF 2.1.0), on stdout
   --allow-missing-plugin NAME
                           check as "run --allow-missing-plugin NAME" would start (repeatable)
   -h, --help              show this help
 
+With FC_ENABLE=1 the file is a Go template: FC_SETTINGS, FC_PARTIALS, FC_TEMPLATES and FC_OUT work as
+in KrakenD (see docs/flexible-configuration.md); it is rendered first, then checked.
 Exits 0 when the config is valid, 1 otherwise, printing every problem as file:line:column.`,
   audit: `Usage: portico audit -c FILE [-s SEVERITIES] [-i IDS] [-I FILE] [-f TEMPLATE | --format json|sarif]
 
@@ -79,6 +82,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
   check: {
     config: { type: 'string', short: 'c' },
     lint: { type: 'boolean', short: 'l' },
+    debug: { type: 'boolean', short: 'd' },
     'test-gin-routes': { type: 'boolean', short: 't' },
     format: { type: 'string' },
     'allow-missing-plugin': { type: 'string', multiple: true },
@@ -163,6 +167,11 @@ async function check(values: Record<string, string | boolean | undefined>, usage
   if (!CHECK_FORMATS.includes(format)) fail(`--format expects one of ${CHECK_FORMATS.join(', ')}, got "${String(format)}"`, usage);
   const result = await loadConfig(file, { lint: values['lint'] === true, allowMissingPlugins: allowedPluginsOf(values) });
   failIfUnreadable(result.issues, usage);
+  if (values['debug'] === true && result.rendered) {
+    // A json/sarif report owns stdout; the rendering then goes to stderr.
+    const out = format === 'text' ? process.stdout : process.stderr;
+    out.write(`${result.rendered.text}${result.rendered.text.endsWith('\n') ? '' : '\n'}`);
+  }
   const issues = [...result.issues];
   if (values['test-gin-routes'] === true && result.config) {
     const routeIssues = new ConfigIssues(file);
@@ -203,7 +212,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
     return;
   }
-  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger: loggerFor(result.config, debug), allowMissingPlugins });
+  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger: loggerFor(result.config, debug), allowMissingPlugins, ...(result.rendered ? { rendered: result.rendered } : {}) });
 }
 
 function allowedPluginsOf(values: Record<string, unknown>): string[] {
@@ -228,7 +237,8 @@ function parseNumber(value: string | boolean | undefined, name: string, usage: s
 async function runWorker(): Promise<void> {
   const file = process.env['PORTICO_WORKER_CONFIG'] as string;
   const allowMissingPlugins = (process.env['PORTICO_WORKER_ALLOW_MISSING_PLUGINS'] ?? '').split(',').filter(Boolean);
-  const result = await loadConfig(file, { allowMissingPlugins });
+  const rendered = await workerRenderedConfig();
+  const result = await loadConfig(file, { allowMissingPlugins, ...(rendered ? { rendered } : {}) });
   if (!result.config) process.exit(1);
   const port = process.env['PORTICO_WORKER_PORT'];
   await startGateway(result.config, {

@@ -6,6 +6,8 @@ export type Severity = 'error' | 'warning';
 export interface IssueInput {
   /** Stable code, `PRT_ERR_CONFIG_*` or `PRT_WARN_CONFIG_*`, listed in docs/errors.md. */
   code: string;
+  /** Another file than the config's (a settings file or sub-template of a flexible configuration). */
+  file?: string;
   /** Where in the document; empty for whole-file problems. */
   at?: KeyPath;
   /** Known position when there is no key path (syntax errors). */
@@ -29,7 +31,8 @@ export class ConfigIssues {
   /** Keys renamed before checking (legacy namespaces): the new path, and where the user wrote it. */
   private readonly aliases: { renamed: KeyPath; written: KeyPath }[] = [];
 
-  constructor(readonly file: string) {}
+  /** The file positions refer to; after a flexible configuration renders, the rendered text. */
+  constructor(public file: string) {}
 
   error(input: IssueInput): void {
     this.add('error', input);
@@ -65,12 +68,12 @@ export class ConfigIssues {
 
   private add(severity: Severity, input: IssueInput): void {
     const at = input.at ?? [];
-    const position = input.position ?? (at.length > 0 ? locateNearest(this.document, this.writtenPath(at)) : undefined);
+    const position = input.position ?? (at.length > 0 && input.file === undefined ? locateNearest(this.document, this.writtenPath(at)) : undefined);
     this.list.push({
       ...input,
       ...(position ? { position } : {}),
       severity,
-      file: this.file,
+      file: input.file ?? this.file,
       keyPath: formatKeyPath(at),
     });
   }
