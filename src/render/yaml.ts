@@ -1,7 +1,7 @@
 /**
  * `output_encoding: "yaml"` (gin's YAML render over Go yaml.v2): keys sorted, two-space indentation,
  * lists not indented under their key, YAML 1.1 quoting (so `"yes"` and `"on"` stay strings), numbers
- * with their literal digits. Content type `application/x-yaml; charset=utf-8`.
+ * with their literal digits. Content type `application/yaml; charset=utf-8`, as gin 1.12 writes it.
  */
 import type * as Yaml from 'yaml';
 import { lazyRequire } from '../util/lazy-require.js';
@@ -10,7 +10,7 @@ const yaml = lazyRequire<typeof Yaml>('yaml');
 import { RawNumber } from '../encoding/json-lossless.js';
 import { registerRenderer } from './renderers.js';
 
-export const YAML_TYPE = 'application/x-yaml; charset=utf-8';
+export const YAML_TYPE = 'application/yaml; charset=utf-8';
 
 const OPTIONS = { indent: 2, indentSeq: false, sortMapEntries: true, version: '1.1', aliasDuplicateObjects: false, lineWidth: 0 } as const;
 

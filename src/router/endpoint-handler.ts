@@ -129,7 +129,8 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
 
   function writePlainJson(response: ServerResponse, result: ProxyResponse): void {
     if (response.headersSent || response.destroyed) return;
-    const body = `${renderJson(result.data)}\n`;
+    // gin's c.JSON (krakend-jose's signer): json.Marshal, no trailing newline.
+    const body = renderJson(result.data);
     const headers: string[] = [];
     // Like gin's c.Header: one value per backend header, then the JSON content type.
     for (const name in result.metadata.headers) {
