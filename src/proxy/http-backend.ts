@@ -74,6 +74,7 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
   const queryFilter = backend.inputQueryStrings && !backend.inputQueryStrings.includes('*') ? backend.inputQueryStrings : undefined;
   const backendMethod = backend.method;
   const call = options.call ?? createDirectCall(options.agent);
+  const statusErrorPrefix = `[${backendMethod} ${luraUrlPattern(backend.urlPattern)}]:`;
 
   return async function callHttpBackend(request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
     const headers = headerFilter ? filterHeaders(request.headers, headerFilter) : request.headers;
@@ -102,12 +103,18 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
       bodyLength = body.length;
     }
     const origin = override?.url?.origin ?? pick.pick() ?? (await waitForOrigin(pick, cancel));
-    const reply = await call(
-      origin,
-      { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}) },
-      headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions,
-      cancel,
-    );
+    let reply: BackendReply;
+    try {
+      reply = await call(
+        origin,
+        { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}) },
+        headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions,
+        cancel,
+      );
+    } catch (error) {
+      if (error instanceof GatewayError && error.backendRequest === undefined) error.backendRequest = { method, url: origin + target };
+      throw error;
+    }
     if (isNoop) return passthroughResponse(reply);
     return dataResponse(reply);
   };
@@ -126,12 +133,21 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
         };
       }
       if (returnErrorCode) throw new BackendResponseError(statusCode, text, contentType);
-      throw new InvalidStatusError(statusCode, reply.url);
+      throw new InvalidStatusError(statusCode, reply.url, statusErrorPrefix);
     }
     let data = decode(reply.body as Buffer);
     if (shape) data = shape(data);
     return { data, isComplete: true, metadata: { statusCode, headers: {} }, body: null };
   }
+}
+
+/**
+ * The url_pattern as lura keeps it after parsing the config (`{id}` becomes `{{.Id}}`), since its
+ * `invalid status code` error names it that way.
+ */
+export function luraUrlPattern(pattern: string): string {
+  const path = `/${pattern.replace(/^\/+/, '')}`;
+  return path.replace(/\{([^{}]+)\}/g, (_, name: string) => `{{.${name.charAt(0).toUpperCase()}${name.slice(1)}}}`);
 }
 
 /** Service discovery has no host yet: wait for its lookup once (or the request's end), then give up. */

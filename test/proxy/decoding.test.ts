@@ -84,9 +84,12 @@ describe('backend decoding', () => {
     assert.equal(response.headers['x-krakend-completed'], 'true');
   });
 
-  it('wraps a JSON array as "collection"', async () => {
-    assert.equal((await request(`${gateway.url}/array`)).body, '{"collection":[{"id":1},{"id":2}]}');
+  it('wraps a JSON array as "collection" with is_collection, and fails the backend without it, as lura', async () => {
     assert.equal((await request(`${gateway.url}/array-is-collection`)).body, '{"collection":[{"id":1},{"id":2}]}');
+    const refused = await request(`${gateway.url}/array`);
+    assert.equal(refused.status, 500);
+    assert.equal(refused.headers['x-krakend-completed'], 'false');
+    assert.equal(refused.body, '');
   });
 
   it('fails an is_collection backend that returns an object', async () => {
