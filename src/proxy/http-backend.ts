@@ -210,15 +210,21 @@ function filterQuery(query: Record<string, string[]>, allowed: string[]): Record
 const UNSAFE_VALUE = /[\r\n\0]/;
 const UNSAFE_VALUES = /[\r\n\0]/g;
 
+/** What Go's client sends when the request has no User-Agent (a backend's input_headers dropped it). */
+const GO_CLIENT_USER_AGENT = 'User-Agent: Go-http-client/1.1\r\n';
+
 /** Header block for the backend: one line per value; CR/LF/NUL can never reach the wire. */
 export function serializeHeaders(headers: HeaderMap, addGzip: boolean): string {
   let lines = '';
   let hasAcceptEncoding = false;
+  let hasUserAgent = false;
   for (const name in headers) {
     const values = headers[name] as string[];
     if (name === 'Accept-Encoding') hasAcceptEncoding = true;
+    else if (name === 'User-Agent') hasUserAgent = true;
     for (const value of values) lines += `${name}: ${UNSAFE_VALUE.test(value) ? value.replace(UNSAFE_VALUES, '') : value}\r\n`;
   }
+  if (!hasUserAgent) lines += GO_CLIENT_USER_AGENT;
   if (addGzip && !hasAcceptEncoding) lines += 'Accept-Encoding: gzip\r\n';
   return lines;
 }
