@@ -128,7 +128,8 @@ describe('sequential proxy', () => {
     assert.equal(url.pathname, '/echo/7/BCN');
     assert.equal(url.searchParams.get('tags'), 'sea,sun');
     assert.equal(url.searchParams.get('big'), '12345678901234567890', 'a big integer keeps its digits');
-    assert.equal(url.searchParams.get('ratio'), '1.5');
+    assert.equal(url.searchParams.get('ratio'), '1.50', 'numbers keep their literal text, as json.Number');
+    assert.ok(text.includes('"ratio":1.50'), 'the merged answer keeps it too');
     assert.equal(url.searchParams.get('open'), 'true');
     assert.equal(url.searchParams.get('n'), '<nil>', 'null prints as Go prints a nil');
     assert.equal(url.searchParams.get('mixed'), '1,a,map[k:v]');
