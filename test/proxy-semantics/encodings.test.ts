@@ -193,7 +193,7 @@ describe('encodings', () => {
   it('renders YAML with sorted keys and YAML 1.1 quoting', async () => {
     const response = await get('/awkward/yaml');
     assert.equal(response.headers.get('content-type'), 'application/yaml; charset=utf-8');
-    assert.equal(await response.text(), 'a key: x < y & "z"\nbig: 1.5\nempty: ""\nlist:\n- 1\n- b: true\nnothing: null\n"yes": "yes"\n');
+    assert.equal(await response.text(), 'a key: x < y & "z"\nbig: "1.5"\nempty: ""\nlist:\n- "1"\n- b: true\nnothing: null\n"yes": "yes"\n');
   });
 
   describe('negotiate', () => {
