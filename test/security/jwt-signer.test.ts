@@ -30,7 +30,7 @@ describe('auth/signer', () => {
       cache_ttl: '1h',
       endpoints: [
         { endpoint: '/login', method: 'POST', backend: [{ host: [backend.url], url_pattern: '/ok' }], extra_config: signer({}) },
-        { endpoint: '/login-full', method: 'POST', backend: [{ host: [backend.url], url_pattern: '/ok' }], extra_config: signer({ full: true }) },
+        { endpoint: '/login-full', method: 'POST', backend: [{ host: [backend.url], url_pattern: '/ok' }], extra_config: signer({ full: true, typ: 'at+jwt' }) },
         { endpoint: '/broken', method: 'POST', backend: [{ host: [backend.url], url_pattern: '/fail' }], extra_config: signer({}) },
         { endpoint: '/wrong-kid', method: 'POST', backend: [{ host: [backend.url], url_pattern: '/ok' }], extra_config: signer({ kid: 'nope' }) },
       ],
@@ -45,22 +45,25 @@ describe('auth/signer', () => {
     assert.equal(answer.headers['content-type'], 'application/json; charset=utf-8');
     assert.equal(answer.headers['cache-control'], undefined, 'a token must never be cacheable');
     assert.equal(answer.headers['x-krakend-completed'], undefined);
-    assert.ok(answer.body.endsWith('\n'));
+    // gin's c.JSON: json.Marshal, no trailing newline (KrakenD's jwt_4 spec compares the bytes).
+    assert.ok(answer.body.endsWith('}'));
     const data = JSON.parse(answer.body) as Record<string, unknown>;
     assert.equal(data['token_type'], 'bearer', 'only objects are signed');
     assert.equal(data['expires_in'], 3600);
     const publicKey = await importJWK(key.publicJwk, 'ES256');
     const verified = await compactVerify(data['access_token'] as string, publicKey);
-    assert.deepEqual(verified.protectedHeader, { alg: 'ES256', kid: 'signing-1' });
+    // krakend-jose: typ JWT, keys in go-jose's sorted order (the bytes are what a client compares).
+    assert.equal(Buffer.from((data['access_token'] as string).split('.')[0] as string, 'base64url').toString(), '{"alg":"ES256","kid":"signing-1","typ":"JWT"}');
     // Go's json.Marshal: sorted keys and escaped HTML characters.
     assert.equal(new TextDecoder().decode(verified.payload), '{"note":"\\u003cb\\u003e\\u0026","roles":["user"],"sub":"alice"}');
     await compactVerify(data['refresh_token'] as string, publicKey);
   });
 
-  test('full: the flattened JSON serialization', async () => {
+  test('full: the flattened JSON serialization, with a configured typ', async () => {
     const data = JSON.parse((await send(`${gateway.url}/login-full`, { method: 'POST' })).body) as Record<string, string>;
     const jws = JSON.parse(data['access_token'] as string) as { payload: string; protected: string; signature: string };
     assert.deepEqual(Object.keys(jws), ['payload', 'protected', 'signature']);
+    assert.equal(Buffer.from(jws.protected, 'base64url').toString(), '{"alg":"ES256","kid":"signing-1","typ":"at+jwt"}');
     await flattenedVerify(jws, await importJWK(key.publicJwk, 'ES256'));
   });
 

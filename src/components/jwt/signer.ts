@@ -43,7 +43,9 @@ export function createPayloadSigner(block: Block, endpoint: EndpointConfig, cont
   const alg = readString(block, 'alg', 'RS256') || 'RS256';
   const kid = readString(block, 'kid');
   const full = readBoolean(block, 'full');
-  const header = kid ? { alg, kid } : { alg };
+  // krakend-jose's signer always sets `typ` ("JWT" unless configured); go-jose writes the header's keys sorted.
+  const typ = readString(block, 'typ') || 'JWT';
+  const header = kid ? { alg, kid, typ } : { alg, typ };
   const encoder = new TextEncoder();
 
   return async function signPayload(payload) {
@@ -116,6 +118,7 @@ registerComponent({
         ...KEY_SOURCE_SCHEMA,
         alg: { type: 'string', enum: [...JWT_ALGORITHMS] },
         kid: { type: 'string' },
+        typ: { type: 'string' },
         keys_to_sign: STRINGS_SCHEMA,
         full: BOOLEAN_SCHEMA,
       },

@@ -31,6 +31,8 @@ const OPTIONS: Options = {
   validateFormats: false,
   // The first failure is enough to refuse a request, and it bounds the work an invalid body can cause.
   allErrors: false,
+  // The failing value is on the error, to name its type as krakend-jsonschema does.
+  verbose: true,
   // Each endpoint's schema may reuse an `$id` another endpoint's schema has: keep them apart.
   addUsedSchema: false,
 };
@@ -61,8 +63,25 @@ export function compileBodySchema(schema: Record<string, unknown>): ValidateFunc
   return ajvFor(draft).compile(schema);
 }
 
-/** One line per failure, as KrakenD lists them: `- at '/street': must be string`. */
+/** One line per failure, as KrakenD lists them: `- at '/age': got string, want integer`. */
 export function describeFailures(errors: readonly ErrorObject[] | null | undefined): string {
   if (!errors || errors.length === 0) return '- the body does not match the schema';
-  return errors.map((error) => `- at '${error.instancePath}': ${error.message ?? error.keyword}`).join('\n');
+  return errors.map((error) => `- at '${error.instancePath}': ${reasonOf(error)}`).join('\n');
+}
+
+/** santhosh-tekuri/jsonschema v6's wording (krakend-jsonschema's validator) where known, else Ajv's. */
+function reasonOf(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required' && typeof params['missingProperty'] === 'string') return `missing property '${params['missingProperty']}'`;
+  if (error.keyword === 'type' && params['type'] !== undefined) {
+    const wanted = Array.isArray(params['type']) ? (params['type'] as string[]).join(' or ') : String(params['type']);
+    return `got ${jsonTypeOf(error.data)}, want ${wanted}`;
+  }
+  return error.message ?? error.keyword;
+}
+
+function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
 }
