@@ -1,0 +1,124 @@
+/**
+ * Patterns from the config run on RE2 (linear time), whatever the client sends: CEL's `matches()` and
+ * JSON Schema's `pattern`/`patternProperties`. With a backtracking engine, `^(a+)+$` against 40 `a`s and
+ * a `!` takes longer than the test runs; on RE2 it answers at once and a control request is not held.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/load.js';
+import { request } from '../helpers/http.js';
+import { sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
+import type { RunningServer, TestGateway } from '../helpers/servers.js';
+import { describeStall, sideBySide } from '../helpers/stall.js';
+
+const EVIL = '^(a+)+$';
+const NEARLY = `${'a'.repeat(40)}!`;
+
+describe('regular expressions on client input', () => {
+  let backend: RunningServer;
+  let gateway: TestGateway;
+  before(async () => {
+    backend = await startBackend((_incoming, response) => sendJson(response, 200, { ok: true }));
+    const be = { host: [backend.url], url_pattern: '/' };
+    gateway = await startGateway({
+      version: 3,
+      endpoints: [
+        { endpoint: '/control', backend: [be] },
+        { endpoint: '/cel', input_headers: ['X-Name'], backend: [be], extra_config: { 'validation/cel': [{ check_expr: `req_headers['X-Name'][0].matches('${EVIL}')` }] } },
+        {
+          endpoint: '/cel-dynamic',
+          input_headers: ['X-Name', 'X-Pattern'],
+          backend: [be],
+          extra_config: { 'validation/cel': [{ check_expr: "req_headers['X-Name'][0].matches(req_headers['X-Pattern'][0])" }] },
+        },
+        { endpoint: '/cel-flags', input_headers: ['X-Name'], backend: [be], extra_config: { 'validation/cel': [{ check_expr: "req_headers['X-Name'][0].matches('(?i)^go\\\\w+$')" }] } },
+        { endpoint: '/schema', method: 'POST', backend: [be], extra_config: { 'validation/json-schema': { type: 'object', properties: { name: { type: 'string', pattern: EVIL } } } } },
+        { endpoint: '/schema-keys', method: 'POST', backend: [be], extra_config: { 'validation/json-schema': { type: 'object', patternProperties: { [EVIL]: { type: 'number' } } } } },
+      ],
+    });
+  });
+  after(async () => {
+    await gateway.close();
+    await backend.close();
+  });
+
+  const control = () => request(`${gateway.url}/control`);
+
+  it('CEL matches() keeps its meaning on RE2', async () => {
+    assert.equal((await request(`${gateway.url}/cel`, { headers: { 'x-name': 'aaaa' } })).status, 200);
+    assert.equal((await request(`${gateway.url}/cel`, { headers: { 'x-name': 'aab' } })).status, 500);
+    // Go syntax: inline flags and \w.
+    assert.equal((await request(`${gateway.url}/cel-flags`, { headers: { 'x-name': 'GOlang' } })).status, 200);
+    assert.equal((await request(`${gateway.url}/cel-flags`, { headers: { 'x-name': 'rust' } })).status, 500);
+  });
+
+  it('CEL matches() with a catastrophic pattern does not hold the worker', async () => {
+    const report = await sideBySide(() => request(`${gateway.url}/cel`, { headers: { 'x-name': NEARLY }, timeoutMs: 3_000 }), control);
+    assert.ok(!(report.hostile instanceof Error), describeStall(report));
+    assert.equal(report.hostile.status, 500);
+    assert.equal(report.control.status, 200);
+    assert.ok(report.controlMs < 100, describeStall(report));
+    assert.ok(report.maxLagMs < 100, describeStall(report));
+  });
+
+  it('CEL matches() with a pattern the client sends is RE2 too', async () => {
+    const headers = { 'x-name': `${'a'.repeat(5_000)}!`, 'x-pattern': '(a|aa)+$' };
+    const report = await sideBySide(() => request(`${gateway.url}/cel-dynamic`, { headers, timeoutMs: 3_000 }), control);
+    assert.ok(!(report.hostile instanceof Error), describeStall(report));
+    assert.equal(report.hostile.status, 500);
+    assert.ok(report.controlMs < 100, describeStall(report));
+    assert.equal((await request(`${gateway.url}/cel-dynamic`, { headers: { 'x-name': 'abc', 'x-pattern': 'b' } })).status, 200);
+    // A pattern RE2 cannot compile fails the check (as cel-go's matches does), not the gateway.
+    assert.equal((await request(`${gateway.url}/cel-dynamic`, { headers: { 'x-name': 'aa', 'x-pattern': '(a)\\1' } })).status, 500);
+  });
+
+  it('JSON Schema pattern keeps its meaning on RE2', async () => {
+    assert.equal((await request(`${gateway.url}/schema`, { method: 'POST', body: '{"name":"aaa"}' })).status, 200);
+    assert.equal((await request(`${gateway.url}/schema`, { method: 'POST', body: '{"name":"aab"}' })).status, 400);
+    assert.equal((await request(`${gateway.url}/schema-keys`, { method: 'POST', body: '{"aaa":1,"b":"x"}' })).status, 200);
+    assert.equal((await request(`${gateway.url}/schema-keys`, { method: 'POST', body: '{"aaa":"x"}' })).status, 400);
+  });
+
+  it('JSON Schema pattern with a catastrophic pattern does not hold the worker', async () => {
+    const body = JSON.stringify({ name: NEARLY });
+    const report = await sideBySide(() => request(`${gateway.url}/schema`, { method: 'POST', body, timeoutMs: 3_000 }), control);
+    assert.ok(!(report.hostile instanceof Error), describeStall(report));
+    assert.equal(report.hostile.status, 400);
+    assert.ok(report.controlMs < 100, describeStall(report));
+    assert.ok(report.maxLagMs < 100, describeStall(report));
+  });
+
+  it('JSON Schema patternProperties with a catastrophic pattern does not hold the worker', async () => {
+    const body = JSON.stringify({ [NEARLY]: 1 });
+    const report = await sideBySide(() => request(`${gateway.url}/schema-keys`, { method: 'POST', body, timeoutMs: 3_000 }), control);
+    assert.ok(!(report.hostile instanceof Error), describeStall(report));
+    assert.equal(report.hostile.status, 200);
+    assert.ok(report.controlMs < 100, describeStall(report));
+    assert.ok(report.maxLagMs < 100, describeStall(report));
+  });
+});
+
+describe('patterns RE2 cannot run are start-up errors with a location', () => {
+  const load = async (extra: Record<string, unknown>) => loadConfig(await writeConfig({ version: 3, endpoints: [{ endpoint: '/x', method: 'POST', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }], extra_config: extra }] }), { env: {} });
+
+  it('a CEL matches() pattern with a backreference', async () => {
+    const result = await load({ 'validation/cel': [{ check_expr: "req_headers['X'][0].matches('(a)\\\\1')" }] });
+    assert.equal(result.config, undefined);
+    const issue = result.issues.find((item) => item.code === 'PRT_ERR_CONFIG_CEL');
+    assert.ok(issue, JSON.stringify(result.issues));
+    assert.equal(issue.keyPath, 'endpoints[0].extra_config["validation/cel"][0].check_expr');
+    assert.ok(issue.position && issue.position.line > 1, JSON.stringify(issue));
+    assert.match(issue.message, /not RE2 syntax/);
+  });
+
+  it('a JSON Schema pattern with lookahead, and a patternProperties key with a backreference', async () => {
+    const result = await load({ 'validation/json-schema': { properties: { name: { pattern: '^(?=a)' } }, patternProperties: { '(x)\\1': {} } } });
+    assert.equal(result.config, undefined);
+    const issues = result.issues.filter((item) => item.code === 'PRT_ERR_CONFIG_REGEX').map((item) => [item.keyPath, item.position?.line]);
+    assert.deepEqual(
+      issues.map(([path]) => path),
+      ['endpoints[0].extra_config["validation/json-schema"].properties.name.pattern', 'endpoints[0].extra_config["validation/json-schema"].patternProperties["(x)\\\\1"]'],
+    );
+    assert.ok(issues.every(([, line]) => typeof line === 'number' && line > 1), JSON.stringify(issues));
+  });
+});
