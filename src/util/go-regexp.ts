@@ -46,3 +46,19 @@ export function runtimeGoPattern(pattern: string): GoPattern {
   }
   return compiled;
 }
+
+/**
+ * A pattern that must match the whole text, with its capture groups: `null` when it does not match,
+ * else the groups (`[0]` is the whole text; a group that took no part is `undefined`).
+ */
+export function compileGoCaptures(pattern: string): (text: string) => (string | undefined)[] | null {
+  const compiled = RE2JS.compile(pattern);
+  const groups = compiled.groupCount();
+  return (text) => {
+    const matcher = compiled.matcher(text);
+    if (!matcher.matches()) return null;
+    const out: (string | undefined)[] = [];
+    for (let index = 0; index <= groups; index++) out.push(matcher.group(index) ?? undefined);
+    return out;
+  };
+}

@@ -98,6 +98,42 @@ describe('regular expressions on client input', () => {
   });
 });
 
+describe('regular expressions on backend data', () => {
+  let backend: RunningServer;
+  let gateway: TestGateway;
+  before(async () => {
+    // An RSS author of 20 000 `@`: quadratic for the backtracking patterns that parsed it (1.7 s here; 200 000 would take minutes).
+    backend = await startBackend((incoming, response) => {
+      if (incoming.url === '/feed') {
+        response.setHeader('content-type', 'application/rss+xml');
+        return response.end(`<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>i</title><author>${'@'.repeat(20_000)}</author></item><item><title>j</title><author>joe@example.com (Joe)</author></item></channel></rss>`);
+      }
+      sendJson(response, 200, { ok: true });
+    });
+    gateway = await startGateway({
+      version: 3,
+      endpoints: [
+        { endpoint: '/control', backend: [{ host: [backend.url], url_pattern: '/' }] },
+        { endpoint: '/feed', backend: [{ host: [backend.url], url_pattern: '/feed', encoding: 'rss' }] },
+      ],
+    });
+  });
+  after(async () => {
+    await gateway.close();
+    await backend.close();
+  });
+
+  it('an RSS author field built to backtrack does not hold the worker, and authors still parse', async () => {
+    const report = await sideBySide(() => request(`${gateway.url}/feed`, { timeoutMs: 5_000 }), () => request(`${gateway.url}/control`));
+    assert.ok(!(report.hostile instanceof Error), describeStall(report));
+    assert.equal(report.hostile.status, 200);
+    const items = (JSON.parse(report.hostile.body) as { items: { author: unknown }[] }).items;
+    assert.deepEqual(items[1]?.author, { name: 'Joe', email: 'joe@example.com' });
+    assert.ok(report.controlMs < 100, describeStall(report));
+    assert.ok(report.maxLagMs < 100, describeStall(report));
+  });
+});
+
 describe('patterns RE2 cannot run are start-up errors with a location', () => {
   const load = async (extra: Record<string, unknown>) => loadConfig(await writeConfig({ version: 3, endpoints: [{ endpoint: '/x', method: 'POST', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }], extra_config: extra }] }), { env: {} });
 
