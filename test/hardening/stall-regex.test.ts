@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { request } from '../helpers/http.js';
 import { sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 import type { RunningServer, TestGateway } from '../helpers/servers.js';
-import { describeStall, sideBySide } from '../helpers/stall.js';
+import { assertNoStall, describeStall, sideBySide } from '../helpers/stall.js';
 
 const EVIL = '^(a+)+$';
 const NEARLY = `${'a'.repeat(40)}!`;
@@ -57,8 +57,7 @@ describe('regular expressions on client input', () => {
     assert.ok(!(report.hostile instanceof Error), describeStall(report));
     assert.equal(report.hostile.status, 500);
     assert.equal(report.control.status, 200);
-    assert.ok(report.controlMs < 100, describeStall(report));
-    assert.ok(report.maxLagMs < 100, describeStall(report));
+    assertNoStall(report);
   });
 
   it('CEL matches() with a pattern the client sends is RE2 too', async () => {
@@ -66,7 +65,7 @@ describe('regular expressions on client input', () => {
     const report = await sideBySide(() => request(`${gateway.url}/cel-dynamic`, { headers, timeoutMs: 3_000 }), control);
     assert.ok(!(report.hostile instanceof Error), describeStall(report));
     assert.equal(report.hostile.status, 500);
-    assert.ok(report.controlMs < 100, describeStall(report));
+    assertNoStall(report);
     assert.equal((await request(`${gateway.url}/cel-dynamic`, { headers: { 'x-name': 'abc', 'x-pattern': 'b' } })).status, 200);
     // A pattern RE2 cannot compile fails the check (as cel-go's matches does), not the gateway.
     assert.equal((await request(`${gateway.url}/cel-dynamic`, { headers: { 'x-name': 'aa', 'x-pattern': '(a)\\1' } })).status, 500);
@@ -84,8 +83,7 @@ describe('regular expressions on client input', () => {
     const report = await sideBySide(() => request(`${gateway.url}/schema`, { method: 'POST', body, timeoutMs: 3_000 }), control);
     assert.ok(!(report.hostile instanceof Error), describeStall(report));
     assert.equal(report.hostile.status, 400);
-    assert.ok(report.controlMs < 100, describeStall(report));
-    assert.ok(report.maxLagMs < 100, describeStall(report));
+    assertNoStall(report);
   });
 
   it('JSON Schema patternProperties with a catastrophic pattern does not hold the worker', async () => {
@@ -93,8 +91,7 @@ describe('regular expressions on client input', () => {
     const report = await sideBySide(() => request(`${gateway.url}/schema-keys`, { method: 'POST', body, timeoutMs: 3_000 }), control);
     assert.ok(!(report.hostile instanceof Error), describeStall(report));
     assert.equal(report.hostile.status, 200);
-    assert.ok(report.controlMs < 100, describeStall(report));
-    assert.ok(report.maxLagMs < 100, describeStall(report));
+    assertNoStall(report);
   });
 });
 
@@ -129,8 +126,7 @@ describe('regular expressions on backend data', () => {
     assert.equal(report.hostile.status, 200);
     const items = (JSON.parse(report.hostile.body) as { items: { author: unknown }[] }).items;
     assert.deepEqual(items[1]?.author, { name: 'Joe', email: 'joe@example.com' });
-    assert.ok(report.controlMs < 100, describeStall(report));
-    assert.ok(report.maxLagMs < 100, describeStall(report));
+    assertNoStall(report);
   });
 });
 
