@@ -12,6 +12,7 @@
  * The request's own `no-store` bypasses the cache; `no-cache` or `max-age=0` skips the lookup.
  * No heuristic freshness: a response without explicit freshness is not served from the cache.
  * Bounds: `maxItems` entries and `maxSizeBytes` (body + headers + key), least recently used evicted first.
+ * The key is the URL and every client-chosen header the backend is sent (see `cache-key.ts`).
  */
 import { LRUCache } from 'lru-cache';
 import type { Cancellation } from '../../proxy/cancellation.js';
@@ -21,6 +22,7 @@ import { PassthroughBody } from '../../transport/passthrough-body.js';
 import type { BackendCallMiddleware } from '../../pipeline/types.js';
 import type { Clock } from '../clock.js';
 import { parseCacheControl } from './cache-control.js';
+import { cacheKeyOf } from './cache-key.js';
 import { RequestHeaderLines, replaceHeaders, replyHeader } from './raw-headers.js';
 
 export interface HttpCacheOptions {
@@ -96,7 +98,8 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
       if (asked.noStore || headers.get('range') !== undefined || headers.get('if-none-match') !== undefined || headers.get('if-modified-since') !== undefined) {
         return next(origin, request, callOptions, cancel);
       }
-      const primaryKey = `${request.method} ${callOptions.decompress ? 'd' : 'r'} ${request.target}`;
+      const primaryKey = cacheKeyOf(request, callOptions.decompress);
+      if (primaryKey === undefined) return next(origin, request, callOptions, cancel);
       const stored = asked.noCache || asked.maxAge === 0 ? undefined : lookup(primaryKey, headers);
       const requestTime = clock.now();
       // A no-op backend streams; a cacheable answer is buffered so it can be kept, then streamed from memory.
