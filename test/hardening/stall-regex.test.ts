@@ -95,6 +95,43 @@ describe('regular expressions on client input', () => {
   });
 });
 
+describe('patterns of the security components', () => {
+  let backend: RunningServer;
+  let gateway: TestGateway;
+  before(async () => {
+    backend = await startBackend((_incoming, response) => sendJson(response, 200, { ok: true }));
+    gateway = await startGateway({
+      version: 3,
+      extra_config: {
+        'security/bot-detector': { patterns: [EVIL] },
+        'security/http': { allowed_hosts: ['127\\.0\\.0\\.1(:\\d+)?', '(a+)+\\.example'], allowed_hosts_are_regex: true },
+      },
+      endpoints: [{ endpoint: '/control', backend: [{ host: [backend.url], url_pattern: '/' }] }],
+    });
+  });
+  after(async () => {
+    await gateway.close();
+    await backend.close();
+  });
+  const control = () => request(`${gateway.url}/control`);
+
+  it('a User-Agent built to backtrack against a bot pattern does not hold the worker', async () => {
+    assert.equal((await request(`${gateway.url}/control`, { headers: { 'user-agent': 'aaaa' } })).status, 403);
+    const report = await sideBySide(() => request(`${gateway.url}/control`, { headers: { 'user-agent': NEARLY }, timeoutMs: 3_000 }), control);
+    assert.ok(!(report.hostile instanceof Error), describeStall(report));
+    assert.equal(report.hostile.status, 200);
+    assertNoStall(report);
+  });
+
+  it('a Host built to backtrack against an allowed-host pattern does not hold the worker', async () => {
+    assert.equal((await request(`${gateway.url}/control`, { headers: { host: 'aaa.example' } })).status, 200);
+    const report = await sideBySide(() => request(`${gateway.url}/control`, { headers: { host: `${'a'.repeat(40)}!.example` }, timeoutMs: 3_000 }), control);
+    assert.ok(!(report.hostile instanceof Error), describeStall(report));
+    assert.equal(report.hostile.status, 500);
+    assertNoStall(report);
+  });
+});
+
 describe('regular expressions on backend data', () => {
   let backend: RunningServer;
   let gateway: TestGateway;
