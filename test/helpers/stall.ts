@@ -58,10 +58,12 @@ function startLagProbe(): { stop(): { wall: number; cpu: number } } {
     lastCpu = nowCpu;
   };
   const timer = setInterval(tick, PROBE_EVERY_MS);
+  let stopped = false;
   return {
     stop() {
       clearInterval(timer);
-      tick();
+      if (!stopped) tick();
+      stopped = true;
       return { wall: worst, cpu: worstCpu };
     },
   };
@@ -76,23 +78,28 @@ export async function sideBySide<T>(hostile: () => Promise<T>, control: () => Pr
   const controlAfterMs = options.controlAfterMs ?? 30;
   const rssBeforeMb = rssMb();
   const probe = startLagProbe();
-  const started = performance.now();
-  const hostileDone = hostile().then(
-    (value) => ({ value, at: performance.now() }),
-    (error: unknown) => ({ value: error instanceof Error ? error : new Error(String(error)), at: performance.now() }),
-  );
-  await sleep(controlAfterMs);
-  const controlDue = started + controlAfterMs;
-  // A loop held while the control was waiting to be sent shows in the probe's lag, not here.
-  const cpuAtSend = cpuMs();
-  const controlResult = await control();
-  const controlMs = performance.now() - controlDue;
-  const controlCpuMs = cpuMs() - cpuAtSend;
-  const finished = await hostileDone;
-  const lag = probe.stop();
-  (globalThis as { gc?: () => void }).gc?.();
-  await sleep(20);
-  return { hostile: finished.value, hostileMs: finished.at - started, controlMs, controlCpuMs, control: controlResult, maxLagMs: lag.wall, maxLagCpuMs: lag.cpu, rssBeforeMb, rssAfterMb: rssMb() };
+  try {
+    const started = performance.now();
+    const hostileDone = hostile().then(
+      (value) => ({ value, at: performance.now() }),
+      (error: unknown) => ({ value: error instanceof Error ? error : new Error(String(error)), at: performance.now() }),
+    );
+    await sleep(controlAfterMs);
+    const controlDue = started + controlAfterMs;
+    // A loop held while the control was waiting to be sent shows in the probe's lag, not here.
+    const cpuAtSend = cpuMs();
+    const controlResult = await control();
+    const controlMs = performance.now() - controlDue;
+    const controlCpuMs = cpuMs() - cpuAtSend;
+    const finished = await hostileDone;
+    const lag = probe.stop();
+    (globalThis as { gc?: () => void }).gc?.();
+    await sleep(20);
+    return { hostile: finished.value, hostileMs: finished.at - started, controlMs, controlCpuMs, control: controlResult, maxLagMs: lag.wall, maxLagCpuMs: lag.cpu, rssBeforeMb, rssAfterMb: rssMb() };
+  } finally {
+    // Stopped on every path: a live interval would keep the test process from exiting.
+    probe.stop();
+  }
 }
 
 /** One line for assertion messages and logs. */
