@@ -5,6 +5,7 @@ import type { KeyPath } from './source.js';
 import { BACKEND_ENCODINGS } from './schema.js';
 import { SUPPORTED_METHODS } from './types.js';
 import type { BackendConfig, EndpointConfig, EndpointMethod, ServiceConfig } from './types.js';
+import { DEFAULT_RESPONSE_HEAD_LIMITS } from '../transport/response-parser.js';
 
 type Raw = Record<string, unknown>;
 
@@ -80,6 +81,8 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
       dialerKeepAliveMs: readDurationMs(raw, 'dialer_keep_alive', 0),
       responseHeaderTimeoutMs: readDurationMs(raw, 'response_header_timeout', 0),
       expectContinueTimeoutMs: readDurationMs(raw, 'expect_continue_timeout', 0),
+      maxResponseHeaderBytes: readInteger(raw, 'max_response_header_bytes', 0) || DEFAULT_RESPONSE_HEAD_LIMITS.maxBytes,
+      maxResponseHeaders: readInteger(raw, 'max_response_headers', 0) || DEFAULT_RESPONSE_HEAD_LIMITS.maxFields,
     },
     tls: raw['tls'] === undefined ? undefined : readObject(raw, 'tls'),
     clientTls: raw['client_tls'] === undefined ? undefined : readObject(raw, 'client_tls'),

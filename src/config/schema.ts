@@ -84,6 +84,8 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
       idle_timeout: duration,
       read_header_timeout: duration,
       max_header_bytes: { type: 'integer', minimum: 0 },
+      max_response_header_bytes: { type: 'integer', minimum: 0, description: 'Portico: most bytes of a backend response head (status line and headers); 0: the default, 262144.' },
+      max_response_headers: { type: 'integer', minimum: 0, description: 'Portico: most header fields in a backend response; 0: the default, 500.' },
       max_shutdown_wait_time: duration,
       disable_keep_alives: { type: 'boolean' },
       disable_compression: { type: 'boolean' },
