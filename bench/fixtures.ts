@@ -58,7 +58,7 @@ export function writeJwtFixtures(dir: string): BenchToken {
 
 export function writePorticoConfig(dir: string, backend: string, jwksFile?: string): string {
   const file = join(dir, 'portico.json');
-  const validator = jwksFile ? { alg: 'RS256', jwk_local_path: jwksFile, issuer: 'https://idp.bench', audience: ['bench'], roles_key: 'roles', roles: ['user'] } : undefined;
+  const validator = jwksFile ? { alg: 'RS256', jwk_local_path: jwksFile, disable_jwk_security: true, issuer: 'https://idp.bench', audience: ['bench'], roles_key: 'roles', roles: ['user'] } : undefined;
   writeFileSync(
     file,
     JSON.stringify({

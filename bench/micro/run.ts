@@ -7,6 +7,7 @@ import { renderJson } from '../../src/render/json.js';
 import { compileUrlPattern, encodeQuery } from '../../src/proxy/url-template.js';
 import { ResponseParser } from '../../src/transport/response-parser.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from '../../src/proxy/types.js';
+import { decoderFor } from '../../src/encoding/decode.js';
 import { runCases } from './harness.js';
 
 const table = new RouteTable<number>({ redirectTrailingSlash: true, redirectFixedPath: true, handleMethodNotAllowed: true });
@@ -56,6 +57,16 @@ runCases('JSON rendering (Go-compatible)', [
   { name: 'JSON.stringify (reference, no sorting)', fn: () => JSON.stringify(big) },
   { name: 'renderJson, keys out of order', fn: () => renderJson(big) },
   { name: 'renderJson, keys already sorted', fn: () => renderJson(sorted) },
+]);
+
+// A typical 2 KB API answer: ids, names, prices written the shortest way; then one with a `1.50`.
+const catalog = Buffer.from(JSON.stringify({ page: 1, total: 20, items: Array.from({ length: 20 }, (_, i) => ({ id: 1000 + i, name: `product ${i}`, price: 9.5 + i, stock: i * 3, tags: ['a', 'b'] })) }));
+const catalogWithLiteral = Buffer.from(catalog.toString().replace('"price":9.5', '"price":9.50'));
+const decodeJson = decoderFor('json', false);
+runCases('backend JSON decoding', [
+  { name: 'JSON.parse (reference)', fn: () => JSON.parse(catalog.toString('utf8')) as unknown },
+  { name: 'decode, canonical numbers', fn: () => decodeJson(catalog) },
+  { name: 'decode, one 1.50 (literal kept)', fn: () => decodeJson(catalogWithLiteral) },
 ]);
 
 const template = compileUrlPattern('/users/{id}/posts/{post}?expand={fields}');

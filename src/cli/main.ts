@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `portico run | check | version | schema`. The only module that calls process.exit.
+ * `portico run | check | audit | version | schema`. The only module that calls process.exit.
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -12,7 +12,12 @@ import type { ConfigIssue } from '../config/issues.js';
 import { loggerFor, startGateway } from '../runtime/start.js';
 import { processChannel } from '../shared-state/client.js';
 import { PORTICO_VERSION } from '../version.js';
-import { runPrimary } from './primary.js';
+import { runPrimary, workerRenderedConfig } from './primary.js';
+import { UsageError, auditCommand } from './audit.js';
+import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
+import type { CheckFormat } from './check-report.js';
+import { ConfigIssues } from '../config/issues.js';
+import { testRoutes } from '../runtime/test-routes.js';
 
 const USAGE: Record<string, string> = {
   main: `Usage: portico <command> [options]
@@ -20,24 +25,47 @@ const USAGE: Record<string, string> = {
 Commands:
   run      start the gateway
   check    validate a config file without starting
+  audit    report security and design recommendations for a config (KrakenD's audit rules)
   schema   print the JSON Schema of the supported configuration
   version  print the version
 
 Run "portico <command> --help" for a command's options.`,
-  run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N]
+  run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N] [--allow-missing-plugin NAME]...
 
-  -c, --config FILE   the configuration file (JSON, YAML or TOML by extension)
+  -c, --config FILE   the configuration file (JSON, YAML or TOML by extension; a template with FC_ENABLE=1)
   -p, --port PORT     listen on this port instead of the config's "port"
   -d, --debug         enable /__debug/ and debug logging
   -w, --workers N     worker processes (default: one per core; 1 runs in this process)
+  --allow-missing-plugin NAME
+                      start although the config names the Go plugin NAME, which Portico cannot
+                      load (repeatable; also PORTICO_ALLOW_MISSING_PLUGINS=a,b; see docs/plugins.md)
   -h, --help          show this help`,
-  check: `Usage: portico check -c FILE [--lint]
+  check: `Usage: portico check -c FILE [--lint] [-d] [-t] [--format text|json|sarif] [--allow-missing-plugin NAME]...
 
-  -c, --config FILE   the configuration file
-  -l, --lint          also treat unknown keys and namespaces as errors
-  -h, --help          show this help
+  -c, --config FILE       the configuration file
+  -l, --lint              also treat unknown keys and namespaces as errors
+  -d, --debug             print the rendered configuration (flexible configuration, FC_ENABLE=1) first
+  -t, --test-gin-routes   also build every endpoint's handlers and request each endpoint's path
+      --format FORMAT     text (default, on stderr), json or sarif (SARIF 2.1.0), on stdout
+  --allow-missing-plugin NAME
+                          check as "run --allow-missing-plugin NAME" would start (repeatable)
+  -h, --help              show this help
 
+With FC_ENABLE=1 the file is a Go template: FC_SETTINGS, FC_PARTIALS, FC_TEMPLATES and FC_OUT work as
+in KrakenD (see docs/flexible-configuration.md); it is rendered first, then checked.
 Exits 0 when the config is valid, 1 otherwise, printing every problem as file:line:column.`,
+  audit: `Usage: portico audit -c FILE [-s SEVERITIES] [-i IDS] [-I FILE] [-f TEMPLATE | --format json|sarif]
+
+  -c, --config FILE        the configuration file
+  -s, --severity LIST      severities to report (default CRITICAL,HIGH,MEDIUM,LOW)
+  -i, --ignore IDS         rule ids to skip, comma-separated (e.g. 1.2.1,3.1.1)
+  -I, --ignore-file FILE   a file of rule ids to skip, one per line
+  -f, --format TEMPLATE    a Go template for the report (the subset in docs/audit.md), on stderr;
+                           "json" or "sarif" (SARIF 2.1.0) prints the report on stdout instead
+  -h, --help               show this help
+
+Exits 1 when any recommendation is reported or the file cannot be parsed, 0 otherwise.
+Rules: docs/audit.md.`,
   schema: 'Usage: portico schema\n\nPrints the JSON Schema of every key Portico supports.',
   version: 'Usage: portico version',
 };
@@ -48,9 +76,26 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     port: { type: 'string', short: 'p' },
     debug: { type: 'boolean', short: 'd' },
     workers: { type: 'string', short: 'w' },
+    'allow-missing-plugin': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
-  check: { config: { type: 'string', short: 'c' }, lint: { type: 'boolean', short: 'l' }, help: { type: 'boolean', short: 'h' } },
+  check: {
+    config: { type: 'string', short: 'c' },
+    lint: { type: 'boolean', short: 'l' },
+    debug: { type: 'boolean', short: 'd' },
+    'test-gin-routes': { type: 'boolean', short: 't' },
+    format: { type: 'string' },
+    'allow-missing-plugin': { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  },
+  audit: {
+    config: { type: 'string', short: 'c' },
+    severity: { type: 'string', short: 's' },
+    ignore: { type: 'string', short: 'i' },
+    'ignore-file': { type: 'string', short: 'I' },
+    format: { type: 'string', short: 'f' },
+    help: { type: 'boolean', short: 'h' },
+  },
   schema: { help: { type: 'boolean', short: 'h' } },
   version: { help: { type: 'boolean', short: 'h' } },
 };
@@ -102,6 +147,13 @@ async function main(argv: string[]): Promise<void> {
     case 'check':
       await check(values, usage);
       return;
+    case 'audit':
+      try {
+        process.exit(await auditCommand(values));
+      } catch (error) {
+        if (error instanceof UsageError) fail(error.message, usage);
+        throw error;
+      }
     case 'run':
       await run(values, usage);
       return;
@@ -111,12 +163,32 @@ async function main(argv: string[]): Promise<void> {
 async function check(values: Record<string, string | boolean | undefined>, usage: string): Promise<void> {
   const file = values['config'];
   if (typeof file !== 'string') fail('missing --config FILE', usage);
-  const result = await loadConfig(file, { lint: values['lint'] === true });
+  const format = (values['format'] ?? 'text') as CheckFormat;
+  if (!CHECK_FORMATS.includes(format)) fail(`--format expects one of ${CHECK_FORMATS.join(', ')}, got "${String(format)}"`, usage);
+  const result = await loadConfig(file, { lint: values['lint'] === true, allowMissingPlugins: allowedPluginsOf(values) });
   failIfUnreadable(result.issues, usage);
-  printIssues(result.issues);
-  const errors = result.issues.filter((issue) => issue.severity === 'error').length;
-  if (errors > 0 || !result.config) {
-    process.stderr.write(`${file}: ${errors} error(s), ${result.issues.length - errors} warning(s)\n`);
+  if (values['debug'] === true && result.rendered) {
+    // A json/sarif report owns stdout; the rendering then goes to stderr.
+    const out = format === 'text' ? process.stdout : process.stderr;
+    out.write(`${result.rendered.text}${result.rendered.text.endsWith('\n') ? '' : '\n'}`);
+  }
+  const issues = [...result.issues];
+  if (values['test-gin-routes'] === true && result.config) {
+    const routeIssues = new ConfigIssues(file);
+    routeIssues.document = result.document;
+    await testRoutes(result.config, routeIssues);
+    issues.push(...routeIssues.list);
+  }
+  const errors = issues.filter((issue) => issue.severity === 'error').length;
+  const valid = errors === 0 && result.config !== undefined;
+  if (format !== 'text') {
+    const report = format === 'json' ? checkJson(file, issues, result.config?.endpoints.length) : checkSarif(issues);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    process.exit(valid ? 0 : 1);
+  }
+  printIssues(issues);
+  if (!valid || !result.config) {
+    process.stderr.write(`${file}: ${errors} error(s), ${issues.length - errors} warning(s)\n`);
     process.exit(1);
   }
   process.stdout.write(`${file}: OK (${result.config.endpoints.length} endpoints)\n`);
@@ -127,7 +199,8 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   if (typeof file !== 'string') fail('missing --config FILE', usage);
   const port = parseNumber(values['port'], 'port', usage);
   const workers = parseNumber(values['workers'], 'workers', usage) ?? availableParallelism();
-  const result = await loadConfig(file);
+  const allowMissingPlugins = allowedPluginsOf(values);
+  const result = await loadConfig(file, { allowMissingPlugins });
   failIfUnreadable(result.issues, usage);
   printIssues(result.issues);
   if (!result.config) {
@@ -139,7 +212,12 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
     return;
   }
-  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger: loggerFor(result.config, debug) });
+  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger: loggerFor(result.config, debug), allowMissingPlugins, ...(result.rendered ? { rendered: result.rendered } : {}) });
+}
+
+function allowedPluginsOf(values: Record<string, unknown>): string[] {
+  const names = values['allow-missing-plugin'];
+  return Array.isArray(names) ? names.filter((name): name is string => typeof name === 'string' && name !== '') : [];
 }
 
 /** A missing or unreadable file is a usage mistake: one line and the usage, like an unknown flag. */
@@ -158,7 +236,9 @@ function parseNumber(value: string | boolean | undefined, name: string, usage: s
 /** A worker: loads the same file (stateless, identical copies) and serves. */
 async function runWorker(): Promise<void> {
   const file = process.env['PORTICO_WORKER_CONFIG'] as string;
-  const result = await loadConfig(file);
+  const allowMissingPlugins = (process.env['PORTICO_WORKER_ALLOW_MISSING_PLUGINS'] ?? '').split(',').filter(Boolean);
+  const rendered = await workerRenderedConfig();
+  const result = await loadConfig(file, { allowMissingPlugins, ...(rendered ? { rendered } : {}) });
   if (!result.config) process.exit(1);
   const port = process.env['PORTICO_WORKER_PORT'];
   await startGateway(result.config, {

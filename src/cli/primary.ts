@@ -8,6 +8,7 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { monotonicClock } from '../components/clock.js';
 import { heapFlagsFor } from '../runtime/heap-flags.js';
+import { REVOCATION_RELAY } from '../components/revoker/relay.js';
 import type { Logger } from '../server/logger.js';
 import { SharedStateHost } from '../shared-state/host.js';
 import { STATE_TAG, stateCalls } from '../shared-state/protocol.js';
@@ -20,7 +21,20 @@ export interface PrimaryOptions {
   graceMs: number;
   /** Logs what happens in the shared state (breaker state changes). */
   logger: Logger;
+  /** `--allow-missing-plugin` names, handed to each worker's config load. */
+  allowMissingPlugins: readonly string[];
+  /** A flexible configuration's rendered text: every worker runs this one rendering (see workerConfig). */
+  rendered?: RenderedText;
 }
+
+export interface RenderedText {
+  text: string;
+  parseAs: string;
+  displayName: string;
+}
+
+const CONFIG_REQUEST = 'portico-config-request';
+const CONFIG_REPLY = 'portico-rendered-config';
 
 /** A worker dying this soon after start, this often, means the config or machine is broken: stop. */
 const CRASH_WINDOW_MS = 5_000;
@@ -33,6 +47,8 @@ export function runPrimary(options: PrimaryOptions): void {
     PORTICO_WORKER_CONFIG: options.file,
     PORTICO_WORKER_PORT: options.port === undefined ? '' : String(options.port),
     PORTICO_WORKER_DEBUG: options.debug ? '1' : '0',
+    PORTICO_WORKER_ALLOW_MISSING_PLUGINS: options.allowMissingPlugins.join(','),
+    PORTICO_WORKER_RENDERED: options.rendered ? '1' : '0',
   };
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...heapFlagsFor(process.execArgv, process.env['NODE_OPTIONS'])] });
   const state = new SharedStateHost({ clock: monotonicClock, log: (message) => options.logger.warn(message) });
@@ -44,8 +60,21 @@ export function runPrimary(options: PrimaryOptions): void {
     // A worker that died meanwhile just loses its answers.
     worker.send({ [STATE_TAG]: answers }, undefined, () => undefined);
   });
-  const fork = (): Worker => cluster.fork(env);
+  const fork = (): Worker => {
+    const worker = cluster.fork(env);
+    // A worker asks once it listens for the answer, so the text cannot arrive before its handler.
+    worker.on('message', (message: unknown) => {
+      if ((message as { type?: unknown } | null)?.type === CONFIG_REQUEST) worker.send({ type: CONFIG_REPLY, rendered: options.rendered });
+    });
+    return worker;
+  };
   for (let i = 0; i < options.workers; i++) fork();
+
+  // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others.
+  cluster.on('message', (sender, message: unknown) => {
+    if ((message as { type?: unknown } | null)?.type !== REVOCATION_RELAY) return;
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker && worker !== sender && worker.isConnected()) worker.send(message as object);
+  });
 
   cluster.on('exit', (worker, code, signal) => {
     state.workerGone(worker.id);
@@ -74,4 +103,20 @@ export function runPrimary(options: PrimaryOptions): void {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+/** In a worker: the primary's rendering of a flexible configuration, when it has one. */
+export async function workerRenderedConfig(): Promise<RenderedText | undefined> {
+  if (process.env['PORTICO_WORKER_RENDERED'] !== '1' || !process.send) return undefined;
+  const reply = new Promise<RenderedText | undefined>((resolve) => {
+    const onMessage = (message: unknown): void => {
+      const typed = message as { type?: unknown; rendered?: RenderedText } | null;
+      if (typed?.type !== CONFIG_REPLY) return;
+      process.off('message', onMessage);
+      resolve(typed.rendered);
+    };
+    process.on('message', onMessage);
+  });
+  process.send({ type: CONFIG_REQUEST });
+  return reply;
 }

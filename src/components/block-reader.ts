@@ -5,7 +5,7 @@
 import { DURATION_PATTERN } from '../config/schema.js';
 
 export type { Block } from '../config/read.js';
-export { readBoolean, readDurationMs, readInteger, readString, readStrings } from '../config/read.js';
+export { readBoolean, readDurationMs, readInteger, readObject, readString, readStrings } from '../config/read.js';
 
 /** JSON Schema of a component block: known keys only, `@comment`-style keys allowed. */
 export function objectSchema(properties: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {

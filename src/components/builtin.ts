@@ -19,3 +19,6 @@ import './validation/json-schema.js';
 import './validation/cel.js';
 import './lua/lua-proxy.js';
 import './lua/lua-endpoint.js';
+import './martian/component.js';
+import './client-credentials/component.js';
+import './revoker/component.js';

@@ -1,7 +1,9 @@
 /**
  * Schemas of the namespaces the core itself reads: `router`, `telemetry/logging`, `backend/http`,
- * `backend/http/client`. Registered like any component so `check --lint` knows them.
+ * `backend/http/client`, and the Go plugin namespaces. Registered like any component so `check --lint`
+ * knows them.
  */
+import { PLUGIN_NAMESPACES } from '../config/go-plugins.js';
 import { registerComponent } from './registry.js';
 
 const bool = { type: 'boolean' };
@@ -69,3 +71,8 @@ registerComponent({
   namespace: 'backend/http/client',
   schemas: { backend: open({ send_body_on_redirect: bool }) },
 });
+
+// Go plugin namespaces: known keys (their blocks are plugin-specific), reported by config/go-plugins.ts.
+for (const [namespace, scopes] of Object.entries(PLUGIN_NAMESPACES)) {
+  registerComponent({ namespace, schemas: Object.fromEntries(scopes.map((scope) => [scope, { type: 'object' }])) });
+}

@@ -89,11 +89,11 @@ function validateFlatmap(value: unknown, at: KeyPath, issues: ConfigIssues): voi
         expected: needed === 1 ? '["a.*.b"]' : '["a.*.b", "a.*.c"]',
         found: entry.args,
       });
-    } else if (entry.args.length > needed) {
+    } else if (entry.args.length > needed && entry.type !== 'del') {
       issues.warning({
         code: 'PRT_WARN_CONFIG_FLATMAP_ARGS',
         at: [...at, index, 'args'],
-        message: `a flatmap "${String(entry.type)}" uses ${needed === 1 ? 'only the first path' : 'only the first two paths'}; the rest are ignored`,
+        message: `a flatmap "${String(entry.type)}" uses only the first two paths; the rest are ignored`,
       });
     }
   });

@@ -15,6 +15,8 @@ const ROOT_SCALARS: Readonly<Record<string, 'string' | 'integer' | 'boolean'>> =
   idle_timeout: 'string',
   read_header_timeout: 'string',
   max_header_bytes: 'integer',
+  max_response_header_bytes: 'integer',
+  max_response_headers: 'integer',
   max_shutdown_wait_time: 'string',
   disable_keep_alives: 'boolean',
   disable_compression: 'boolean',

@@ -6,6 +6,8 @@ export type Severity = 'error' | 'warning';
 export interface IssueInput {
   /** Stable code, `PRT_ERR_CONFIG_*` or `PRT_WARN_CONFIG_*`, listed in docs/errors.md. */
   code: string;
+  /** Another file than the config's (a settings file or sub-template of a flexible configuration). */
+  file?: string;
   /** Where in the document; empty for whole-file problems. */
   at?: KeyPath;
   /** Known position when there is no key path (syntax errors). */
@@ -26,8 +28,11 @@ export interface ConfigIssue extends IssueInput {
 export class ConfigIssues {
   readonly list: ConfigIssue[] = [];
   document: SourceDocument | undefined;
+  /** Keys renamed before checking (legacy namespaces): the new path, and where the user wrote it. */
+  private readonly aliases: { renamed: KeyPath; written: KeyPath }[] = [];
 
-  constructor(readonly file: string) {}
+  /** The file positions refer to; after a flexible configuration renders, the rendered text. */
+  constructor(public file: string) {}
 
   error(input: IssueInput): void {
     this.add('error', input);
@@ -49,14 +54,26 @@ export class ConfigIssues {
     return this.list.some((issue) => issue.severity === 'error');
   }
 
+  /** Issues reported under `renamed` are located where the user wrote `written`. */
+  aliasKeyPath(renamed: KeyPath, written: KeyPath): void {
+    this.aliases.push({ renamed, written });
+  }
+
+  private writtenPath(at: KeyPath): KeyPath {
+    for (const { renamed, written } of this.aliases) {
+      if (renamed.length <= at.length && renamed.every((part, index) => at[index] === part)) return [...written, ...at.slice(renamed.length)];
+    }
+    return at;
+  }
+
   private add(severity: Severity, input: IssueInput): void {
     const at = input.at ?? [];
-    const position = input.position ?? (at.length > 0 ? locateNearest(this.document, at) : undefined);
+    const position = input.position ?? (at.length > 0 && input.file === undefined ? locateNearest(this.document, this.writtenPath(at)) : undefined);
     this.list.push({
       ...input,
       ...(position ? { position } : {}),
       severity,
-      file: this.file,
+      file: input.file ?? this.file,
       keyPath: formatKeyPath(at),
     });
   }

@@ -2,8 +2,10 @@ import { canonicalHeaderName } from './headers.js';
 import { readBoolean, readDurationMs, readInteger, readObject, readString, readStrings } from './read.js';
 import type { ConfigIssues } from './issues.js';
 import type { KeyPath } from './source.js';
+import { BACKEND_ENCODINGS } from './schema.js';
 import { SUPPORTED_METHODS } from './types.js';
 import type { BackendConfig, EndpointConfig, EndpointMethod, ServiceConfig } from './types.js';
+import { DEFAULT_RESPONSE_HEAD_LIMITS } from '../transport/response-parser.js';
 
 type Raw = Record<string, unknown>;
 
@@ -42,10 +44,9 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
   const readTimeoutMs = readDurationMs(raw, 'read_timeout', 0);
   const readHeaderTimeoutMs = readDurationMs(raw, 'read_header_timeout', 0);
 
-  for (const key of ['plugin', 'async_agent'] as const) {
-    if (raw[key] !== undefined) {
-      issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: [key], message: `"${key}" is not supported by Portico yet and is ignored` });
-    }
+  // The root `plugin` block is reported with the plugins it loads (go-plugins.ts).
+  if (raw['async_agent'] !== undefined) {
+    issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: ['async_agent'], message: '"async_agent" is not supported by Portico yet and is ignored' });
   }
 
   const service: ServiceConfig = {
@@ -80,6 +81,8 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
       dialerKeepAliveMs: readDurationMs(raw, 'dialer_keep_alive', 0),
       responseHeaderTimeoutMs: readDurationMs(raw, 'response_header_timeout', 0),
       expectContinueTimeoutMs: readDurationMs(raw, 'expect_continue_timeout', 0),
+      maxResponseHeaderBytes: readInteger(raw, 'max_response_header_bytes', 0) || DEFAULT_RESPONSE_HEAD_LIMITS.maxBytes,
+      maxResponseHeaders: readInteger(raw, 'max_response_headers', 0) || DEFAULT_RESPONSE_HEAD_LIMITS.maxFields,
     },
     tls: raw['tls'] === undefined ? undefined : readObject(raw, 'tls'),
     clientTls: raw['client_tls'] === undefined ? undefined : readObject(raw, 'client_tls'),
@@ -133,15 +136,17 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   }
 
   const methodText = readString(raw, 'method', 'GET').toUpperCase() || 'GET';
-  if (!(SUPPORTED_METHODS as readonly string[]).includes(methodText)) {
-    issues.error({
-      code: 'PRT_ERR_CONFIG_METHOD',
+  // lura's gin router logs "Unsupported method" and registers nothing (router/gin/router.go); the rest
+  // of the endpoint is still checked, as lura's config parser checks it before routing.
+  const unsupportedMethod = !(SUPPORTED_METHODS as readonly string[]).includes(methodText);
+  if (unsupportedMethod) {
+    issues.warning({
+      code: 'PRT_WARN_CONFIG_METHOD',
       at: [...at, 'method'],
-      message: 'unsupported endpoint method (KrakenD logs this and drops the endpoint; Portico refuses to start)',
+      message: 'unsupported endpoint method: the endpoint is left out, as KrakenD does',
       expected: SUPPORTED_METHODS.join(', '),
       found: raw['method'],
     });
-    valid = false;
   }
   const method = methodText as EndpointMethod;
 
@@ -205,20 +210,21 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
 
   // Shadow copies go to other services and never answer, so only the answering backends count.
   const answering = endpoint.backends.filter((backend) => readObject(backend.extraConfig, 'proxy')['shadow'] !== true);
-  if (method !== 'GET' && answering.length > 1 && !isValidSequentialEndpoint(endpoint)) {
-    issues.error({
-      code: 'PRT_ERR_CONFIG_UNSAFE_MULTI_BACKEND',
+  if (method !== 'GET' && answering.length > 1 && !isSequentialWithUnsafeLast(endpoint)) {
+    // lura v2.14's router.IsValidSequentialEndpoint returns true unconditionally (its checks are
+    // commented out), so KrakenD CE 2.13 registers such an endpoint and sends the body to every backend.
+    issues.warning({
+      code: 'PRT_WARN_CONFIG_MULTI_BACKEND_WRITE',
       at: [...at, 'method'],
-      message: `a ${method} endpoint with ${answering.length} backends would repeat a non-idempotent call in parallel`,
+      message: `a ${method} endpoint with ${answering.length} backends sends the request to all of them in parallel (as KrakenD does)`,
       hint: 'use one backend, or "extra_config": {"proxy": {"sequential": true}} with the non-GET backend last',
     });
-    valid = false;
   }
-  return valid ? endpoint : undefined;
+  return valid && !unsupportedMethod ? endpoint : undefined;
 }
 
-/** lura `router.IsValidSequentialEndpoint`: sequential, and only the last backend may be unsafe. */
-function isValidSequentialEndpoint(endpoint: EndpointConfig): boolean {
+/** What lura's `router.IsValidSequentialEndpoint` used to require: sequential, and only the last backend unsafe. */
+function isSequentialWithUnsafeLast(endpoint: EndpointConfig): boolean {
   const proxy = readObject(endpoint.extraConfig, 'proxy');
   if (proxy['sequential'] !== true) return false;
   return endpoint.backends.every((backend, index) => backend.method === 'GET' || index === endpoint.backends.length - 1);
@@ -232,15 +238,20 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
   const hosts = ownHosts.length > 0 ? cleanHosts(ownHosts, [...at, 'host'], issues, disableHostSanitize || sd === 'dns') : service.hosts;
   if (hosts.length === 0 && ownHosts.length > 0) valid = false; // each bad host was reported by cleanHosts
   else if (hosts.length === 0) {
-    issues.error({
-      code: 'PRT_ERR_CONFIG_NO_HOST',
+    // lura copies the empty root list (config.go initBackendDefaults) and starts; each call then fails
+    // with sd.ErrNoHosts ("no hosts available"). Portico does the same, and says so at start-up.
+    issues.warning({
+      code: 'PRT_WARN_CONFIG_NO_HOST',
       at: [...at, 'host'],
-      message: 'the backend has no host, and there is no root "host" list to inherit',
+      message: 'the backend has no host, and there is no root "host" list to inherit: every call to it fails (as in KrakenD)',
       hint: 'add "host": ["http://service:8080"] to the backend or to the root',
     });
-    valid = false;
   }
 
+  if (raw['url_pattern'] === undefined && !isNonHttpBackend(raw)) {
+    // lura's CleanPath turns a missing url_pattern into "/" (config/uri.go).
+    issues.warning({ code: 'PRT_WARN_CONFIG_NO_URL_PATTERN', at: [...at, 'url_pattern'], message: 'the backend has no url_pattern; it is called at "/" (as in KrakenD)' });
+  }
   let urlPattern = readString(raw, 'url_pattern');
   if (!urlPattern.startsWith('/')) urlPattern = `/${urlPattern}`;
   const outputs = [...urlPattern.matchAll(URL_PATTERN_PARAM)].map((match) => match[1] as string);
@@ -260,7 +271,7 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
   }
 
   const method = (readString(raw, 'method') || endpoint.method).toUpperCase();
-  const encoding = endpoint.outputEncoding === 'no-op' ? 'no-op' : (readString(raw, 'encoding', 'json') || 'json');
+  const encoding = endpoint.outputEncoding === 'no-op' ? 'no-op' : backendEncoding(raw, at, issues);
   if (encoding === 'no-op' && endpoint.outputEncoding !== 'no-op') {
     issues.warning({
       code: 'PRT_WARN_CONFIG_NOOP_MISMATCH',
@@ -291,6 +302,32 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
         at,
       }
     : undefined;
+}
+
+/** Backends whose address is not an HTTP URL (pub/sub, AMQP, Lambda): url_pattern means nothing there. */
+const NON_HTTP_BACKENDS = ['backend/pubsub/publisher', 'backend/pubsub/subscriber', 'backend/amqp/producer', 'backend/amqp/consumer', 'backend/lambda'];
+
+function isNonHttpBackend(raw: Raw): boolean {
+  const extra = asObject(raw['extra_config']);
+  return NON_HTTP_BACKENDS.some((namespace) => extra[namespace] !== undefined);
+}
+
+/**
+ * The backend decoder. lura lower-cases the name and decodes anything it does not know as JSON
+ * (encoding/register.go `DecoderRegister.Get`), so an unknown name starts with a warning.
+ */
+function backendEncoding(raw: Raw, at: KeyPath, issues: ConfigIssues): string {
+  const given = readString(raw, 'encoding', 'json') || 'json';
+  const encoding = given.toLowerCase();
+  if (BACKEND_ENCODINGS.includes(encoding)) return encoding;
+  issues.warning({
+    code: 'PRT_WARN_CONFIG_ENCODING',
+    at: [...at, 'encoding'],
+    message: 'unknown backend encoding; its responses are decoded as JSON (as in KrakenD)',
+    expected: `one of ${BACKEND_ENCODINGS.map((name) => JSON.stringify(name)).join(', ')}`,
+    found: given,
+  });
+  return 'json';
 }
 
 /**
@@ -328,8 +365,8 @@ function cleanHosts(hosts: string[], at: KeyPath, issues: ConfigIssues, keepAsIs
 }
 
 /**
- * The router rules: one handler per method and path, and at each position every route uses the same
- * parameter name (the httprouter tree KrakenD builds panics otherwise; Portico names both endpoints).
+ * The router rules: one handler per method and path, and at each position every route of a method uses
+ * the same parameter name (the httprouter tree KrakenD builds panics otherwise; Portico names both endpoints).
  */
 function checkRouteConflicts(endpoints: EndpointConfig[], issues: ConfigIssues): void {
   const seen = new Map<string, EndpointConfig>();
@@ -349,6 +386,9 @@ function checkRouteConflicts(endpoints: EndpointConfig[], issues: ConfigIssues):
     for (let j = i + 1; j < bySegments.length; j++) {
       const a = bySegments[i]!;
       const b = bySegments[j]!;
+      // gin keeps one tree per method (tree.go panics only within a tree), so routes of different
+      // methods may name the same position differently.
+      if (a.endpoint.method !== b.endpoint.method) continue;
       const depth = Math.min(a.segments.length, b.segments.length);
       for (let k = 0; k < depth; k++) {
         const sa = a.segments[k]!;

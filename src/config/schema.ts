@@ -18,7 +18,7 @@ function object(properties: Record<string, unknown>, extra: Record<string, unkno
   return { type: 'object', properties, patternProperties: COMMENT_KEYS, additionalProperties: false, ...extra };
 }
 
-const encodings = ['json', 'safejson', 'string', 'no-op', 'xml', 'rss', 'fast-json', 'yaml'];
+export const BACKEND_ENCODINGS = ['json', 'safejson', 'string', 'no-op', 'xml', 'rss', 'fast-json', 'yaml'];
 const outputEncodings = ['json', 'json-collection', 'string', 'no-op', 'xml', 'yaml', 'negotiate', 'fast-json'];
 
 export interface NamespaceSchemas {
@@ -33,7 +33,8 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
     host: hostList,
     url_pattern: { type: 'string' },
     method: { type: 'string', pattern: '^[A-Za-z]+$' },
-    encoding: { type: 'string', enum: encodings },
+    // lura decodes an unknown encoding as JSON; normalize warns (encoding.GetRegister().Get).
+    encoding: { type: 'string', examples: BACKEND_ENCODINGS },
     allow: stringList,
     deny: stringList,
     mapping: { type: 'object', additionalProperties: { type: 'string' } },
@@ -46,7 +47,7 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
     sd: { type: 'string', enum: ['static', 'dns'] },
     sd_scheme: { type: 'string', enum: ['http', 'https'] },
     extra_config: extra(namespaces.backend),
-  }, { required: ['url_pattern'] });
+  });
 
   const endpoint = object({
     endpoint: { type: 'string', minLength: 1 },
@@ -56,7 +57,7 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
     output_encoding: { type: 'string', enum: outputEncodings },
     input_headers: stringList,
     input_query_strings: stringList,
-    concurrent_calls: { type: 'integer', minimum: 1 },
+    concurrent_calls: { type: 'integer', minimum: 0 }, // lura reads 0 as 1 (config.go initEndpointDefaults)
     backend: { type: 'array', items: backend },
     extra_config: extra(namespaces.endpoint),
   }, { required: ['endpoint', 'backend'] });
@@ -83,6 +84,8 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
       idle_timeout: duration,
       read_header_timeout: duration,
       max_header_bytes: { type: 'integer', minimum: 0 },
+      max_response_header_bytes: { type: 'integer', minimum: 0, description: 'Portico: most bytes of a backend response head (status line and headers); 0: the default, 262144.' },
+      max_response_headers: { type: 'integer', minimum: 0, description: 'Portico: most header fields in a backend response; 0: the default, 500.' },
       max_shutdown_wait_time: duration,
       disable_keep_alives: { type: 'boolean' },
       disable_compression: { type: 'boolean' },

@@ -28,6 +28,9 @@ export interface TransportSettings {
   dialerKeepAliveMs: number;
   responseHeaderTimeoutMs: number;
   expectContinueTimeoutMs: number;
+  /** Bounds on a backend's response head (Portico: KrakenD has none below Go's 10 MiB). */
+  maxResponseHeaderBytes: number;
+  maxResponseHeaders: number;
 }
 
 export interface ServiceConfig {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import type { ConfigIssues } from './issues.js';
+import { formatKeyPath } from './source.js';
 import type { KeyPath } from './source.js';
 import type { JsonSchema } from './schema.js';
 
@@ -58,7 +59,38 @@ export interface SchemaCheckOptions {
 export function checkAgainstSchema(value: unknown, schema: JsonSchema, issues: ConfigIssues, options: SchemaCheckOptions): void {
   const validate = compile(schema);
   if (validate(value)) return;
-  for (const error of dedupe(validate.errors ?? [])) report(error, issues, options);
+  const unknownNamespaces = new Map<string, KeyPath[]>();
+  for (const error of dedupe(validate.errors ?? [])) {
+    const at = toKeyPath(error.instancePath);
+    if (error.keyword === 'additionalProperties' && at[at.length - 1] === 'extra_config') {
+      const namespace = String(error.params['additionalProperty']);
+      const key = `${namespace}\n${levelOf(at.slice(0, -1))}`;
+      unknownNamespaces.set(key, [...(unknownNamespaces.get(key) ?? []), [...at, namespace]]);
+    } else report(error, issues, options);
+  }
+  for (const places of unknownNamespaces.values()) reportUnknownNamespace(places, issues, options);
+}
+
+/** Where an extra_config sits, so one namespace gets one report per level (service, endpoint…). */
+function levelOf(owner: KeyPath): string {
+  return owner.filter((part) => typeof part === 'string').join('.') || 'service';
+}
+
+const LISTED_PLACES = 5;
+
+/** One report per unknown namespace and level, at its first use, naming the others. */
+function reportUnknownNamespace(places: KeyPath[], issues: ConfigIssues, options: SchemaCheckOptions): void {
+  const first = places[0] as KeyPath;
+  const namespace = String(first[first.length - 1]);
+  let message = `namespace "${namespace}" is not supported by Portico and is ignored`;
+  if (places.length > 1) {
+    const others = places.slice(1, LISTED_PLACES + 1).map((place) => formatKeyPath(place.slice(0, -2)) || 'the root');
+    const more = places.length - 1 - others.length;
+    message += `; also used at ${others.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  }
+  const input = { code: 'PRT_WARN_CONFIG_UNKNOWN_NAMESPACE', at: first, message };
+  if (options.strictUnknownKeys) issues.error({ ...input, code: input.code.replace('PRT_WARN', 'PRT_ERR') });
+  else issues.warning(input);
 }
 
 /** `anyOf`/`oneOf` noise and the same path reported twice help nobody. */
@@ -90,16 +122,7 @@ function report(error: ErrorObject, issues: ConfigIssues, options: SchemaCheckOp
   const withHint = hint ? { hint } : {};
   switch (error.keyword) {
     case 'additionalProperties': {
-      const key = String(error.params['additionalProperty']);
-      const parent = at[at.length - 1];
-      const isNamespace = parent === 'extra_config';
-      const input = {
-        code: isNamespace ? 'PRT_WARN_CONFIG_UNKNOWN_NAMESPACE' : 'PRT_WARN_CONFIG_UNKNOWN_KEY',
-        at: [...at, key],
-        message: isNamespace
-          ? `namespace "${key}" is not supported by Portico and is ignored`
-          : `unknown key "${key}" is ignored`,
-      };
+      const input = { code: 'PRT_WARN_CONFIG_UNKNOWN_KEY', at: [...at, String(error.params['additionalProperty'])], message: `unknown key "${String(error.params['additionalProperty'])}" is ignored` };
       if (options.strictUnknownKeys) issues.error({ ...input, code: input.code.replace('PRT_WARN', 'PRT_ERR') });
       else issues.warning(input);
       return;

@@ -26,21 +26,41 @@ function invalid(encoding: string, error: unknown): GatewayError {
 }
 
 function decodeJsonValue(body: Buffer): unknown {
+  const text = body.toString('utf8');
   try {
-    return parseJson(body.toString('utf8'));
+    return parseJson(text);
   } catch (error) {
+    // Go's json.Decoder on an empty body.
+    if (text.trim() === '') throw new GatewayError('PRT_ERR_BACKEND_DECODE', 'EOF');
     throw invalid('JSON', error);
   }
 }
 
+/** Go's `json.UnmarshalTypeError` text for a top-level value decoded into lura's map or slice. */
+function typeMismatch(value: unknown, into: string): GatewayError {
+  const kind = Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : typeof value === 'boolean' ? 'bool' : typeof value === 'string' ? 'string' : 'number';
+  return new GatewayError('PRT_ERR_BACKEND_DECODE', `json: cannot unmarshal ${kind} into Go value of type ${into}`);
+}
+
+/**
+ * lura's JSON decoders: an object (or `null`, an empty map) without is_collection, an array (or `null`)
+ * with it; anything else fails the backend as Go's json.Decoder does (a JSON array without
+ * is_collection included).
+ */
 registerDecoder('json', (isCollection) =>
-  function decodeJson(body) {
-    const value = decodeJsonValue(body);
-    if (Array.isArray(value)) return { collection: value };
-    if (isCollection) throw invalid('JSON', new Error('expected an array (is_collection is set)'));
-    if (value !== null && typeof value === 'object') return value as Decoded;
-    throw invalid('JSON', new Error('expected an object or an array'));
-  },
+  isCollection
+    ? function decodeJsonCollection(body) {
+        const value = decodeJsonValue(body);
+        if (Array.isArray(value)) return { collection: value };
+        if (value === null) return { collection: null };
+        throw typeMismatch(value, '[]interface {}');
+      }
+    : function decodeJson(body) {
+        const value = decodeJsonValue(body);
+        if (value === null) return {};
+        if (typeof value === 'object' && !Array.isArray(value)) return value as Decoded;
+        throw typeMismatch(value, 'map[string]interface {}');
+      },
 );
 
 registerDecoder('safejson', () =>

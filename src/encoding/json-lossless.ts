@@ -1,12 +1,20 @@
 /**
- * JSON that keeps integers beyond 2^53 exact, as KrakenD does (Go decodes numbers as text). The fast
- * path is `JSON.parse`; only bodies holding a run of 16+ digits take the lossless parser, whose big
- * numbers carry their literal text and render back unchanged.
+ * JSON that keeps every number's literal text, as KrakenD does (Go decodes numbers as json.Number):
+ * `1.50` stays `1.50`, `1E+2` stays `1E+2`, integers beyond 2^53 keep their digits. The fast path is
+ * `JSON.parse`; only bodies where some number might not survive a round trip through a double (see
+ * MAYBE_LITERAL) take the slow path: those numbers are rewritten as marker strings, the text goes
+ * through `JSON.parse`, and the markers become RawNumbers that render back unchanged.
  */
 import { randomBytes } from 'node:crypto';
-import { parse as parseLossless, isSafeNumber } from 'lossless-json';
 
-const LONG_DIGITS = /\d{16}/;
+/**
+ * Text in which a number literal may differ from JavaScript's shortest form of its value: 16 digits in a
+ * row, or 15 after a point (precision, 1e21 and beyond), a fraction ending in 0 (`1.50`, `2.0`), six
+ * zeros after the point (`0.0000001` prints `1e-7`), an exponent (`1E+2`), or `-0`. Matches inside
+ * strings only cost the slow path. Not caught (written back in shortest form): literals of 16-17
+ * significant digits split by the point that are not already the shortest form.
+ */
+const MAYBE_LITERAL = /[.\d]\d{15}|\.(?:0{6}|\d*0(?!\d))|\d[eE]|-0(?![.\d])/;
 // Random per process: a string in backend data can never carry the marker and be turned into a number.
 const MARKER_ID = randomBytes(12).toString('hex');
 const RAW_PREFIX = `\u0000portico-raw-number-${MARKER_ID}:`;
@@ -45,13 +53,75 @@ export class RawNumber {
   }
 }
 
-function parseNumber(text: string): number | RawNumber {
-  return isSafeNumber(text) ? Number(text) : new RawNumber(text);
+export function parseJson(text: string): unknown {
+  if (!MAYBE_LITERAL.test(text)) return JSON.parse(text);
+  const marked = markLiteralNumbers(text);
+  if (marked === text) return JSON.parse(text);
+  return restoreRawNumbers(JSON.parse(marked));
 }
 
-export function parseJson(text: string): unknown {
-  if (!LONG_DIGITS.test(text)) return JSON.parse(text);
-  return parseLossless(text, null, parseNumber);
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+function isNumberChar(code: number): boolean {
+  // 0-9 . + - e E
+  return (code >= 48 && code <= 57) || code === 46 || code === 43 || code === 45 || code === 101 || code === 69;
+}
+
+/**
+ * The text with every number literal (outside strings) that a double would print differently replaced
+ * by a marker string; the text itself when there is none. Invalid JSON stays invalid.
+ */
+export function markLiteralNumbers(text: string): string {
+  let out = '';
+  let copied = 0;
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    const code = text.charCodeAt(i);
+    if (code === QUOTE) {
+      // Skip the string: its closing quote is the first one not escaped by an odd run of backslashes.
+      let end = text.indexOf('"', i + 1);
+      while (end !== -1) {
+        let slashes = 0;
+        while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
+        if (slashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      if (end === -1) return text;
+      i = end + 1;
+    } else if (code === 45 || (code >= 48 && code <= 57)) {
+      let end = i + 1;
+      while (end < length && isNumberChar(text.charCodeAt(end))) end++;
+      const literal = text.slice(i, end);
+      if (String(Number(literal)) !== literal && JSON_NUMBER.test(literal)) {
+        out += `${text.slice(copied, i)}"${RAW_MARKER}${literal}"`;
+        copied = end;
+      }
+      i = end;
+    } else i++;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Turns marker strings back into RawNumbers, in place. */
+function restoreRawNumbers(value: unknown): unknown {
+  if (typeof value === 'string') return value.startsWith(RAW_PREFIX) ? new RawNumber(value.slice(RAW_PREFIX.length)) : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item !== null && (typeof item === 'object' || typeof item === 'string')) value[i] = restoreRawNumbers(item);
+    }
+    return value;
+  }
+  const object = value as Record<string, unknown>;
+  for (const key in object) {
+    const item = object[key];
+    if (item !== null && (typeof item === 'object' || typeof item === 'string')) object[key] = restoreRawNumbers(item);
+  }
+  return value;
 }
 
 /** `JSON.stringify`, with raw numbers and raw JSON fragments written back as literals. */
@@ -70,4 +140,32 @@ export function stringifyJson(value: unknown): string {
   } finally {
     fragments = outer;
   }
+}
+
+/**
+ * The value with every RawNumber replaced by its number, for consumers that compute with values (CEL);
+ * `value` itself when it holds none.
+ */
+export function withPlainNumbers(value: unknown): unknown {
+  if (value instanceof RawNumber) return Number(value.text);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const plain = withPlainNumbers(item);
+      if (plain !== item) (copy ??= value.slice())[i] = plain;
+    }
+    return copy ?? value;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const object = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in object) {
+    const item = object[key];
+    const plain = withPlainNumbers(item);
+    if (plain !== item) (copy ??= { ...object })[key] = plain;
+  }
+  return copy ?? value;
 }

@@ -14,6 +14,7 @@
 import type * as FastXmlParser from 'fast-xml-parser';
 import { lazyRequire } from '../util/lazy-require.js';
 import { GatewayError } from '../proxy/errors.js';
+import { compileGoCaptures } from '../util/go-regexp.js';
 import { registerDecoder } from './decode.js';
 import type { Decoded } from './decode.js';
 
@@ -65,12 +66,18 @@ function parsedDate(value: string): string {
   return Number.isNaN(time) ? '' : new Date(time).toISOString().replace(/\.000Z$/, 'Z');
 }
 
+// On RE2: these meet backend text, where a backtracking engine takes quadratic time (1.7 s for 20 000 `@`).
+const EMAIL_THEN_NAME = compileGoCaptures('\\s*([^\\s()]+@[^\\s()]+)\\s*\\(([^)]*)\\)\\s*');
+const NAME_THEN_EMAIL = compileGoCaptures('\\s*([^<]*)<([^>]+)>\\s*');
+const MAX_PERSON_LENGTH = 1024;
+
 /** `"joe@example.com (Joe)"` or `"Joe <joe@example.com>"` → `{name, email}`, as gofeed parses RSS people. */
 function person(raw: string): Node | null {
   if (raw === '') return null;
-  const paren = /^\s*([^\s()]+@[^\s()]+)\s*\(([^)]*)\)\s*$/.exec(raw);
+  // Longer is no person's name and address; RE2 is linear but not free (about 1.4 µs a character).
+  const paren = raw.length > MAX_PERSON_LENGTH ? null : EMAIL_THEN_NAME(raw);
   if (paren) return { name: (paren[2] as string).trim(), email: paren[1] };
-  const angle = /^\s*([^<]*)<([^>]+)>\s*$/.exec(raw);
+  const angle = raw.length > MAX_PERSON_LENGTH ? null : NAME_THEN_EMAIL(raw);
   if (angle) return compact({ name: (angle[1] as string).trim(), email: (angle[2] as string).trim() });
   return raw.includes('@') && !raw.includes(' ') ? { email: raw.trim() } : { name: raw.trim() };
 }

@@ -48,7 +48,7 @@ export function buildEndpointProxy(endpoint: EndpointConfig, service: ServiceCon
   const regular = endpoint.backends.filter((backend) => !isShadowBackend(backend));
   const shadows = endpoint.backends.filter((backend) => isShadowBackend(backend));
 
-  let proxy = mergeBackends(regular, regular.map(build), endpoint);
+  let proxy = mergeBackends(regular, regular.map(build), endpoint, context.maxBodyBytes);
   if (shadows.length > 0) {
     const timeoutMs = Math.max(...shadows.map((backend) => shadowTimeoutMs(backend, endpoint.timeoutMs)));
     const shadow = createParallelMergeOrSingle(shadows.map(build), endpoint.timeoutMs);
@@ -58,7 +58,7 @@ export function buildEndpointProxy(endpoint: EndpointConfig, service: ServiceCon
   return { proxy: composeProxy(proxy, endpoint, context), pathParams };
 }
 
-function mergeBackends(backends: BackendConfig[], proxies: Proxy[], endpoint: EndpointConfig): Proxy {
+function mergeBackends(backends: BackendConfig[], proxies: Proxy[], endpoint: EndpointConfig, maxBodyBytes: number): Proxy {
   if (proxies.length === 1) return proxies[0] as Proxy;
   const settings = blockOf(endpoint.extraConfig, 'proxy');
   if (settings?.['sequential'] === true) {
@@ -67,6 +67,7 @@ function mergeBackends(backends: BackendConfig[], proxies: Proxy[], endpoint: En
       urlPatterns: backends.map((backend) => backend.urlPattern),
       propagatedParams: Array.isArray(propagated) ? propagated.filter((name): name is string => typeof name === 'string') : [],
       endpointTimeoutMs: endpoint.timeoutMs,
+      maxBodyBytes,
     });
   }
   return createParallelMerge(proxies, endpoint.timeoutMs);

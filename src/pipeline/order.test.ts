@@ -17,7 +17,8 @@ test('every component with a factory for a layer is placed in that layer\'s orde
 
 test('traffic control sits where KrakenD puts it', () => {
   assert.ok(BACKEND_ORDER.indexOf('qos/circuit-breaker') < BACKEND_ORDER.indexOf('qos/ratelimit/proxy'), 'the breaker wraps the backend rate limit');
-  assert.equal(CLIENT_ORDER[0], 'qos/http-cache', 'the cache answers before any retry');
+  assert.ok(CLIENT_ORDER.indexOf('qos/http-cache') < CLIENT_ORDER.indexOf('backend/http/retry'), 'the cache answers before any retry');
+  assert.equal(CLIENT_ORDER[0], 'modifier/martian', 'Martian edits the request before the cache keys it (krakend-martian wraps the request executor)');
   for (const auth of ['auth/api-keys', 'auth/basic', 'auth/validator']) {
     assert.ok(ENDPOINT_ORDER.indexOf(auth) < ENDPOINT_ORDER.indexOf('qos/ratelimit/router'), `the router rate limit runs after ${auth}`);
   }

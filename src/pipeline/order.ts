@@ -3,7 +3,11 @@
  * (`executor.go`, `handler_factory.go`, `proxy_factory.go`, `backend_factory.go`). One readable list per
  * layer; a test checks that every component with a factory for a layer is listed here.
  */
-export const SERVICE_ORDER: readonly string[] = ['security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
+/**
+ * `auth/revoker` adds no layer: its factory starts the revocation filter with the gateway. A v2-era name
+ * KrakenD CE 2.13 still reads sits beside its component's current one.
+ */
+export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'github_com/devopsfaith/bloomfilter', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
 
 export const ENDPOINT_ORDER: readonly string[] = [
   'security/bot-detector',
@@ -23,7 +27,17 @@ export const PROXY_ORDER: readonly string[] = ['auth/signer', 'modifier/lua-prox
 export const BACKEND_ORDER: readonly string[] = ['qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
 
 /**
- * Around the raw HTTP exchange, below decoding (krakend-ce `newRequestExecutorFactory`: the HTTP cache
- * wraps the client). The cache answers before any retry; a miss is retried, then stored.
+ * Around the raw HTTP exchange, below decoding (krakend-ce `internalNewBackendFactory` and
+ * `newRequestExecutorFactory`: Martian wraps the request executor, whose HTTP cache wraps the client).
+ * Martian edits the request before the cache sees it; the cache answers before any retry; a miss is
+ * retried, then stored. The client-credentials token is the client itself in KrakenD (innermost): each
+ * attempt carries the token valid at that moment.
  */
-export const CLIENT_ORDER: readonly string[] = ['qos/http-cache', 'backend/http/retry'];
+export const CLIENT_ORDER: readonly string[] = [
+  'modifier/martian',
+  'github.com/devopsfaith/krakend-martian',
+  'qos/http-cache',
+  'backend/http/retry',
+  'auth/client-credentials',
+  'github.com/devopsfaith/krakend-oauth2-clientcredentials',
+];

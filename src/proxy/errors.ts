@@ -1,5 +1,8 @@
 /** Errors on the request path. Each has a stable `code` documented in docs/errors.md. */
 export class GatewayError extends Error {
+  /** The backend call that failed in transport, for KrakenD's `Get "url": …` text (router/error-text.ts). */
+  backendRequest?: { method: string; url: string };
+
   constructor(
     readonly code: string,
     message: string,
@@ -16,9 +19,15 @@ export class InvalidStatusError extends GatewayError {
     /** Not `statusCode`: this status must not reach the client (KrakenD answers 500). */
     readonly backendStatus: number,
     readonly target: string,
+    /** lura's `[METHOD url_pattern]:` prefix, with the pattern's `{x}` written `{{.X}}` as lura stores it. */
+    readonly prefix = '',
   ) {
-    // The message may reach clients (router.return_error_msg): it names no internal host.
     super('PRT_ERR_BACKEND_STATUS', `invalid status code ${backendStatus}`);
+  }
+
+  /** lura `ErrInvalidStatus.Error()`: what `router.return_error_msg` shows (the backend URL included). */
+  get krakendText(): string {
+    return `invalid status code ${this.backendStatus} ${this.prefix} ${this.target}`;
   }
 }
 

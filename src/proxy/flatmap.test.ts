@@ -23,6 +23,10 @@ describe('flatmap del', () => {
     assert.deepEqual(apply({ data: {} }, [del('data.*.password')]), { data: {} });
   });
 
+  it('deletes every path it lists', () => {
+    assert.deepEqual(apply({ a: 1, b: { c: 2, d: 3 }, e: [{ f: 1, g: 2 }] }, [{ type: 'del', args: ['a', 'b.c', 'e.*.g'] }]), { b: { d: 3 }, e: [{ f: 1 }] });
+  });
+
   it('deletes a key, a nested key and a whole object', () => {
     assert.deepEqual(apply({ supu: 42, tupu: false }, [del('supu')]), { tupu: false });
     assert.deepEqual(apply({ internal: { supu: 42, tupu: false }, tupu: false }, [del('internal.supu')]), { internal: { tupu: false }, tupu: false });

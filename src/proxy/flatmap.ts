@@ -25,7 +25,7 @@ export type Data = Record<string, unknown>;
 
 export interface FlatmapOperation {
   type: 'move' | 'del' | 'append';
-  /** Dot paths, already split: `move`/`append` take two, `del` one. */
+  /** Dot paths, already split: `move`/`append` take two, `del` one or more. */
   args: string[][];
 }
 
@@ -288,8 +288,13 @@ export function createFlatmap(operations: readonly FlatmapOperation[]): ((data: 
         return (run: Run, root: Slot) => move(run, root, first, second);
       case 'append':
         return (run: Run, root: Slot) => append(run, root, first, second);
-      case 'del':
-        return (run: Run, root: Slot) => del(run, root, first, 0);
+      case 'del': {
+        // lura deletes every path a `del` lists, one after the other.
+        const paths = operation.args;
+        return (run: Run, root: Slot) => {
+          for (const path of paths) del(run, root, path, 0);
+        };
+      }
     }
   });
   return function applyFlatmap(data) {

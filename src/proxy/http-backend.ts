@@ -74,6 +74,7 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
   const queryFilter = backend.inputQueryStrings && !backend.inputQueryStrings.includes('*') ? backend.inputQueryStrings : undefined;
   const backendMethod = backend.method;
   const call = options.call ?? createDirectCall(options.agent);
+  const statusErrorPrefix = `[${backendMethod} ${luraUrlPattern(backend.urlPattern)}]:`;
 
   return async function callHttpBackend(request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
     const headers = headerFilter ? filterHeaders(request.headers, headerFilter) : request.headers;
@@ -102,12 +103,18 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
       bodyLength = body.length;
     }
     const origin = override?.url?.origin ?? pick.pick() ?? (await waitForOrigin(pick, cancel));
-    const reply = await call(
-      origin,
-      { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}) },
-      headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions,
-      cancel,
-    );
+    let reply: BackendReply;
+    try {
+      reply = await call(
+        origin,
+        { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}) },
+        headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions,
+        cancel,
+      );
+    } catch (error) {
+      if (error instanceof GatewayError && error.backendRequest === undefined) error.backendRequest = { method, url: origin + target };
+      throw error;
+    }
     if (isNoop) return passthroughResponse(reply);
     return dataResponse(reply);
   };
@@ -126,12 +133,21 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
         };
       }
       if (returnErrorCode) throw new BackendResponseError(statusCode, text, contentType);
-      throw new InvalidStatusError(statusCode, reply.url);
+      throw new InvalidStatusError(statusCode, reply.url, statusErrorPrefix);
     }
     let data = decode(reply.body as Buffer);
     if (shape) data = shape(data);
     return { data, isComplete: true, metadata: { statusCode, headers: {} }, body: null };
   }
+}
+
+/**
+ * The url_pattern as lura keeps it after parsing the config (`{id}` becomes `{{.Id}}`), since its
+ * `invalid status code` error names it that way.
+ */
+export function luraUrlPattern(pattern: string): string {
+  const path = `/${pattern.replace(/^\/+/, '')}`;
+  return path.replace(/\{([^{}]+)\}/g, (_, name: string) => `{{.${name.charAt(0).toUpperCase()}${name.slice(1)}}}`);
 }
 
 /** Service discovery has no host yet: wait for its lookup once (or the request's end), then give up. */
@@ -141,7 +157,7 @@ function waitForOrigin(balancer: Balancer, cancel: Cancellation): Promise<string
     const settle = (): void => {
       cancel.off(ticket);
       const origin = balancer.pick();
-      if (origin === undefined) reject(new GatewayError('PRT_ERR_SD_NO_HOSTS', 'no hosts available: service discovery returned none'));
+      if (origin === undefined) reject(new GatewayError('PRT_ERR_SD_NO_HOSTS', 'no hosts available'));
       else resolve(origin);
     };
     (balancer.whenReady?.() ?? Promise.resolve()).then(settle, settle);
@@ -194,15 +210,21 @@ function filterQuery(query: Record<string, string[]>, allowed: string[]): Record
 const UNSAFE_VALUE = /[\r\n\0]/;
 const UNSAFE_VALUES = /[\r\n\0]/g;
 
+/** What Go's client sends when the request has no User-Agent (a backend's input_headers dropped it). */
+const GO_CLIENT_USER_AGENT = 'User-Agent: Go-http-client/1.1\r\n';
+
 /** Header block for the backend: one line per value; CR/LF/NUL can never reach the wire. */
 export function serializeHeaders(headers: HeaderMap, addGzip: boolean): string {
   let lines = '';
   let hasAcceptEncoding = false;
+  let hasUserAgent = false;
   for (const name in headers) {
     const values = headers[name] as string[];
     if (name === 'Accept-Encoding') hasAcceptEncoding = true;
+    else if (name === 'User-Agent') hasUserAgent = true;
     for (const value of values) lines += `${name}: ${UNSAFE_VALUE.test(value) ? value.replace(UNSAFE_VALUES, '') : value}\r\n`;
   }
+  if (!hasUserAgent) lines += GO_CLIENT_USER_AGENT;
   if (addGzip && !hasAcceptEncoding) lines += 'Accept-Encoding: gzip\r\n';
   return lines;
 }

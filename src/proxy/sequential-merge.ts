@@ -10,7 +10,8 @@
  *   text, lists joined with commas, `null` as `<nil>`.
  * - `sequential_propagated_params` (`["resp0_id", "resp1"]`) sets those params for every later
  *   backend, whether its `url_pattern` uses them or not (for components that read params); a bare
- *   `respN` is the JSON of that backend's answer.
+ *   `respN` is the body of a no-op backend as it came (lura reads the response's `Io`), and the JSON of
+ *   a data backend's answer (lura sets nothing there).
  *
  * ```json
  * "extra_config": { "proxy": { "sequential": true } },
@@ -46,7 +47,11 @@ export interface SequentialSettings {
   /** `sequential_propagated_params`. */
   propagatedParams: string[];
   endpointTimeoutMs: number;
+  /** Bound on a no-op body read whole for a `respN` param. */
+  maxBodyBytes?: number;
 }
+
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /** Which params each backend needs from the answers before it. */
 export function planReplacements(settings: Pick<SequentialSettings, 'urlPatterns' | 'propagatedParams'>): Replacement[][] {
@@ -78,6 +83,7 @@ export function createSequentialMerge(backends: Proxy[], settings: SequentialSet
   const deadlineMs = Math.floor((settings.endpointTimeoutMs * 85) / 100);
   const plan = planReplacements(settings);
   const total = backends.length;
+  const maxBodyBytes = settings.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
   return async function mergeInSequence(request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
     const local = cancel.child().abortAfter(deadlineMs, () => timeoutError('the sequential backends', deadlineMs));
@@ -90,7 +96,7 @@ export function createSequentialMerge(backends: Proxy[], settings: SequentialSet
         for (const replacement of plan[index] as Replacement[]) {
           const part = parts[replacement.backendIndex];
           if (part === undefined) continue;
-          const value = extract(part, replacement.source);
+          const value = replacement.source.length === 0 && part.body !== null ? await readWhole(part, maxBodyBytes) : extract(part, replacement.source);
           if (value !== undefined) (found ??= {})[replacement.param] = value;
         }
         const stepRequest = found === undefined ? request : { ...request, params: { ...request.params, ...found } };
@@ -119,6 +125,17 @@ export function createSequentialMerge(backends: Proxy[], settings: SequentialSet
     }
   };
 }
+
+/** A no-op answer's body as text, read once; the stream is gone afterwards, so the text replaces it. */
+async function readWhole(part: ProxyResponse, maxBytes: number): Promise<string> {
+  const cached = wholeBodies.get(part);
+  if (cached !== undefined) return cached;
+  const text = (await (part.body as NonNullable<ProxyResponse['body']>).readAll(maxBytes)).toString('utf8');
+  wholeBodies.set(part, text);
+  return text;
+}
+
+const wholeBodies = new WeakMap<ProxyResponse, string>();
 
 /** The value at `source` in an answer, as text; undefined when the field is missing. */
 function extract(response: ProxyResponse, source: string[]): string | undefined {

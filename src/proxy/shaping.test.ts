@@ -78,6 +78,20 @@ describe('createShaper', () => {
     it('ignores paths that do not exist', () => {
       assert.deepEqual(shape({ deny: ['nothing', 'name.deeper', 'profile.nothing'] }, SAMPLE), SAMPLE);
     });
+
+    it('removes only the leaf of a deeper path, never its parents', () => {
+      assert.deepEqual(shape({ deny: ['profile.address.zip'] }, SAMPLE), {
+        ...SAMPLE,
+        profile: { email: 'ada@example.com', address: { city: 'London' }, tags: ['a', 'b'] },
+      });
+      assert.deepEqual(shape({ deny: ['data.user.email'] }, { data: { user: { id: 1, email: 'x' }, n: 2 } }), { data: { user: { id: 1 }, n: 2 } });
+    });
+
+    it('a shorter path wins over a longer one under it, in either order (lura buildDenyTree)', () => {
+      const expected = { id: 1, name: 'Ada', items: [{ id: 1 }, { id: 2 }] };
+      assert.deepEqual(shape({ deny: ['profile.address.zip', 'profile'] }, SAMPLE), expected);
+      assert.deepEqual(shape({ deny: ['profile', 'profile.address.zip'] }, SAMPLE), expected);
+    });
   });
 
   describe('mapping', () => {

@@ -90,23 +90,50 @@ function pick(data: Data, tree: AllowTree): Data {
   return out;
 }
 
-/** `deny`: drop the listed paths; like lura, one level of nesting (`a.b`). */
-function createDenyStep(deny: string[]): Shaper {
-  const top: string[] = [];
-  const nested = new Map<string, string[]>();
+/** A deny tree node: `null` deletes the key (and all under it), an object walks into it. */
+interface DenyTree {
+  [key: string]: DenyTree | null;
+}
+
+/** lura `buildDenyTree`: a shorter path wins over a longer one under it, in any order. */
+export function buildDenyTree(deny: string[]): DenyTree {
+  const tree: DenyTree = {};
   for (const entry of deny) {
-    const [first, second] = entry.split('.') as [string, string | undefined];
-    if (second === undefined) top.push(first);
-    else nested.set(first, [...(nested.get(first) ?? []), second]);
-  }
-  return function denyFields(data) {
-    for (const key of top) delete data[key];
-    for (const [key, subKeys] of nested) {
-      const value = data[key];
-      if (isObject(value)) for (const subKey of subKeys) delete value[subKey];
+    const keys = entry.split('.');
+    let node = tree;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      if (i === keys.length - 1) {
+        node[key] = null;
+        break;
+      }
+      const next = Object.prototype.hasOwnProperty.call(node, key) ? node[key] : undefined;
+      if (next === null) break;
+      node = next ?? (node[key] = {});
     }
+  }
+  return tree;
+}
+
+/** `deny`: drop the listed dot paths at any depth, walking objects only (lura `newDenylistingFilter`). */
+function createDenyStep(deny: string[]): Shaper {
+  const tree = buildDenyTree(deny);
+  return function denyFields(data) {
+    removeDenied(data, tree);
     return data;
   };
+}
+
+function removeDenied(data: Data, tree: DenyTree): void {
+  for (const key in tree) {
+    if (!Object.prototype.hasOwnProperty.call(data, key)) continue;
+    const rule = tree[key] as DenyTree | null;
+    if (rule === null) delete data[key];
+    else {
+      const value = data[key];
+      if (isObject(value)) removeDenied(value, rule);
+    }
+  }
 }
 
 /** `mapping`: rename top-level keys. */

@@ -14,6 +14,7 @@ import { rendererFor } from '../render/renderers.js';
 import { isHopByHop } from '../server/hop-by-hop.js';
 import { writeHeadPairs } from '../server/write-head.js';
 import type { Logger } from '../server/logger.js';
+import { krakendErrorText } from './error-text.js';
 import { createRequestBuilder } from './input.js';
 import type { InputSettings } from './input.js';
 import { readBody } from './request-body.js';
@@ -129,7 +130,8 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
 
   function writePlainJson(response: ServerResponse, result: ProxyResponse): void {
     if (response.headersSent || response.destroyed) return;
-    const body = `${renderJson(result.data)}\n`;
+    // gin's c.JSON (krakend-jose's signer): json.Marshal, no trailing newline.
+    const body = renderJson(result.data);
     const headers: string[] = [];
     // Like gin's c.Header: one value per backend header, then the JSON content type.
     for (const name in result.metadata.headers) {
@@ -197,12 +199,10 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
       writeError(response, statusCode, returnErrorMsg ? error.body : '', versionHeader, returnErrorMsg ? error.contentType : '');
       return;
     }
-    // Errors that carry their own status (component rejections) show their text with return_error_msg;
-    // a plain 500 stays empty, as in KrakenD's specs (backend_404, cel-1), and names nothing internal.
-    const carriesStatus = typeof (error as Partial<StatusCarrier>).statusCode === 'number';
+    // lura writes err.Error() under return_error_msg, whatever the error (KrakenD's backend_404, cel-1 specs).
     // A component may say what its message is (Lua's custom_error content type), as lura's encodedResponseError.
     const contentType = (error as { contentType?: unknown }).contentType;
-    writeError(response, statusCode, returnErrorMsg && carriesStatus ? error.message : '', versionHeader, typeof contentType === 'string' ? contentType : '');
+    writeError(response, statusCode, returnErrorMsg ? krakendErrorText(error) : '', versionHeader, typeof contentType === 'string' ? contentType : '');
   }
 }
 

@@ -61,6 +61,7 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
     keepAliveProbeMs: config.transport.dialerKeepAliveMs || 15_000,
     responseHeaderTimeoutMs: config.transport.responseHeaderTimeoutMs,
     disableKeepAlives: config.transport.disableKeepAlives,
+    responseHead: { maxBytes: config.transport.maxResponseHeaderBytes, maxFields: config.transport.maxResponseHeaders },
   });
   if (router.forwardedByClientIp && router.trustedProxies === undefined) {
     logger.warn('router.forwarded_by_client_ip is on without trusted_proxies: every peer may set the client address (KrakenD behaviour); list your proxies in trusted_proxies');

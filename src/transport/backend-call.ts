@@ -67,11 +67,13 @@ export async function callBackend(agent: Agent, origin: string, request: Outgoin
     if (next.host !== from.host) headerLines = headerLines.split(/(?<=\r\n)/).filter((line) => !SENSITIVE_ON_REDIRECT.test(line)).join('');
     if (from.protocol === next.protocol || next.protocol === 'https:') headerLines += `Referer: ${stripCredentials(from)}\r\n`;
     const method = keepsMethod ? current.method : current.method === 'HEAD' ? 'HEAD' : 'GET';
+    const keepsHost = current.host !== undefined && next.origin === currentOrigin;
     current = {
       method,
       target: next.pathname + next.search,
       headerLines: method === current.method ? headerLines : headerLines.replace(/^Content-Type:.*\r\n/gim, ''),
       body: method === current.method ? current.body : null,
+      ...(keepsHost ? { host: current.host } : {}),
     };
     currentOrigin = next.origin;
   }

@@ -15,6 +15,8 @@ export interface Balancer {
 
 /** Round robin over a fixed list; one host is returned without counting. */
 export function createStaticBalancer(origins: readonly string[]): Balancer {
+  // No host at all (none given, none to inherit): every call fails, as lura's balancer does with ErrNoHosts.
+  if (origins.length === 0) return { pick: () => undefined };
   if (origins.length === 1) {
     const only = origins[0] as string;
     return { pick: () => only };

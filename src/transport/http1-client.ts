@@ -13,7 +13,8 @@ import { connect as connectTls } from 'node:tls';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { HttpClientError } from './errors.js';
-import { ResponseParser } from './response-parser.js';
+import { DEFAULT_RESPONSE_HEAD_LIMITS, ResponseParser } from './response-parser.js';
+import type { ResponseHeadLimits } from './response-parser.js';
 import type { ParserSink } from './response-parser.js';
 
 export interface PoolOptions {
@@ -23,6 +24,8 @@ export interface PoolOptions {
   keepAliveProbeMs: number;
   responseHeaderTimeoutMs: number;
   disableKeepAlives: boolean;
+  /** Bounds on a response head (bytes, header fields); a larger one fails the call. */
+  responseHead: ResponseHeadLimits;
   tls?: TlsOptions;
 }
 
@@ -33,6 +36,7 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = {
   keepAliveProbeMs: 15_000,
   responseHeaderTimeoutMs: 0,
   disableKeepAlives: false,
+  responseHead: DEFAULT_RESPONSE_HEAD_LIMITS,
 };
 
 export interface ResponseHandler {
@@ -51,6 +55,8 @@ export interface OutgoingRequest {
   body: Buffer | Readable | null;
   /** Length of a streamed body when known; chunked otherwise. */
   bodyLength?: number;
+  /** `Host` header value when it is not the origin's host (Martian's `header.Modifier` on `Host`). */
+  host?: string;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -214,7 +220,7 @@ export class Exchange implements ParserSink {
 
 class Connection {
   readonly socket: Socket;
-  private readonly parser = new ResponseParser();
+  private readonly parser: ResponseParser;
   private exchange: Exchange | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private reused = false;
@@ -224,6 +230,7 @@ class Connection {
 
   constructor(private readonly pool: OriginPool) {
     const options = pool.options;
+    this.parser = new ResponseParser(options.responseHead);
     const common = { host: pool.hostname, port: pool.port };
     this.socket = pool.isTls
       ? connectTls({ ...common, servername: isIp(pool.hostname) ? '' : pool.hostname, ALPNProtocols: ['http/1.1'], ...options.tls })
@@ -271,7 +278,8 @@ class Connection {
 
   private write(request: OutgoingRequest): void {
     const socket = this.socket;
-    let head = `${request.method} ${request.target} HTTP/1.1\r\n${this.pool.hostHeader}${request.headerLines}`;
+    const hostLine = request.host === undefined ? this.pool.hostHeader : `Host: ${request.host.replace(/[\r\n\0]/g, '')}\r\n`;
+    let head = `${request.method} ${request.target} HTTP/1.1\r\n${hostLine}${request.headerLines}`;
     if (this.pool.options.disableKeepAlives) head += 'Connection: close\r\n';
     const body = request.body;
     if (body === null) {

@@ -1,5 +1,13 @@
-import type { ServerResponse } from 'node:http';
+import { HttpClientError } from './errors.js';
 import type { Exchange } from './http1-client.js';
+
+/** Where a body goes: a client response, or a collector (readAll). */
+interface BodySink {
+  write(chunk: Buffer): boolean;
+  once(event: 'drain', listener: () => void): unknown;
+  end(chunk?: Buffer): unknown;
+  destroy(error?: Error): unknown;
+}
 
 /**
  * The body of a no-op backend response, streamed to the client as it arrives. Chunks that arrive
@@ -8,7 +16,7 @@ import type { Exchange } from './http1-client.js';
  */
 export class PassthroughBody {
   private held: Buffer[] | undefined = [];
-  private target: ServerResponse | undefined;
+  private target: BodySink | undefined;
   private ended = false;
   private failure: Error | undefined;
   private onDone: ((error?: Error) => void) | undefined;
@@ -47,7 +55,7 @@ export class PassthroughBody {
   }
 
   /** Streams the body into `response` (whose head must already be written); `done` fires once. */
-  pipeTo(response: ServerResponse, done?: (error?: Error) => void): void {
+  pipeTo(response: BodySink, done?: (error?: Error) => void): void {
     this.target = response;
     this.onDone = done;
     const held = this.held;
@@ -63,6 +71,37 @@ export class PassthroughBody {
     if (this.ended) this.finish();
   }
 
+  /** The whole body in memory (a sequential `respN` param reads a no-op answer so); fails past `maxBytes`. */
+  readAll(maxBytes: number): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let failed = false;
+      const sink: BodySink = {
+        write: (chunk) => {
+          size += chunk.length;
+          if (size > maxBytes && !failed) {
+            failed = true;
+            const error = new HttpClientError('PRT_ERR_BACKEND_TOO_LARGE', `the backend response exceeds ${maxBytes} bytes`);
+            this.discard(error);
+            reject(error);
+          } else if (!failed) chunks.push(chunk);
+          return true;
+        },
+        once: () => undefined,
+        end: (chunk) => {
+          if (chunk) chunks.push(chunk);
+        },
+        destroy: () => undefined,
+      };
+      this.pipeTo(sink, (error) => {
+        if (failed) return;
+        if (error) reject(error);
+        else resolve(Buffer.concat(chunks));
+      });
+    });
+  }
+
   /** The client went away or nobody will read: stop the backend transfer. */
   discard(error: Error): void {
     this.held = undefined;
@@ -70,7 +109,7 @@ export class PassthroughBody {
   }
 
   private finish(): void {
-    const target = this.target as ServerResponse;
+    const target = this.target as BodySink;
     if (this.failure) target.destroy(this.failure);
     else target.end();
     const done = this.onDone;

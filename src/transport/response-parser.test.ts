@@ -196,13 +196,43 @@ describe('ResponseParser', () => {
     }
   });
 
-  it('refuses a response head larger than the limit', () => {
+  it('refuses a response head larger than the limit, arriving in pieces', () => {
     const parser = new ResponseParser();
     parser.reset(new RecordingSink(), false);
     parser.execute(Buffer.from('HTTP/1.1 200 OK\r\n'));
     assert.throws(() => {
       for (let i = 0; i < 100; i++) parser.execute(Buffer.from(`X-Filler-${i}: ${'a'.repeat(4096)}\r\n`));
-    }, protocolError('PRT_ERR_BACKEND_PROTOCOL'));
+    }, protocolError('PRT_ERR_BACKEND_HEADERS_TOO_LARGE'));
+  });
+
+  it('refuses a head over the limit that arrives whole, with its end', () => {
+    const parser = new ResponseParser({ maxBytes: 1024, maxFields: 500 });
+    parser.reset(new RecordingSink(), false);
+    assert.throws(() => parser.execute(Buffer.from(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(2000)}\r\nContent-Length: 0\r\n\r\n`)), protocolError('PRT_ERR_BACKEND_HEADERS_TOO_LARGE'));
+  });
+
+  it('accepts a head at the limit, even one byte at a time', () => {
+    const head = `HTTP/1.1 200 OK\r\nX-Fill: ${'a'.repeat(200)}\r\nContent-Length: 0\r\n\r\n`;
+    const parser = new ResponseParser({ maxBytes: Buffer.byteLength(head), maxFields: 2 });
+    const sink = new RecordingSink();
+    parser.reset(sink, false);
+    for (const byte of Buffer.from(head)) parser.execute(Buffer.from([byte]));
+    assert.equal(parser.isDone, true);
+  });
+
+  it('refuses more header fields than the limit, however small', () => {
+    const parser = new ResponseParser({ maxBytes: 1 << 20, maxFields: 500 });
+    parser.reset(new RecordingSink(), false);
+    const fields = Array.from({ length: 501 }, (_, i) => `X-${i}: 1\r\n`).join('');
+    assert.throws(() => parser.execute(Buffer.from(`HTTP/1.1 200 OK\r\n${fields}Content-Length: 0\r\n\r\n`)), protocolError('PRT_ERR_BACKEND_HEADERS_TOO_LARGE'));
+  });
+
+  it('counts interim 1xx heads toward the byte limit, as Go does', () => {
+    const parser = new ResponseParser({ maxBytes: 1000, maxFields: 500 });
+    parser.reset(new RecordingSink(), false);
+    assert.throws(() => {
+      for (let i = 0; i < 100; i++) parser.execute(Buffer.from('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n'));
+    }, protocolError('PRT_ERR_BACKEND_HEADERS_TOO_LARGE'));
   });
 
   it('can be reset for the next response on the same connection', () => {

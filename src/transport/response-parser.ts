@@ -12,7 +12,50 @@ const CR = 13;
 const LF = 10;
 const HEADER_END = Buffer.from('\r\n\r\n');
 
-export const MAX_RESPONSE_HEADER_BYTES = 256 * 1024;
+/**
+ * Bounds on a backend's response head (status line and headers, interim 1xx responses included, as
+ * Go counts them), so one backend cannot make the gateway hold or forward an unbounded head:
+ * - 256 KiB: Chromium refuses response heads beyond that (`ERR_RESPONSE_HEADERS_TOO_BIG`), so nothing
+ *   larger is usable by a browser anyway; Envoy's default is 60 KiB, nginx's `proxy_buffer_size` 4–8 KiB,
+ *   Node's 16 KiB; Go's transport (KrakenD) allows 10 MiB;
+ * - 500 header fields: Envoy and HAProxy stop at about 100, Node at 2 000; each field is copied through
+ *   the pipeline several times, so the count bounds that work whatever the bytes.
+ * Root config keys `max_response_header_bytes` and `max_response_headers` change them.
+ */
+export interface ResponseHeadLimits {
+  maxBytes: number;
+  maxFields: number;
+}
+
+export const DEFAULT_RESPONSE_HEAD_LIMITS: ResponseHeadLimits = { maxBytes: 256 * 1024, maxFields: 500 };
+
+/** A head arriving in pieces: appended in amortised constant time and searched about once per byte. */
+class PendingHead {
+  private bytes = Buffer.allocUnsafe(4096);
+  length = 0;
+  private searched = 0;
+
+  append(data: Buffer): void {
+    if (this.length + data.length > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + data.length));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    data.copy(this.bytes, this.length);
+    this.length += data.length;
+  }
+
+  /** Where the blank line ending the head starts, or -1. */
+  findEnd(): number {
+    const at = this.bytes.subarray(0, this.length).indexOf(HEADER_END, Math.max(0, this.searched - 3));
+    this.searched = this.length;
+    return at;
+  }
+
+  text(end: number): string {
+    return this.bytes.toString('latin1', 0, end);
+  }
+}
 
 /** RFC 9110 §5.1 field names; anything else (spaces, obs-fold) cannot be forwarded and is refused, as Go does. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -45,17 +88,22 @@ export interface ParsedFraming {
 
 export class ResponseParser {
   private state = State.Head;
-  private head: Buffer | undefined;
+  private head: PendingHead | undefined;
+  /** Bytes of interim (1xx) heads already read for this response: they count toward the bound. */
+  private interimBytes = 0;
   private remaining = 0;
   private sink: ParserSink | undefined;
   private noBody = false;
   keepAlive = true;
   private trailerBuffer: Buffer | undefined;
 
+  constructor(private readonly limits: ResponseHeadLimits = DEFAULT_RESPONSE_HEAD_LIMITS) {}
+
   /** Prepares for the response to one request. `isHead` responses carry no body. */
   reset(sink: ParserSink, isHeadRequest: boolean): void {
     this.state = State.Head;
     this.head = undefined;
+    this.interimBytes = 0;
     this.remaining = 0;
     this.sink = sink;
     this.noBody = isHeadRequest;
@@ -156,31 +204,48 @@ export class ResponseParser {
   }
 
   private readHead(data: Buffer, offset: number): number {
-    let buffer = data;
-    let start = offset;
-    if (this.head !== undefined) {
-      buffer = Buffer.concat([this.head, data.subarray(offset)]);
-      start = 0;
-    }
-    const end = buffer.indexOf(HEADER_END, start);
-    if (end === -1) {
-      if (buffer.length - start > MAX_RESPONSE_HEADER_BYTES) {
-        throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'response headers too large');
+    const pending = this.head;
+    if (pending === undefined) {
+      const end = data.indexOf(HEADER_END, offset);
+      if (end === -1) {
+        this.checkHeadBytes(data.length - offset);
+        this.head = new PendingHead();
+        this.head.append(data.subarray(offset));
+        this.head.findEnd();
+        return data.length;
       }
-      this.head = start === 0 && buffer !== data ? buffer : Buffer.from(buffer.subarray(start));
+      this.checkHeadBytes(end + 4 - offset);
+      return this.completeHead(data.toString('latin1', offset, end), end + 4);
+    }
+    const before = pending.length;
+    pending.append(data.subarray(offset));
+    const end = pending.findEnd();
+    if (end === -1) {
+      this.checkHeadBytes(pending.length);
       return data.length;
     }
-    const consumedFromData = this.head !== undefined ? end + 4 - this.head.length + offset : end + 4;
+    this.checkHeadBytes(end + 4);
     this.head = undefined;
-    const text = buffer.toString('latin1', start, end);
+    return this.completeHead(pending.text(end), offset + end + 4 - before);
+  }
+
+  private checkHeadBytes(bytes: number): void {
+    if (this.interimBytes + bytes > this.limits.maxBytes) {
+      throw new HttpClientError('PRT_ERR_BACKEND_HEADERS_TOO_LARGE', `the response head is larger than ${this.limits.maxBytes} bytes`);
+    }
+  }
+
+  /** Parses a whole head; `consumed` is where the data after it starts. */
+  private completeHead(text: string, consumed: number): number {
     const interim = this.parseHead(text);
     if (interim) {
       // 1xx: the real response follows.
+      this.interimBytes += text.length + 4;
       this.state = State.Head;
-      return consumedFromData;
+      return consumed;
     }
     if (this.state === State.Done) this.finish();
-    return consumedFromData;
+    return consumed;
   }
 
   /** Returns true for an interim (1xx) response that must be skipped. */
@@ -216,6 +281,9 @@ export class ResponseParser {
       }
       position = lineEnd + 2;
       rawHeaders.push(name, value);
+      if (rawHeaders.length > 2 * this.limits.maxFields) {
+        throw new HttpClientError('PRT_ERR_BACKEND_HEADERS_TOO_LARGE', `the response has more than ${this.limits.maxFields} header fields`);
+      }
       switch (name.length) {
         case 10:
           if (name.toLowerCase() === 'connection') {
@@ -306,7 +374,7 @@ export class ResponseParser {
     }
     const end = buffer.indexOf(HEADER_END);
     if (end === -1) {
-      if (buffer.length > MAX_RESPONSE_HEADER_BYTES) throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'trailers too large');
+      if (buffer.length > this.limits.maxBytes) throw new HttpClientError('PRT_ERR_BACKEND_HEADERS_TOO_LARGE', `the response trailers are larger than ${this.limits.maxBytes} bytes`);
       this.trailerBuffer = Buffer.from(buffer);
       return data.length;
     }

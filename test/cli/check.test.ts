@@ -10,7 +10,7 @@ const BROKEN = `{
   "endpoints": [
     { "endpoint": "/__health", "backend": [{ "host": ["http://a:1"], "url_pattern": "/x" }] },
     { "endpoint": "/users/{id}", "backend": [{ "host": ["http://a:1"], "url_pattern": "/u/{uid}" }] },
-    { "endpoint": "/p", "method": "POST", "backend": [{ "host": ["http://a:1"], "url_pattern": "/1" }, { "host": ["http://a:1"], "url_pattern": "/2" }] }
+    { "endpoint": "/p", "concurrent_calls": "many", "backend": [{ "host": ["http://a:1"], "url_pattern": "/1" }] }
   ]
 }
 `;
@@ -34,9 +34,9 @@ describe('portico check', () => {
       errorLines.map((line) => line.replace(/ at (\S+):.*/, ' $1')),
       [
         `${file}:${where('"timeout"')}: error PRT_ERR_CONFIG_DURATION timeout`,
+        `${file}:${where('"concurrent_calls"')}: error PRT_ERR_CONFIG_TYPE endpoints[2].concurrent_calls`,
         `${file}:${where('"endpoint": "/__health"')}: error PRT_ERR_CONFIG_RESERVED_PATH endpoints[0].endpoint`,
         `${file}:${where('"url_pattern": "/u/{uid}"')}: error PRT_ERR_CONFIG_UNDEFINED_PARAM endpoints[1].backend[0].url_pattern`,
-        `${file}:${where('"method": "POST"')}: error PRT_ERR_CONFIG_UNSAFE_MULTI_BACKEND endpoints[2].method`,
       ],
     );
     assert.match(result.stderr, /4 error\(s\)/);
@@ -62,6 +62,17 @@ describe('portico check', () => {
     assert.match(result.stderr, /error PRT_ERR_CONFIG_UNKNOWN_KEY at colour/);
     assert.match(result.stderr, /error PRT_ERR_CONFIG_UNKNOWN_NAMESPACE at extra_config\["made\/up"\]/);
     assert.doesNotMatch(result.stderr, / warning /);
+  });
+
+  it('refuses a config naming a Go plugin unless --allow-missing-plugin names it', async () => {
+    const file = await writeConfig({ ...VALID, extra_config: { 'plugin/http-server': { name: ['gate', 'log'] } } });
+    const refused = await runCli(['check', '-c', file, '--allow-missing-plugin', 'log']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /error PRT_ERR_CONFIG_PLUGIN_MISSING at extra_config\["plugin\/http-server"\]: Go plugin "gate" .*--allow-missing-plugin gate/);
+    assert.doesNotMatch(refused.stderr, /error .*"log"/);
+    const allowed = await runCli(['check', '-c', file, '--allow-missing-plugin', 'log', '--allow-missing-plugin', 'gate']);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stderr, /warning PRT_WARN_CONFIG_UNSUPPORTED .*Go plugin "gate" is not loaded/);
   });
 
   it('checks YAML configs too', async () => {

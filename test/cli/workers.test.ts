@@ -12,6 +12,10 @@ import { freePort, startCli } from '../helpers/cli.js';
 import type { RunningCli } from '../helpers/cli.js';
 import { delay, openSocket, request } from '../helpers/http.js';
 import { writeConfig } from '../helpers/servers.js';
+import { cleanEnv } from '../helpers/cli.js';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const isLinux = process.platform === 'linux';
 
@@ -170,5 +174,42 @@ describe('portico run -w 2', { skip: !isLinux && 'needs ps --ppid and /proc' }, 
       }
     });
     assert.deepEqual(leftovers, [], 'the workers are gone too');
+  });
+});
+
+describe('portico run -w 2 with a flexible configuration', { skip: !isLinux && 'needs ps --ppid' }, () => {
+  const running: RunningCli[] = [];
+  after(() => {
+    for (const cli of running) cli.kill();
+  });
+
+  it('renders once in the primary: every worker serves the same rendering', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-fc-workers-'));
+    const template = join(dir, 'krakend.tmpl');
+    // uuidv4 differs on every rendering: one value across workers means one rendering.
+    await writeFile(
+      template,
+      '{ "version": 3, "endpoints": [{ "endpoint": "/id", "backend": [{ "host": ["http://127.0.0.1:1"], "url_pattern": "/" }], ' +
+        '"extra_config": { "proxy": { "static": { "strategy": "always", "data": { "id": "{{ uuidv4 }}" } } } } }] }',
+    );
+    const port = await freePort();
+    const cli = startCli(['run', '-c', template, '-w', '2', '-p', String(port)], cleanEnv({ FC_ENABLE: '1' }));
+    running.push(cli);
+    await waitForWorkers(cli.child.pid as number, 2);
+    const deadline = Date.now() + 15_000;
+    while ((`${cli.stdout()}${cli.stderr()}`.match(/Listening on/g) ?? []).length < 2) {
+      assert.ok(Date.now() < deadline, `both workers listen: ${cli.stdout()}${cli.stderr()}`);
+      await delay(100);
+    }
+    const ids = new Set<string>();
+    // A new connection each time: node:cluster hands connections to the workers in turn.
+    for (let i = 0; i < 8; i++) {
+      const answer = await request(`http://127.0.0.1:${port}/id`, { timeoutMs: 4_000 });
+      assert.equal(answer.status, 200);
+      ids.add((JSON.parse(answer.body) as { id: string }).id);
+    }
+    assert.equal(ids.size, 1, `one rendering served by both workers: ${[...ids].join(', ')}`);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.exited(10_000)).code, 0);
   });
 });

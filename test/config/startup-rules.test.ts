@@ -59,6 +59,12 @@ describe('start-up rules', () => {
     assert.deepEqual(codes(errors), []);
   });
 
+  it('reads concurrent_calls 0 as 1, as lura does', async () => {
+    const { config, errors } = await issuesOf([{ endpoint: '/a', concurrent_calls: 0, backend: [backend()] }]);
+    assert.deepEqual(codes(errors), []);
+    assert.equal(config?.endpoints[0]?.concurrentCalls, 1);
+  });
+
   it('refuses a no-op endpoint with two backends', async () => {
     const { errors } = await issuesOf([{ endpoint: '/a', output_encoding: 'no-op', backend: [backend('/1'), backend('/2')] }]);
     assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_NOOP_BACKENDS endpoints[0].output_encoding']);
@@ -87,6 +93,16 @@ describe('start-up rules', () => {
     assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_ROUTE_CONFLICT endpoints[1].endpoint']);
   });
 
+  it('accepts differently named parameters at the same position on different methods (gin has a tree per method)', async () => {
+    const { errors, config } = await issuesOf([
+      { endpoint: '/vehicles/{user_id}', backend: [backend('/v/{user_id}')] },
+      { endpoint: '/vehicles/{car_id}', method: 'DELETE', backend: [backend('/v/{car_id}')] },
+      { endpoint: '/vehicles/{id}/owner/{owner}', method: 'PATCH', backend: [backend()] },
+    ]);
+    assert.deepEqual(codes(errors), []);
+    assert.equal(config?.endpoints.length, 3);
+  });
+
   it('accepts the same parameter name shared by several routes', async () => {
     const { errors } = await issuesOf([
       { endpoint: '/users/{id}', backend: [backend()] },
@@ -97,10 +113,12 @@ describe('start-up rules', () => {
   });
 
   for (const method of ['OPTIONS', 'HEAD', 'TRACE', 'CONNECT']) {
-    it(`refuses the endpoint method ${method}`, async () => {
-      const { errors } = await issuesOf([{ endpoint: '/a', method, backend: [backend()] }]);
-      assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_METHOD endpoints[0].method']);
-      assert.equal(errors[0]?.found, method);
+    it(`leaves out an endpoint with the method ${method}, with a warning (lura's router logs and skips it)`, async () => {
+      const { config, errors, warnings } = await issuesOf([{ endpoint: '/a', method, backend: [backend()] }, { endpoint: '/b', backend: [backend()] }]);
+      assert.deepEqual(codes(errors), []);
+      assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_METHOD endpoints[0].method']);
+      assert.equal(warnings[0]?.found, method);
+      assert.deepEqual(config?.endpoints.map((endpoint) => endpoint.path), ['/b']);
     });
   }
 
@@ -112,9 +130,11 @@ describe('start-up rules', () => {
     });
   }
 
-  it('refuses a non-GET endpoint with several backends', async () => {
-    const { errors } = await issuesOf([{ endpoint: '/a', method: 'POST', backend: [backend('/1'), backend('/2')] }]);
-    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_UNSAFE_MULTI_BACKEND endpoints[0].method']);
+  it('starts a non-GET endpoint with several backends, with a warning (lura IsValidSequentialEndpoint is always true)', async () => {
+    const { config, errors, warnings } = await issuesOf([{ endpoint: '/a', method: 'POST', backend: [backend('/1'), backend('/2')] }]);
+    assert.deepEqual(codes(errors), []);
+    assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_MULTI_BACKEND_WRITE endpoints[0].method']);
+    assert.equal(config?.endpoints[0]?.backends.length, 2);
   });
 
   it('accepts a sequential non-GET endpoint whose only unsafe backend is last', async () => {
@@ -124,11 +144,12 @@ describe('start-up rules', () => {
     assert.deepEqual(codes(errors), []);
   });
 
-  it('refuses a sequential non-GET endpoint with an unsafe backend before the last', async () => {
-    const { errors } = await issuesOf([
+  it('warns about a sequential non-GET endpoint with an unsafe backend before the last', async () => {
+    const { errors, warnings } = await issuesOf([
       { endpoint: '/a', method: 'POST', extra_config: { proxy: { sequential: true } }, backend: [backend('/1'), backend('/2', { method: 'GET' })] },
     ]);
-    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_UNSAFE_MULTI_BACKEND endpoints[0].method']);
+    assert.deepEqual(codes(errors), []);
+    assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_MULTI_BACKEND_WRITE endpoints[0].method']);
   });
 
   for (const bad of ['ftp://files', 'http://host/path', 'http://host?x=1', 'http://user@host', 'http://']) {
@@ -144,9 +165,32 @@ describe('start-up rules', () => {
     assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_HOST host[1]']);
   });
 
-  it('refuses a backend with no host and no root host to inherit', async () => {
-    const { errors } = await issuesOf([{ endpoint: '/a', backend: [{ url_pattern: '/x' }] }]);
-    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_NO_HOST endpoints[0].backend[0].host']);
+  it('starts a backend with no host and no root host to inherit, with a warning (lura starts; each call fails)', async () => {
+    const { config, errors, warnings } = await issuesOf([{ endpoint: '/a', backend: [{ url_pattern: '/x' }] }]);
+    assert.deepEqual(codes(errors), []);
+    assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_NO_HOST endpoints[0].backend[0].host']);
+    assert.deepEqual(config?.endpoints[0]?.backends[0]?.hosts, []);
+  });
+
+  it('calls a backend without url_pattern at "/", with a warning (lura CleanPath)', async () => {
+    const { config, errors, warnings } = await issuesOf([{ endpoint: '/a', backend: [{ host }] }]);
+    assert.deepEqual(codes(errors), []);
+    assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_NO_URL_PATTERN endpoints[0].backend[0].url_pattern']);
+    assert.equal(config?.endpoints[0]?.backends[0]?.urlPattern, '/');
+  });
+
+  it('does not ask a pub/sub backend for a url_pattern', async () => {
+    const { warnings } = await issuesOf([{ endpoint: '/a', backend: [{ host: ['kafka://'], disable_host_sanitize: true, extra_config: { 'backend/pubsub/publisher': { topic_url: 't' } } }] }]);
+    assert.deepEqual(codes(warnings).filter((code) => code.includes('URL_PATTERN')), []);
+  });
+
+  it('decodes an unknown backend encoding as JSON, with a warning; names are case-insensitive (lura DecoderRegister.Get)', async () => {
+    const { config, errors, warnings } = await issuesOf([
+      { endpoint: '/a', backend: [backend('/1', { encoding: 'no_op' }), backend('/2', { encoding: 'XML' })] },
+    ]);
+    assert.deepEqual(codes(errors), []);
+    assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_ENCODING endpoints[0].backend[0].encoding']);
+    assert.deepEqual(config?.endpoints[0]?.backends.map((b) => b.encoding), ['json', 'xml']);
   });
 
   it('keeps a host with a path when disable_host_sanitize is set', async () => {
@@ -164,12 +208,12 @@ describe('start-up rules', () => {
     const { errors } = await issuesOf([
       { endpoint: '/__debug', backend: [backend()] },
       { endpoint: '/ok', backend: [backend()] },
-      { endpoint: '/m', method: 'TRACE', backend: [backend()] },
+      { endpoint: '/m', method: 'TRACE', backend: [backend('/{m}')] },
       { endpoint: '/v', backend: [backend('/{v}')] },
     ]);
     assert.deepEqual(codes(errors).sort(), [
-      'PRT_ERR_CONFIG_METHOD endpoints[2].method',
       'PRT_ERR_CONFIG_RESERVED_PATH endpoints[0].endpoint',
+      'PRT_ERR_CONFIG_UNDEFINED_PARAM endpoints[2].backend[0].url_pattern',
       'PRT_ERR_CONFIG_UNDEFINED_PARAM endpoints[3].backend[0].url_pattern',
     ]);
   });

@@ -192,14 +192,14 @@ describe('encodings', () => {
 
   it('renders YAML with sorted keys and YAML 1.1 quoting', async () => {
     const response = await get('/awkward/yaml');
-    assert.equal(response.headers.get('content-type'), 'application/x-yaml; charset=utf-8');
-    assert.equal(await response.text(), 'a key: x < y & "z"\nbig: 1.5\nempty: ""\nlist:\n- 1\n- b: true\nnothing: null\n"yes": "yes"\n');
+    assert.equal(response.headers.get('content-type'), 'application/yaml; charset=utf-8');
+    assert.equal(await response.text(), 'a key: x < y & "z"\nbig: "1.5"\nempty: ""\nlist:\n- "1"\n- b: true\nnothing: null\n"yes": "yes"\n');
   });
 
   describe('negotiate', () => {
     it('gives YAML for text/plain (KrakenD spec negotitate_plain)', async () => {
       const response = await get('/negotiate', { accept: 'text/plain' });
-      assert.equal(response.headers.get('content-type'), 'application/x-yaml; charset=utf-8');
+      assert.equal(response.headers.get('content-type'), 'application/yaml; charset=utf-8');
       assert.equal(response.headers.get('cache-control'), 'public, max-age=3600');
       assert.equal(
         await response.text(),
@@ -220,7 +220,7 @@ describe('encodings', () => {
       assert.equal(response.headers.get('content-type'), 'application/xml; charset=utf-8');
       assert.match(await response.text(), /^<user type="admin"><name>Elliot<\/name>/);
       const wildcard = await get('/negotiate', { accept: 'text/html, text/*' });
-      assert.equal(wildcard.headers.get('content-type'), 'application/x-yaml; charset=utf-8');
+      assert.equal(wildcard.headers.get('content-type'), 'application/yaml; charset=utf-8');
     });
   });
 

@@ -44,6 +44,16 @@ describe('flatmap_filter through the gateway', () => {
           ],
         },
         {
+          endpoint: '/user-trimmed',
+          backend: [
+            {
+              host: [backend.url],
+              url_pattern: '/user',
+              extra_config: { proxy: { flatmap_filter: [{ type: 'del', args: ['data.secret', 'data.roles', 'meta'] }] } },
+            },
+          ],
+        },
+        {
           endpoint: '/user',
           backend: [
             {
@@ -100,6 +110,12 @@ describe('flatmap_filter through the gateway', () => {
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('x-krakend-completed'), 'true');
     assert.equal(await response.text(), JSON.stringify({ paths: Array.from({ length: 10 }, () => ({ url: '/collection/2' })) }));
+  });
+
+  it('a del with several paths deletes them all, as lura', async () => {
+    const response = await fetch(`${gateway.url}/user-trimmed`);
+    assert.deepEqual(await response.json(), { data: { id: 1, name: 'Ann' } });
+    assert.ok(!gateway.warnings.some((issue) => issue.code === 'PRT_WARN_CONFIG_FLATMAP_ARGS'), 'no warning for a del with several paths');
   });
 
   it('replaces allow and mapping at the backend, while target and group still apply', async () => {

@@ -254,7 +254,7 @@ describe('KrakenD CE proxy specs, Portico edition', () => {
         out: {
           status: 200,
           body: 'user:\n  -type: admin\n  name: Elliot\n  social:\n    facebook: https://facebook.com\n    twitter: https://twitter.com\n    youtube: https://youtube.com\n',
-          headers: { 'content-type': 'application/x-yaml; charset=utf-8', 'cache-control': 'public, max-age=3600', 'x-krakend-completed': 'true' },
+          headers: { 'content-type': 'application/yaml; charset=utf-8', 'cache-control': 'public, max-age=3600', 'x-krakend-completed': 'true' },
         },
       },
     ];

@@ -22,6 +22,8 @@ describe('backend decoding', () => {
           return sendJson(res, 200, [{ id: 1 }, { id: 2 }]);
         case '/big':
           return raw(200, '{"id":12345678901234567890,"neg":-9007199254740993,"list":[9007199254740993,1.25],"small":42}', { 'Content-Type': 'application/json' });
+        case '/literals':
+          return raw(200, '{"price":1.50,"e":1E+2,"z":-0,"n":[2.0,3,0.5]}', { 'Content-Type': 'application/json' });
         case '/scalar':
           return raw(200, '"just text"');
         case '/number':
@@ -55,6 +57,7 @@ describe('backend decoding', () => {
         { endpoint: '/array-is-collection', backend: be('/array', { is_collection: true }) },
         { endpoint: '/object-is-collection', backend: be('/object', { is_collection: true }) },
         { endpoint: '/big', backend: be('/big') },
+        { endpoint: '/literals', backend: [...be('/literals'), ...be('/big', { group: 'other' })] },
         { endpoint: '/safe-scalar', backend: be('/scalar', { encoding: 'safejson' }) },
         { endpoint: '/safe-number', backend: be('/number', { encoding: 'safejson' }) },
         { endpoint: '/safe-object', backend: be('/object', { encoding: 'safejson' }) },
@@ -84,9 +87,12 @@ describe('backend decoding', () => {
     assert.equal(response.headers['x-krakend-completed'], 'true');
   });
 
-  it('wraps a JSON array as "collection"', async () => {
-    assert.equal((await request(`${gateway.url}/array`)).body, '{"collection":[{"id":1},{"id":2}]}');
+  it('wraps a JSON array as "collection" with is_collection, and fails the backend without it, as lura', async () => {
     assert.equal((await request(`${gateway.url}/array-is-collection`)).body, '{"collection":[{"id":1},{"id":2}]}');
+    const refused = await request(`${gateway.url}/array`);
+    assert.equal(refused.status, 500);
+    assert.equal(refused.headers['x-krakend-completed'], 'false');
+    assert.equal(refused.body, '');
   });
 
   it('fails an is_collection backend that returns an object', async () => {
@@ -98,6 +104,12 @@ describe('backend decoding', () => {
     const response = await request(`${gateway.url}/big`);
     assert.equal(response.status, 200);
     assert.equal(response.body, '{"id":12345678901234567890,"list":[9007199254740993,1.25],"neg":-9007199254740993,"small":42}');
+  });
+
+  it('keeps every number\'s literal text through the merge, as KrakenD\'s json.Number', async () => {
+    const response = await request(`${gateway.url}/literals`);
+    assert.equal(response.status, 200);
+    assert.equal(response.body, '{"e":1E+2,"n":[2.0,3,0.5],"other":{"id":12345678901234567890,"list":[9007199254740993,1.25],"neg":-9007199254740993,"small":42},"price":1.50,"z":-0}');
   });
 
   it('safejson wraps scalars as "content" and keeps objects and arrays', async () => {

@@ -175,3 +175,96 @@ describe('return_error_msg with the backend/http options', () => {
     assert.equal(response.headers['x-krakend-completed'], 'false');
   });
 });
+
+describe('a backend without any host (lura starts; its balancer returns ErrNoHosts on each call)', () => {
+  it('fails that backend like an unreachable one and keeps the merged rest', async () => {
+    const backend = await startBackend((_request, response) => sendJson(response, 200, { ok: true }));
+    const gateway = await startGateway({
+      version: 3,
+      endpoints: [
+        { endpoint: '/alone', backend: [{ url_pattern: '/x' }] },
+        { endpoint: '/merged', backend: [{ url_pattern: '/x' }, { host: [backend.url], url_pattern: '/y' }] },
+      ],
+    });
+    try {
+      const alone = await request(`${gateway.url}/alone`);
+      assert.equal(alone.status, 500);
+      const merged = await request(`${gateway.url}/merged`);
+      assert.equal(merged.status, 200);
+      assert.equal(merged.headers['x-krakend-completed'], 'false');
+      assert.deepEqual(JSON.parse(merged.body), { ok: true });
+    } finally {
+      await Promise.all([gateway.close(), backend.close()]);
+    }
+  });
+});
+
+describe('return_error_msg: the error texts KrakenD writes', () => {
+  let backend: RunningServer;
+  let gateway: TestGateway;
+  let closedPort: number;
+  before(async () => {
+    closedPort = await freePort();
+    backend = await startBackend((req, res) => {
+      if (req.url?.startsWith('/array')) return sendJson(res, 200, [1, 2]);
+      if (req.url === '/object') return sendJson(res, 200, { a: 1 });
+      if (req.url === '/number') return sendJson(res, 200, 42);
+      if (req.url === '/empty') {
+        res.writeHead(200, { 'Content-Length': '0' });
+        return res.end();
+      }
+      if (req.url === '/slow') return setTimeout(() => sendJson(res, 200, { late: true }), 1_000);
+      return sendJson(res, 404, {});
+    });
+    const be = (path: string, extra: Record<string, unknown> = {}) => ({ host: [backend.url], url_pattern: path, ...extra });
+    gateway = await startGateway({
+      version: 3,
+      extra_config: { router: { return_error_msg: true } },
+      endpoints: [
+        { endpoint: '/users/{id}', backend: [be('/missing/{id}?q=1')] },
+        { endpoint: '/array', backend: [be('/array')] },
+        { endpoint: '/object-as-collection', backend: [be('/object', { is_collection: true })] },
+        { endpoint: '/number', backend: [be('/number')] },
+        { endpoint: '/empty', backend: [be('/empty')] },
+        { endpoint: '/slow', timeout: '200ms', backend: [be('/slow')] },
+        { endpoint: '/down', backend: [{ host: [`http://127.0.0.1:${closedPort}`], url_pattern: '/x' }] },
+        { endpoint: '/two-down', backend: [be('/array'), be('/gone', { method: 'POST' })] },
+      ],
+    });
+  });
+  after(async () => {
+    await gateway.close();
+    await backend.close();
+  });
+
+  const check = async (path: string, body: string) => {
+    const response = await request(`${gateway.url}${path}`);
+    assert.equal(response.status, 500, path);
+    assert.equal(response.headers['x-krakend-completed'], 'false', path);
+    assert.equal(response.headers['content-type'], 'text/plain; charset=utf-8', path);
+    assert.equal(response.body, body, path);
+  };
+
+  it('an invalid status names the backend method, its pattern as lura keeps it, and the URL (backend_404)', async () => {
+    await check('/users/7', `invalid status code 404 [GET /missing/{{.Id}}?q=1]: ${backend.url}/missing/7?q=1`);
+  });
+
+  it('a JSON array without is_collection fails with Go\'s decoding error', async () => {
+    await check('/array', 'json: cannot unmarshal array into Go value of type map[string]interface {}');
+    await check('/object-as-collection', 'json: cannot unmarshal object into Go value of type []interface {}');
+    await check('/number', 'json: cannot unmarshal number into Go value of type map[string]interface {}');
+    await check('/empty', 'EOF');
+  });
+
+  it('a timeout is the context\'s error, a refused connection Go\'s client error', async () => {
+    await check('/slow', 'context deadline exceeded');
+    await check('/down', `Get "http://127.0.0.1:${closedPort}/x": dial tcp 127.0.0.1:${closedPort}: connect: connection refused`);
+  });
+
+  it('several failed backends: their texts, one per line', async () => {
+    const response = await request(`${gateway.url}/two-down`);
+    assert.equal(response.status, 500);
+    // lura lists them as they arrive.
+    assert.deepEqual(response.body.split('\n').sort(), [`invalid status code 404 [POST /gone]: ${backend.url}/gone`, 'json: cannot unmarshal array into Go value of type map[string]interface {}']);
+  });
+});

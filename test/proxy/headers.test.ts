@@ -123,6 +123,14 @@ describe('headers sent to backends', () => {
     assert.equal(headers['x-a'], undefined);
   });
 
+  it("a backend input_headers filter without User-Agent leaves Go's client default, as in lura", async () => {
+    await request(`${gateway.url}/per-backend`, { headers: { 'x-b': 'b', 'user-agent': 'client/1' } });
+    const headers = backend.lastHeaders();
+    // lura's filter drops the gateway's `KrakenD Version` value too; Go's transport then sends its own.
+    assert.deepEqual(headers['user-agent'], ['Go-http-client/1.1']);
+    assert.equal(headers['x-forwarded-for'], undefined);
+  });
+
   it('never lets a client set X-Forwarded-For, X-Forwarded-Via or the backend Host, even with "*"', async () => {
     await request(`${gateway.url}/spoof`, {
       headers: { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-host': 'evil', 'x-forwarded-via': 'evil', host: 'evil.example' },

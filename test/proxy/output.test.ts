@@ -49,7 +49,7 @@ describe('output encodings', () => {
       version: 3,
       endpoints: [
         { endpoint: '/json', output_encoding: 'json', backend: be('/object') },
-        { endpoint: '/collection', output_encoding: 'json-collection', backend: be('/list') },
+        { endpoint: '/collection', output_encoding: 'json-collection', backend: be('/list', { is_collection: true }) },
         { endpoint: '/collection-of-object', output_encoding: 'json-collection', backend: be('/object') },
         { endpoint: '/string', output_encoding: 'string', backend: be('/text', { encoding: 'string' }) },
         { endpoint: '/string-of-json', output_encoding: 'string', backend: be('/object') },

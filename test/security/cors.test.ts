@@ -41,13 +41,14 @@ describe('security/cors', () => {
   test('a preflight from an allowed origin is answered 204 before routing, echoing method and headers', async () => {
     const answer = await send(`${gateway.url}/anything/not/routed`, {
       method: 'OPTIONS',
-      headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,authorization' },
+      headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' },
     });
     assert.equal(answer.status, 204);
     assert.equal(answer.body, '');
     assert.equal(answer.headers['access-control-allow-origin'], 'https://app.example.com');
     assert.equal(answer.headers['access-control-allow-methods'], 'POST');
-    assert.equal(answer.headers['access-control-allow-headers'], 'Content-Type, Authorization');
+    // rs/cors v1.11.1 echoes the requested list as it came (KrakenD's cors_1 spec).
+    assert.equal(answer.headers['access-control-allow-headers'], 'authorization, content-type');
     assert.equal(answer.headers['access-control-max-age'], '43200');
     assert.equal(answer.headers['vary'], 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
     assert.equal(answer.headers['x-krakend-completed'], undefined);
@@ -72,6 +73,17 @@ describe('security/cors', () => {
       headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'X-Pingother' },
     });
     assert.equal(header.headers['access-control-allow-origin'], undefined);
+  });
+
+  test('requested headers must be lowercase and sorted, as rs/cors v1.11.1 accepts them', async () => {
+    for (const list of ['content-type,authorization', 'Authorization', 'authorization,authorization']) {
+      const refused = await send(`${gateway.url}/items`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': list },
+      });
+      assert.equal(refused.headers['access-control-allow-origin'], undefined, list);
+      assert.equal(refused.headers['access-control-allow-headers'], undefined, list);
+    }
   });
 
   test('an actual request from an allowed origin carries Allow-Origin, Expose-Headers and Vary', async () => {

@@ -223,41 +223,86 @@ describe('auth/validator key rotation and unknown keys', () => {
   });
 });
 
-describe('auth/validator config checks', () => {
-  test('an http jwk_url without disable_jwk_security is refused at start-up', async () => {
-    const file = await writeConfig({
-      version: 3,
-      endpoints: [{ endpoint: '/x', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }], extra_config: { 'auth/validator': { alg: 'RS256', jwk_url: 'http://idp.test/jwks' } } }],
-    });
-    const result = await loadConfig(file, { env: {} });
-    assert.equal(result.config, undefined);
-    const issue = result.issues.find((item) => item.code === 'PRT_ERR_CONFIG_JWK_SOURCE');
-    assert.ok(issue);
-    assert.match(issue.message, /must use https/);
+describe('auth/validator key sources (krakend-jose jws.go GetSignatureConfig, jwk.go SecretProvider)', () => {
+  const endpointWith = (validator: Record<string, unknown>, path = '/x') => ({ endpoint: path, backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }], extra_config: { 'auth/validator': validator } });
+
+  /** Starts a gateway whose only endpoint has `validator`; returns its warnings and the answer to a signed request. */
+  async function answerWith(validator: Record<string, unknown>, key: TestKey, backendUrl: string) {
+    const gateway = await startGateway({ version: 3, endpoints: [{ ...endpointWith(validator), backend: [{ host: [backendUrl], url_pattern: '/' }] }] });
+    try {
+      const token = await signToken(key, { sub: 'x' });
+      const answer = await send(`${gateway.url}/x`, { headers: { Authorization: `Bearer ${token}` } });
+      return { status: answer.status, body: answer.body, warnings: gateway.warnings.map((issue) => `${issue.code} ${issue.keyPath}`) };
+    } finally {
+      await gateway.close();
+    }
+  }
+
+  test('a validator without a usable source starts with a located warning and refuses every request with 401', async () => {
+    const key = await makeKey('ES256', 'k');
+    const backend = await startEchoBackend();
+    try {
+      for (const validator of [
+        { alg: 'ES256', jwk_url: 'http://idp.test/jwks' }, // http without disable_jwk_security
+        { alg: 'ES256' }, // no source at all
+        { alg: 'ES256', disable_jwk_security: true }, // nowhere to fetch keys from
+        { alg: 'ES256', jwk_url: '$JWK_URL', cache: true }, // an unrendered placeholder
+        { alg: 'ES256', disable_jwk_security: true, secret_url: 'base64url:c2VjcmV0' }, // secret_url alone is no source
+      ]) {
+        const { status, body, warnings } = await answerWith(validator, key, backend.url);
+        assert.equal(status, 401, JSON.stringify(validator));
+        assert.equal(body, '');
+        assert.ok(warnings.includes('PRT_WARN_CONFIG_JWK_SOURCE endpoints[0].extra_config["auth/validator"]'), `${JSON.stringify(validator)}: ${warnings.join(', ')}`);
+      }
+    } finally {
+      await backend.close();
+    }
   });
 
-  test('jwk_local_path serves keys from a file', async () => {
+  test('jwk_local_path needs disable_jwk_security, as in KrakenD; with it the file serves the keys', async () => {
     const key = await makeKey('ES256', 'local');
     const dir = await mkdtemp(join(tmpdir(), 'portico-jwk-'));
     const path = join(dir, 'jwks.json');
     await writeFile(path, JSON.stringify({ keys: [key.publicJwk] }));
     const backend = await startEchoBackend();
-    const gateway = await startGateway({
-      version: 3,
-      endpoints: [{ endpoint: '/x', backend: [{ host: [backend.url], url_pattern: '/' }], extra_config: { 'auth/validator': { alg: 'ES256', jwk_local_path: path } } }],
-    });
     try {
-      const token = await signToken(key, { sub: 'x' });
-      assert.equal((await send(`${gateway.url}/x`, { headers: { Authorization: `Bearer ${token}` } })).status, 200);
-      const secretUrl = await writeConfig({
-        version: 3,
-        endpoints: [{ endpoint: '/x', backend: [{ host: [backend.url], url_pattern: '/' }], extra_config: { 'auth/validator': { alg: 'ES256', secret_url: `file://${join(dir, 'missing.json')}` } } }],
-      });
-      const result = await loadConfig(secretUrl, { env: {} });
-      assert.equal(result.config, undefined);
-      assert.ok(result.issues.some((item) => item.code === 'PRT_ERR_CONFIG_JWK_SOURCE'));
+      const strict = await answerWith({ alg: 'ES256', jwk_local_path: path }, key, backend.url);
+      assert.equal(strict.status, 401);
+      assert.deepEqual(strict.warnings, ['PRT_WARN_CONFIG_JWK_SOURCE endpoints[0].extra_config["auth/validator"]']);
+      const allowed = await answerWith({ alg: 'ES256', jwk_local_path: path, disable_jwk_security: true, jwk_url: 'https://ignored.test/jwks' }, key, backend.url);
+      assert.equal(allowed.status, 200, 'jwk_local_path wins over jwk_url');
+      assert.deepEqual(allowed.warnings, []);
     } finally {
-      await Promise.all([gateway.close(), backend.close()]);
+      await backend.close();
     }
+  });
+
+  test('an unreadable jwk_local_path is refused at start-up (KrakenD exits: logger.Fatal)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-jwk-'));
+    const result = await loadConfig(await writeConfig({ version: 3, endpoints: [endpointWith({ alg: 'ES256', disable_jwk_security: true, jwk_local_path: join(dir, 'missing.json') })] }), { env: {} });
+    assert.equal(result.config, undefined);
+    const issue = result.issues.find((item) => item.code === 'PRT_ERR_CONFIG_JWK_SOURCE');
+    assert.equal(issue?.keyPath, 'endpoints[0].extra_config["auth/validator"].jwk_local_path');
+  });
+
+  test('cache with jwk_local_path is refused (KrakenD exits too)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-jwk-'));
+    const path = join(dir, 'jwks.json');
+    await writeFile(path, JSON.stringify({ keys: [] }));
+    const result = await loadConfig(await writeConfig({ version: 3, endpoints: [endpointWith({ alg: 'ES256', disable_jwk_security: true, jwk_local_path: path, cache: true })] }), { env: {} });
+    assert.equal(result.config, undefined);
+    assert.ok(result.issues.some((item) => item.code === 'PRT_ERR_CONFIG_JWK_SOURCE' && item.keyPath.endsWith('.cache')));
+  });
+
+  test('secret_url without jwk_local_path is ignored with a warning; jwk_url still serves the keys', async () => {
+    const result = await loadConfig(await writeConfig({ version: 3, endpoints: [endpointWith({ alg: 'HS256', disable_jwk_security: true, jwk_url: 'http://idp.test/jwks', secret_url: 'base64url:c2VjcmV0' })] }), { env: {} });
+    assert.ok(result.config);
+    assert.deepEqual(result.issues.map((item) => `${item.code} ${item.keyPath}`), ['PRT_WARN_CONFIG_UNUSED endpoints[0].extra_config["auth/validator"].secret_url']);
+  });
+
+  test('the service-level block (shared key cache) is accepted and checks no source', async () => {
+    const result = await loadConfig(await writeConfig({ version: 3, extra_config: { 'auth/validator': { shared_cache_duration: 60 } }, endpoints: [{ endpoint: '/x', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }] }] }), { env: {} });
+    assert.ok(result.config);
+    assert.deepEqual(result.issues, []);
   });
 });

@@ -50,10 +50,10 @@ describe('router options', () => {
     assert.equal(response.body, '405 method not allowed');
   });
 
-  it('return_error_msg leaves a plain backend failure empty (as KrakenD) and logs the backend', async () => {
+  it('return_error_msg writes lura\'s invalid-status text for a plain backend failure, and logs the backend', async () => {
     const response = await request(`${gateway.url}/broken`);
     assert.equal(response.status, 500);
-    assert.equal(response.body, '');
+    assert.match(response.body, /^invalid status code 503 \[GET \/fail\]: http:\/\/127\.0\.0\.1:\d+\/fail$/);
     assert.ok(gateway.log.lines.some((line) => line.includes('invalid status code 503') && line.includes(`${backend.url}/fail`)), 'the log names the backend');
   });
 });

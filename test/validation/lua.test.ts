@@ -161,10 +161,10 @@ describe('modifier/lua-proxy and modifier/lua-backend', () => {
     assert.equal(response.body, 'no entry');
   });
 
-  it('answers 500 without details when a script fails', async () => {
+  it('answers 500 with the script\'s error when a script fails', async () => {
     const response = await request(`${gateway.url}/runtime-error`);
     assert.equal(response.status, 500);
-    assert.equal(response.body, '');
+    assert.match(response.body, /attempt to index a nil value/);
     assert.ok(gateway.log.lines.some((line) => line.includes('attempt to index a nil value')));
   });
 
@@ -246,10 +246,32 @@ describe('Lua config checks', () => {
   });
   const load = async (block: Record<string, unknown>) => loadConfig(await writeConfig(configWith(block)), { env: {} });
 
-  it('refuses a source that cannot be read, at its path', async () => {
+  it('starts with a located warning when a source cannot be read, as KrakenD does', async () => {
     const result = await load({ sources: ['/no/such/file.lua'], pre: 'x()' });
-    assert.equal(result.config, undefined);
-    assert.ok(result.issues.some((issue) => issue.code === 'PRT_ERR_CONFIG_LUA_SOURCE' && issue.keyPath.endsWith('.sources[0]')));
+    assert.ok(result.config, JSON.stringify(result.issues));
+    const warning = result.issues.find((issue) => issue.code === 'PRT_WARN_CONFIG_LUA_SOURCE');
+    assert.equal(warning?.keyPath, 'endpoints[0].extra_config["modifier/lua-proxy"].sources[0]');
+    assert.equal(warning?.severity, 'warning');
+  });
+
+  it('fails every request through a layer whose source is missing, and only that layer', async () => {
+    const backend = await startRecordingBackend();
+    const gateway = await startGateway({
+      version: 3,
+      endpoints: [
+        { endpoint: '/router', backend: [{ host: [backend.url], url_pattern: '/r' }], extra_config: { 'modifier/lua-endpoint': { sources: ['/no/such/router.lua'], pre: 'print(1)' } } },
+        { endpoint: '/proxy', backend: [{ host: [backend.url], url_pattern: '/p' }], extra_config: { 'modifier/lua-proxy': { sources: ['/no/such/proxy.lua'], pre: 'print(1)' } } },
+        { endpoint: '/plain', backend: [{ host: [backend.url], url_pattern: '/ok' }] },
+      ],
+    });
+    try {
+      assert.equal((await request(`${gateway.url}/router`)).status, 500);
+      assert.equal((await request(`${gateway.url}/proxy`)).status, 500);
+      assert.equal((await request(`${gateway.url}/plain`)).status, 200);
+      assert.deepEqual(backend.requests.map((seen) => seen.url), ['/ok'], 'a failing Lua layer never calls its backend');
+    } finally {
+      await Promise.all([gateway.close(), backend.close()]);
+    }
   });
 
   it('checks md5 checksums', async () => {

@@ -18,7 +18,8 @@ import type { HandlerMiddleware, ServiceMiddleware } from '../../pipeline/types.
 import { BOOLEAN_SCHEMA, STRINGS_SCHEMA, objectSchema, readBoolean, readInteger, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
 import { rejectRequest } from '../deny.js';
-import { compileGoPattern, createBotDetector } from './detector.js';
+import { compileGoPattern } from '../../util/go-regexp.js';
+import { createBotDetector } from './detector.js';
 import type { BotDetector } from './detector.js';
 
 export const BOT_DETECTOR_NAMESPACE = 'security/bot-detector';

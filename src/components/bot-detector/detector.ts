@@ -6,7 +6,7 @@
  * `cache_size × 1 KiB` of client text whatever the header size limit.
  */
 import { LRUCache } from 'lru-cache';
-import { RE2JS } from 're2js';
+import type { GoPattern } from '../../util/go-regexp.js';
 
 export interface BotDetectorSettings {
   allow: string[];
@@ -50,19 +50,3 @@ export function createBotDetector(settings: BotDetectorSettings): BotDetector {
   };
 }
 
-/** A compiled pattern: true when it matches anywhere in the text. */
-export interface GoPattern {
-  test(text: string): boolean;
-}
-
-/**
- * Compiles a Go (RE2) pattern with re2js, a JavaScript port of RE2: the syntax is Go's (inline flags such
- * as `(?i)` anywhere), and matching takes linear time in the text. Patterns run against client input
- * (User-Agent, Host) that may be a megabyte long, where a backtracking engine spends minutes on a pattern
- * as common as `.*bot.*`. With `whole`, the pattern must match the entire text (`^(?:…)$`).
- * Throws for a pattern RE2 does not accept.
- */
-export function compileGoPattern(pattern: string, whole = false): GoPattern {
-  const compiled = RE2JS.compile(whole ? `^(?:${pattern})$` : pattern);
-  return { test: (text) => compiled.test(text) };
-}

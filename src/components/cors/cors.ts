@@ -66,15 +66,12 @@ function answerPreflight(policy: CorsPolicy, request: IncomingMessage, response:
   if (!origin) return debug?.('preflight aborted: empty origin');
   if (!policy.isOriginAllowed(origin)) return debug?.(`preflight aborted: origin '${origin}' not allowed`);
   if (!policy.isMethodAllowed(method)) return debug?.(`preflight aborted: method '${method}' not allowed`);
-  const requested = request.headers['access-control-request-headers'];
-  let allowHeaders: string | undefined;
-  if (requested !== undefined) {
-    allowHeaders = policy.allowedHeadersFor(requested);
-    if (allowHeaders === undefined) return debug?.(`preflight aborted: headers '${requested}' not allowed`);
-  }
+  const requested = request.headersDistinct['access-control-request-headers'];
+  if (requested !== undefined && !policy.acceptsRequestedHeaders(requested)) return debug?.(`preflight aborted: headers '${requested.join(', ')}' not allowed`);
   response.setHeader('Access-Control-Allow-Origin', policy.allowsAllOrigins ? '*' : origin);
   response.setHeader('Access-Control-Allow-Methods', method);
-  if (allowHeaders) response.setHeader('Access-Control-Allow-Headers', allowHeaders);
+  // rs/cors echoes the request's lines as they came.
+  if (requested !== undefined && requested[0] !== '') response.setHeader('Access-Control-Allow-Headers', requested);
   if (policy.allowCredentials) response.setHeader('Access-Control-Allow-Credentials', 'true');
   if (policy.allowPrivateNetwork && request.headers['access-control-request-private-network'] === 'true') {
     response.setHeader('Access-Control-Allow-Private-Network', 'true');

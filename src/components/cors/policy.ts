@@ -1,8 +1,8 @@
 /**
  * The CORS decisions, compiled once from `security/cors`. Semantics follow rs/cors, which KrakenD's
  * CORS layer wraps: origins matched case-insensitively with `*` for all and one `*` wildcard per origin,
- * `OPTIONS` always allowed, requested headers checked against a set, and the preflight echoing back
- * what was asked instead of listing everything allowed.
+ * `OPTIONS` always allowed, requested headers checked as rs/cors v1.11.1 does (see acceptsHeaderList),
+ * and the preflight echoing back what was asked, verbatim, instead of listing everything allowed.
  */
 import { canonicalHeaderName } from '../../config/headers.js';
 
@@ -20,8 +20,8 @@ export interface CorsSettings {
 export interface CorsPolicy {
   isOriginAllowed(origin: string): boolean;
   isMethodAllowed(method: string): boolean;
-  /** The `Access-Control-Allow-Headers` value for a requested list, or undefined when one is not allowed. */
-  allowedHeadersFor(requested: string): string | undefined;
+  /** Whether the `Access-Control-Request-Headers` lines of a preflight are all allowed. */
+  acceptsRequestedHeaders(lines: string[]): boolean;
   allowsAllOrigins: boolean;
   /** Pre-joined `Access-Control-Expose-Headers`, '' when none. */
   exposeHeaders: string;
@@ -49,9 +49,9 @@ export function compileCorsPolicy(settings: CorsSettings): CorsPolicy {
     }
   }
   const methods = new Set((settings.allowMethods.length === 0 ? ['GET', 'POST', 'HEAD'] : settings.allowMethods).map((method) => method.toUpperCase()));
-  // KrakenD's layer turns an empty allow_headers into "*"; Origin is always accepted.
+  // KrakenD's layer turns an empty allow_headers into "*".
   const allowsAllHeaders = settings.allowHeaders.length === 0 || settings.allowHeaders.includes('*');
-  const headers = new Set([...settings.allowHeaders.map((name) => name.toLowerCase()), 'origin']);
+  const headerRanks = rankedNames(settings.allowHeaders.map((name) => name.toLowerCase()));
 
   return {
     allowsAllOrigins,
@@ -67,10 +67,8 @@ export function compileCorsPolicy(settings: CorsSettings): CorsPolicy {
     isMethodAllowed(method) {
       return method === 'OPTIONS' || methods.has(method.toUpperCase());
     },
-    allowedHeadersFor(requested) {
-      const names = requested.split(',').map((name) => name.trim()).filter((name) => name !== '');
-      if (!allowsAllHeaders && names.some((name) => !headers.has(name.toLowerCase()))) return undefined;
-      return names.map(canonicalHeaderName).join(', ');
+    acceptsRequestedHeaders(lines) {
+      return allowsAllHeaders || acceptsHeaderList(headerRanks, lines);
     },
     exposeHeaders: settings.exposeHeaders.map(canonicalHeaderName).join(', '),
     maxAge: settings.maxAgeSeconds > 0 ? String(settings.maxAgeSeconds) : settings.maxAgeSeconds < 0 ? '0' : undefined,
@@ -80,4 +78,53 @@ export function compileCorsPolicy(settings: CorsSettings): CorsPolicy {
       ? 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network'
       : 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
   };
+}
+
+/** Each distinct name with its position in lexicographic order. */
+function rankedNames(names: string[]): Map<string, number> {
+  const ranks = new Map<string, number>();
+  for (const name of [...new Set(names)].sort()) ranks.set(name, ranks.size);
+  return ranks;
+}
+
+/** Empty list elements tolerated before a request list is refused (rs/cors' maxEmptyElements). */
+const MAX_EMPTY_ELEMENTS = 16;
+
+/**
+ * rs/cors v1.11.1 (internal/sortedset.go `Accepts`): every name must be an allowed one exactly as
+ * written (browsers send them lowercase), in strictly increasing lexicographic order (so no repeats),
+ * with at most one space or tab either side, and at most 16 empty elements in all.
+ */
+export function acceptsHeaderList(ranks: ReadonlyMap<string, number>, lines: string[]): boolean {
+  let lastRank = -1;
+  let empty = 0;
+  for (const line of lines) {
+    for (const element of line.split(',')) {
+      const name = trimOneSpace(element);
+      if (name === undefined) return false;
+      if (name === '') {
+        if (++empty > MAX_EMPTY_ELEMENTS) return false;
+        continue;
+      }
+      const rank = ranks.get(name);
+      if (rank === undefined || rank <= lastRank) return false;
+      lastRank = rank;
+    }
+  }
+  return true;
+}
+
+/** Drops at most one space or tab at each end; undefined when there is more. */
+function trimOneSpace(text: string): string | undefined {
+  let start = 0;
+  let end = text.length;
+  if (end > start && isSpace(text.charCodeAt(end - 1))) end--;
+  if (end > start && isSpace(text.charCodeAt(end - 1))) return undefined;
+  if (start < end && isSpace(text.charCodeAt(start))) start++;
+  if (start < end && isSpace(text.charCodeAt(start))) return undefined;
+  return text.slice(start, end);
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9;
 }

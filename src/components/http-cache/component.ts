@@ -1,8 +1,10 @@
 /**
  * `qos/http-cache`: an in-memory cache of one backend's GET/HEAD responses, honouring the backend's
  * `Cache-Control`, `Expires` and `Vary` (RFC 9111; see `http-cache.ts` for the rules). Each backend has
- * its own cache (one per instance: with `run -w N` it lives in the primary process), keyed by method and the URL sent (not the host: the hosts of a backend serve the same
- * resources). Hits skip the network but are decoded and shaped like fresh responses.
+ * its own cache (one per instance: with `run -w N` it lives in the primary process), keyed by method, the
+ * URL sent (not the host: the hosts of a backend serve the same resources) and the request headers sent,
+ * which may carry client-chosen values (`cache-key.ts`). Hits skip the network but are decoded and shaped
+ * like fresh responses.
  *
  * ```json
  * "extra_config": { "qos/http-cache": { "shared": true, "max_items": 1000, "max_size": 10485760 } }

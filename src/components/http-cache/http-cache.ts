@@ -13,6 +13,7 @@
  * No heuristic freshness: a response without explicit freshness is not served from the cache.
  * Bounds: `maxItems` entries and `maxSizeBytes` (body + headers + key), least recently used evicted first.
  * Entries live in `store`: this process's LRU, or the primary's with `portico run -w N` (store.ts).
+ * The key is the URL and every client-chosen header the backend is sent (see `cache-key.ts`).
  */
 import type { Cancellation } from '../../proxy/cancellation.js';
 import type { BackendCall, BackendReply, CallOptions } from '../../transport/backend-call.js';
@@ -21,6 +22,7 @@ import { PassthroughBody } from '../../transport/passthrough-body.js';
 import type { BackendCallMiddleware } from '../../pipeline/types.js';
 import type { Clock } from '../clock.js';
 import { parseCacheControl } from './cache-control.js';
+import { cacheKeyOf } from './cache-key.js';
 import { RequestHeaderLines, replaceHeaders, replyHeader } from './raw-headers.js';
 import { createLocalStore } from './store.js';
 import type { CacheStore, EntryCodec } from './store.js';
@@ -96,7 +98,8 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
       if (asked.noStore || headers.get('range') !== undefined || headers.get('if-none-match') !== undefined || headers.get('if-modified-since') !== undefined) {
         return next(origin, request, callOptions, cancel);
       }
-      const primaryKey = `${request.method} ${callOptions.decompress ? 'd' : 'r'} ${request.target}`;
+      const primaryKey = cacheKeyOf(request, callOptions.decompress);
+      if (primaryKey === undefined) return next(origin, request, callOptions, cancel);
       const found = asked.noCache || asked.maxAge === 0 ? undefined : lookup(primaryKey, headers);
       const stored = found instanceof Promise ? await found : found;
       const requestTime = clock.now();

@@ -24,7 +24,7 @@ import { registerComponent } from '../registry.js';
 import type { ServiceMiddleware } from '../../pipeline/types.js';
 import { BOOLEAN_SCHEMA, STRINGS_SCHEMA, objectSchema, readBoolean, readInteger, readString, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
-import { compileGoPattern } from '../bot-detector/detector.js';
+import { compileGoPattern } from '../../util/go-regexp.js';
 
 export const HTTP_SECURITY_NAMESPACE = 'security/http';
 

@@ -1,10 +1,9 @@
 /**
- * Where a JWT component gets its keys: `jwk_url`, `jwk_local_path` or `secret_url` (a `file://` URL to a
- * JWK set). Endpoints naming the same source share one key set per gateway, so twenty protected endpoints
+ * Where a JWT component gets its keys: `jwk_url` or `jwk_local_path`, resolved as krakend-jose v2.12.3
+ * does. Endpoints naming the same source share one key set per gateway, so twenty protected endpoints
  * cause one download, not twenty.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ServiceConfig } from '../../config/types.js';
 import type { BuildContext } from '../../pipeline/types.js';
 import { readBoolean, readDurationMs, readInteger, readString } from '../block-reader.js';
@@ -15,28 +14,45 @@ import { JwkKeySet } from './key-set.js';
 
 export type KeySource = { kind: 'url'; url: string; caFile: string } | { kind: 'file'; path: string };
 
-/** The source a block names, or a message saying what is wrong with it. */
-export function keySourceOf(block: Block): KeySource | string {
+/**
+ * A block KrakenD loads but whose component cannot work: krakend-jose answers every request of the
+ * endpoint with a bare 401 (gin/jose.go `erroredHandler`), and so does Portico.
+ */
+export interface UnusableSource {
+  kind: 'unusable';
+  reason: string;
+  hint: string;
+}
+
+/**
+ * The source a block names. krakend-jose checks `jwk_url` for `https://` before anything else, even
+ * when the keys come from `jwk_local_path` (jws.go `GetSignatureConfig`), so a local file also needs
+ * `disable_jwk_security`; then `jwk_local_path` wins over `jwk_url` (jwk.go `SecretProvider`), and
+ * `secret_url` only decrypts that file.
+ */
+export function keySourceOf(block: Block): KeySource | UnusableSource {
   const url = readString(block, 'jwk_url');
   const localPath = readString(block, 'jwk_local_path');
-  const secretUrl = readString(block, 'secret_url');
-  const given = [url, localPath, secretUrl].filter((value) => value !== '').length;
-  if (given === 0) return 'one of jwk_url, jwk_local_path or secret_url is required';
-  if (given > 1) return 'give only one of jwk_url, jwk_local_path or secret_url';
-  if (localPath) return { kind: 'file', path: localPath };
-  if (secretUrl) {
-    if (!secretUrl.startsWith('file://')) return 'secret_url supports file:// URLs only';
-    return { kind: 'file', path: fileURLToPath(secretUrl) };
+  const insecureAllowed = readBoolean(block, 'disable_jwk_security');
+  if (!url.startsWith('https://') && !insecureAllowed) {
+    const reason = url === '' ? 'the key source is not an https jwk_url' : `jwk_url ${JSON.stringify(url)} is not https`;
+    return { kind: 'unusable', reason, hint: 'use an https jwk_url, or set "disable_jwk_security": true to allow http and jwk_local_path' };
   }
+  if (localPath !== '') {
+    if (readString(block, 'secret_url') !== '') {
+      return { kind: 'unusable', reason: 'encrypted JWK sets (jwk_local_path with secret_url) are not supported by Portico yet', hint: 'decrypt the JWK set file and drop secret_url' };
+    }
+    return { kind: 'file', path: localPath };
+  }
+  if (url === '') return { kind: 'unusable', reason: 'there is no jwk_url or jwk_local_path to read keys from', hint: 'set jwk_url or jwk_local_path' };
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return 'jwk_url is not a URL';
+    return { kind: 'unusable', reason: `jwk_url ${JSON.stringify(url)} is not a URL`, hint: 'set jwk_url to the JWK set URL of the identity provider' };
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return 'jwk_url must be an http(s) URL';
-  if (parsed.protocol === 'http:' && !readBoolean(block, 'disable_jwk_security')) {
-    return 'jwk_url must use https (keys fetched over plain http can be replaced in transit); set "disable_jwk_security": true to allow http';
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    return { kind: 'unusable', reason: `jwk_url ${JSON.stringify(url)} is not an http(s) URL`, hint: 'set jwk_url to the JWK set URL of the identity provider' };
   }
   return { kind: 'url', url, caFile: readString(block, 'jwk_local_ca') };
 }

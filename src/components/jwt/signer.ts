@@ -25,8 +25,8 @@ import type { Middleware } from '../../proxy/types.js';
 import { BOOLEAN_SCHEMA, STRINGS_SCHEMA, objectSchema, readBoolean, readString, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
 import { JWT_ALGORITHMS } from './algorithms.js';
-import { keySetFor, keySourceOf } from './key-source.js';
-import { KEY_SOURCE_SCHEMA, validateKeySource } from './validator.js';
+import { keySetFor, keySourceOf, readLocalJwkSet } from './key-source.js';
+import { KEY_SOURCE_SCHEMA, refuseEveryRequest, validateKeySource } from './validator.js';
 
 export const SIGNER_NAMESPACE = 'auth/signer';
 
@@ -38,12 +38,14 @@ export type PayloadSigner = (payload: Record<string, unknown>) => Promise<string
 
 export function createPayloadSigner(block: Block, endpoint: EndpointConfig, context: BuildContext): PayloadSigner {
   const source = keySourceOf(block);
-  if (typeof source === 'string') throw new Error(`${SIGNER_NAMESPACE} at ${endpoint.path}: ${source}`);
+  if (source.kind === 'unusable') throw new Error(`${SIGNER_NAMESPACE} at ${endpoint.path}: ${source.reason}`);
   const keySet = keySetFor(block, source, context);
   const alg = readString(block, 'alg', 'RS256') || 'RS256';
   const kid = readString(block, 'kid');
   const full = readBoolean(block, 'full');
-  const header = kid ? { alg, kid } : { alg };
+  // krakend-jose's signer always sets `typ` ("JWT" unless configured); go-jose writes the header's keys sorted.
+  const typ = readString(block, 'typ') || 'JWT';
+  const header = kid ? { alg, kid, typ } : { alg, typ };
   const encoder = new TextEncoder();
 
   return async function signPayload(payload) {
@@ -62,7 +64,30 @@ export function createPayloadSigner(block: Block, endpoint: EndpointConfig, cont
   };
 }
 
+/**
+ * KrakenD builds the signer when it starts; when that fails (no usable source, unreadable file) the
+ * endpoint answers every request with a bare 401 (krakend-jose gin/jose.go `TokenSigner`).
+ */
+function signerCanStart(block: Block): boolean {
+  const source = keySourceOf(block);
+  if (source.kind === 'unusable') return false;
+  if (source.kind === 'file') {
+    try {
+      return hasKeyId(readLocalJwkSet(source.path), readString(block, 'kid'));
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** krakend-jose looks the signing key up by its exact `kid` when it builds the signer (jws.go `NewSigner`). */
+function hasKeyId(set: ReturnType<typeof readLocalJwkSet>, kid: string): boolean {
+  return set.keys.some((key) => (key.kid ?? '') === kid);
+}
+
 export function createSignerProxy(block: Block, endpoint: EndpointConfig, context: BuildContext): Middleware {
+  if (!signerCanStart(block)) return (next) => next; // never reached: the endpoint layer refuses first
   const sign = createPayloadSigner(block, endpoint, context);
   const keys = readStrings(block, 'keys_to_sign');
   return (next) =>
@@ -93,15 +118,28 @@ registerComponent({
         ...KEY_SOURCE_SCHEMA,
         alg: { type: 'string', enum: [...JWT_ALGORITHMS] },
         kid: { type: 'string' },
+        typ: { type: 'string' },
         keys_to_sign: STRINGS_SCHEMA,
         full: BOOLEAN_SCHEMA,
       },
-      { required: ['alg', 'kid', 'keys_to_sign'] },
+      { required: ['alg', 'keys_to_sign'] },
     ),
   },
   validate(block, _scope, at, issues) {
-    validateKeySource(block, at, issues);
+    validateKeySource(block, at, issues, 'signer');
+    const source = keySourceOf(block);
+    if (source.kind !== 'file') return;
+    let set;
+    try {
+      set = readLocalJwkSet(source.path);
+    } catch {
+      return; // reported by validateKeySource
+    }
+    const kid = readString(block, 'kid');
+    if (!hasKeyId(set, kid)) {
+      issues.warning({ code: 'PRT_WARN_CONFIG_JWK_SOURCE', at: [...at, 'kid'], message: `the JWK set ${source.path} has no key with kid ${JSON.stringify(kid)}: every request of this endpoint is refused with 401, as KrakenD does` });
+    }
   },
   proxy: (block, endpoint, context) => createSignerProxy(block, endpoint, context),
-  endpoint: () => createSignerAnswer(),
+  endpoint: (block) => (signerCanStart(block) ? createSignerAnswer() : refuseEveryRequest),
 });

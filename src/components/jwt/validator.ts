@@ -60,7 +60,7 @@ class TokenRejected extends Error {
 
 export function createValidatorMiddleware(block: Block, endpoint: EndpointConfig, context: BuildContext): HandlerMiddleware {
   const source = keySourceOf(block);
-  if (typeof source === 'string') throw new Error(`${VALIDATOR_NAMESPACE} at ${endpoint.path}: ${source}`);
+  if (source.kind === 'unusable') return refuseEveryRequest;
   const keySet = keySetFor(block, source, context);
   const verifyToken = createVerifier(block, keySet);
   const extractToken = createTokenExtractor(readString(block, 'auth_header_name', 'Authorization') || 'Authorization', readString(block, 'cookie_key', 'access_token') || 'access_token');
@@ -123,6 +123,12 @@ export function createValidatorMiddleware(block: Block, endpoint: EndpointConfig
       );
     };
 }
+
+/** A validator that cannot validate (krakend-jose's `erroredHandler`): bare 401, never the endpoint. */
+export const refuseEveryRequest: HandlerMiddleware = () =>
+  function refuseUnverifiable({ response }) {
+    rejectRequest(response, 401);
+  };
 
 /** Verifies signature, algorithm, time claims, issuer and audience; resolves with the claims. */
 function createVerifier(block: Block, keySet: JwkKeySet): (token: string) => Promise<Claims> {
@@ -209,18 +215,33 @@ export const KEY_SOURCE_SCHEMA = {
   operation_debug: BOOLEAN_SCHEMA,
 };
 
-/** Config checks of a key source, shared with the signer. */
-export function validateKeySource(block: Block, at: KeyPath, issues: ConfigIssues): void {
+/**
+ * Config checks of a key source, shared with the signer. What KrakenD starts with but cannot use is a
+ * warning, and the endpoint then refuses every request (see `keySourceOf`); what makes KrakenD exit is
+ * an error.
+ */
+export function validateKeySource(block: Block, at: KeyPath, issues: ConfigIssues, role: 'validator' | 'signer'): void {
   const source = keySourceOf(block);
-  if (typeof source === 'string') {
-    issues.error({ code: 'PRT_ERR_CONFIG_JWK_SOURCE', at, message: source, hint: 'see docs/components/auth-validator.md' });
+  if (readString(block, 'secret_url') !== '' && readString(block, 'jwk_local_path') === '') {
+    issues.warning({ code: 'PRT_WARN_CONFIG_UNUSED', at: [...at, 'secret_url'], message: 'secret_url only decrypts jwk_local_path (as in KrakenD); without it, it is ignored' });
+  }
+  if (source.kind === 'unusable') {
+    issues.warning({ code: 'PRT_WARN_CONFIG_JWK_SOURCE', at, message: `${source.reason}: every request of this endpoint is refused with 401, as KrakenD does`, hint: source.hint });
     return;
   }
   if (source.kind === 'file') {
+    if (role === 'validator' && readBoolean(block, 'cache')) {
+      // krakend-jose jwk.go SecretProvider: "cache could not be used with jwk_local_path", then logger.Fatal.
+      issues.error({ code: 'PRT_ERR_CONFIG_JWK_SOURCE', at: [...at, 'cache'], message: 'cache cannot be used with jwk_local_path (KrakenD exits at start-up too)', hint: 'remove "cache"' });
+    }
     try {
       readLocalJwkSet(source.path);
     } catch (error) {
-      issues.error({ code: 'PRT_ERR_CONFIG_JWK_SOURCE', at, message: `the JWK set ${source.path} cannot be read: ${(error as Error).message}` });
+      const message = `the JWK set ${source.path} cannot be read: ${(error as Error).message}`;
+      // The validator's NewValidator error is fatal in KrakenD (gin/jose.go logger.Fatal); the signer's
+      // only turns the endpoint into a 401 answer (gin/jose.go TokenSigner, erroredHandler).
+      if (role === 'validator') issues.error({ code: 'PRT_ERR_CONFIG_JWK_SOURCE', at: [...at, 'jwk_local_path'], message: `${message} (KrakenD exits at start-up too)` });
+      else issues.warning({ code: 'PRT_WARN_CONFIG_JWK_SOURCE', at: [...at, 'jwk_local_path'], message: `${message}: every request of this endpoint is refused with 401, as KrakenD does` });
     }
   } else if (source.caFile && !existsSync(source.caFile)) {
     issues.error({ code: 'PRT_ERR_CONFIG_JWK_SOURCE', at: [...at, 'jwk_local_ca'], message: `the CA file ${source.caFile} does not exist` });
@@ -230,6 +251,8 @@ export function validateKeySource(block: Block, at: KeyPath, issues: ConfigIssue
 registerComponent({
   namespace: VALIDATOR_NAMESPACE,
   schemas: {
+    // The service level holds krakend-jose's shared key cache (key_cacher.go); Portico shares key sets anyway.
+    service: objectSchema({ shared_cache_duration: { type: 'integer', minimum: 0 } }),
     endpoint: objectSchema({
       ...KEY_SOURCE_SCHEMA,
       alg: { type: 'string', enum: [...JWT_ALGORITHMS] },
@@ -248,8 +271,9 @@ registerComponent({
       key_identify_strategy: { type: 'string', enum: ['kid', 'x5t', 'kid_x5t'] },
     }),
   },
-  validate(block, _scope, at, issues) {
-    validateKeySource(block, at, issues);
+  validate(block, scope, at, issues) {
+    if (scope !== 'endpoint') return;
+    validateKeySource(block, at, issues, 'validator');
     if (readStrings(block, 'scopes').length > 0 && !readString(block, 'scopes_key')) {
       issues.error({ code: 'PRT_ERR_CONFIG_VALUE', at: [...at, 'scopes_key'], message: 'scopes are required but scopes_key does not say which claim holds them', hint: 'for OAuth 2 tokens this is usually "scope"' });
     }

@@ -54,7 +54,7 @@ function createRouterRun(scripts: LuaBlock, label: string, timeoutMs: number, co
     const vm = vms.acquire();
     try {
       vm.begin(call);
-      if (scripts.pre !== '') vm.run('pre', call, timeoutMs);
+      if (scripts.pre !== '') await vm.run('pre', call, timeoutMs);
       return true;
     } catch (error) {
       const custom = error instanceof LuaScriptError ? call.customErrorOf(error.message) : undefined;

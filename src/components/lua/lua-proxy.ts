@@ -96,9 +96,9 @@ export function createLuaMiddleware(scripts: LuaBlock, settings: LuaSettings, co
   const { label, timeoutMs, backend } = settings;
   const logger = context.logger;
 
-  const runStage = (vm: ReturnType<LuaVmPool['acquire']>, stage: 'pre' | 'post', call: LuaCall): void => {
+  const runStage = async (vm: ReturnType<LuaVmPool['acquire']>, stage: 'pre' | 'post', call: LuaCall): Promise<void> => {
     try {
-      vm.run(stage, call, timeoutMs);
+      await vm.run(stage, call, timeoutMs);
     } catch (error) {
       if (!(error instanceof LuaScriptError)) throw error;
       const custom = call.customErrorOf(error.message);
@@ -118,11 +118,11 @@ export function createLuaMiddleware(scripts: LuaBlock, settings: LuaSettings, co
       const vm = vms.acquire();
       try {
         vm.begin(call);
-        if (hasPre) runStage(vm, 'pre', call);
+        if (hasPre) await runStage(vm, 'pre', call);
         const response = scripts.skipNext ? emptyResponse() : await next(own, cancel);
         if (hasPost) {
           call.response = response;
-          runStage(vm, 'post', call);
+          await runStage(vm, 'post', call);
         }
         return response;
       } finally {

@@ -29,10 +29,10 @@ export const LUA_BLOCK_SCHEMA = objectSchema({
   md5: { type: 'object', additionalProperties: { type: 'string' } },
 });
 
-/** Reads the block and its source files (throws when a file cannot be read; `validate` reported it). */
+/** Reads the block and its source files (a file that cannot be read becomes a failing chunk; `validate` warned). */
 export function readLuaBlock(block: Block): LuaBlock {
   return {
-    sources: readStrings(block, 'sources').map((path) => ({ path, text: readFileSync(path, 'utf8') })),
+    sources: readStrings(block, 'sources').map((path) => ({ path, text: readIfPossible(path) ?? unloadableSource(path) })),
     pre: readString(block, 'pre'),
     post: readString(block, 'post'),
     allowOpenLibs: readBoolean(block, 'allow_open_libs'),
@@ -52,7 +52,13 @@ export function validateLuaBlock(block: Block, at: KeyPath, issues: ConfigIssues
     try {
       texts.set(path, readFileSync(path, 'utf8'));
     } catch (error) {
-      issues.error({ code: 'PRT_ERR_CONFIG_LUA_SOURCE', at: [...at, 'sources', index], message: `the Lua source cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, found: path, hint: 'paths are relative to the directory Portico starts in' });
+      issues.warning({
+        code: 'PRT_WARN_CONFIG_LUA_SOURCE',
+        at: [...at, 'sources', index],
+        message: `the Lua source cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): every request through this Lua layer fails, as in KrakenD`,
+        found: path,
+        hint: 'paths are relative to the directory Portico starts in',
+      });
     }
   });
   const checksums = block['md5'];
@@ -76,6 +82,14 @@ export function validateLuaBlock(block: Block, at: KeyPath, issues: ConfigIssues
     // KrakenD fails each request of such an endpoint; so does Portico, but says so before it starts.
     issues.warning({ code: 'PRT_WARN_CONFIG_LUA_SCRIPT', at, message: `the Lua scripts do not load, so every request of this endpoint will fail: ${(error as Error).message}` });
   }
+}
+
+/**
+ * krakend-lua logs a source it cannot open and starts (config.go `Parse`); each run of the layer then
+ * fails with ErrUnknownSource (binder.go `WithConfig`). A chunk that raises that error does the same here.
+ */
+function unloadableSource(path: string): string {
+  return `error(${JSON.stringify(`lua: unable to load required source ${path}`)})`;
 }
 
 function readIfPossible(path: string): string | undefined {

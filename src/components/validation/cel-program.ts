@@ -7,6 +7,7 @@
  * Portico keeps that rule so the same config behaves the same.
  */
 import type * as Cel from '@marcbachmann/cel-js';
+import { refusedMatchPatterns, useRe2ForMatches } from './cel-matches.js';
 
 export type Stage = 'pre' | 'post' | 'jwt';
 
@@ -67,15 +68,23 @@ export function stagesOf(expression: string): Stage[] {
  */
 export function compileCheck(expression: string, index: number): CheckProgram {
   const env = celEnvironment();
+  let evaluate: ReturnType<Cel.Environment['parse']>;
   let checked: ReturnType<Cel.Environment['check']>;
   try {
-    checked = env.check(expression);
+    evaluate = env.parse(expression);
+    // Checked once here: the tree then carries its types, and evaluations skip the per-call check.
+    checked = evaluate.check();
   } catch (error) {
     throw new Error(firstLine((error as Error).message));
   }
   if (!checked.valid) throw new Error(firstLine(checked.error?.message ?? 'invalid expression'));
   if (checked.type !== 'bool' && checked.type !== 'dyn') throw new Error(`the expression yields ${checked.type}, not a boolean`);
-  const evaluate = env.parse(expression);
+  const refused = refusedMatchPatterns(evaluate.ast);
+  if (refused.length > 0) {
+    const { pattern, reason } = refused[0] as { pattern: string; reason: string };
+    throw new Error(`matches() pattern ${JSON.stringify(pattern)} is not RE2 syntax (no backreferences or lookaround): ${reason}`);
+  }
+  useRe2ForMatches(evaluate.ast);
   return {
     index,
     expression,

@@ -26,6 +26,7 @@ import type { ConfigIssues } from '../../config/issues.js';
 import type { KeyPath } from '../../config/source.js';
 import type { BackendConfig, EndpointConfig, ServiceConfig } from '../../config/types.js';
 import type { BuildContext } from '../../pipeline/types.js';
+import { withPlainNumbers } from '../../encoding/json-lossless.js';
 import { GatewayError } from '../../proxy/errors.js';
 import type { Middleware, ProxyRequest, ProxyResponse } from '../../proxy/types.js';
 import { compileUrlPattern } from '../../proxy/url-template.js';
@@ -112,7 +113,8 @@ function responseVariables(response: ProxyResponse, now: string): Record<string,
     resp_completed: response.isComplete,
     resp_metadata_status: BigInt(response.metadata.statusCode),
     resp_metadata_headers: response.metadata.headers,
-    resp_data: response.data,
+    // CEL computes with numbers: a literal kept as text (`1.50`) is its value here.
+    resp_data: withPlainNumbers(response.data),
     now,
   };
 }

@@ -22,7 +22,7 @@ import { bufferRequestBody } from '../../proxy/buffer-body.js';
 import { GatewayError } from '../../proxy/errors.js';
 import type { Middleware } from '../../proxy/types.js';
 import { registerComponent } from '../registry.js';
-import { compileBodySchema, describeFailures, draftOf, SUPPORTED_DRAFTS } from './schema-compiler.js';
+import { compileBodySchema, describeFailures, draftOf, refusedSchemaPatterns, SUPPORTED_DRAFTS } from './schema-compiler.js';
 
 export const JSON_SCHEMA_NAMESPACE = 'validation/json-schema';
 
@@ -56,6 +56,11 @@ registerComponent({
       issues.error({ code: 'PRT_ERR_CONFIG_JSON_SCHEMA', at: [...at, '$schema'], message: 'unsupported JSON Schema draft', expected: SUPPORTED_DRAFTS, found: block['$schema'] });
       return;
     }
+    const refused = refusedSchemaPatterns(block, at);
+    for (const { at: where, pattern, reason } of refused) {
+      issues.error({ code: 'PRT_ERR_CONFIG_REGEX', at: where, message: `the pattern is not RE2 syntax (no backreferences or lookaround): ${reason}`, found: pattern, hint: 'see README, Differences from KrakenD' });
+    }
+    if (refused.length > 0) return;
     try {
       compileBodySchema(block);
     } catch (error) {

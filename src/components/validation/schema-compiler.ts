@@ -6,6 +6,8 @@
  */
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, Options, ValidateFunction } from 'ajv';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
+import { compileGoPattern, goPatternError } from '../../util/go-regexp.js';
 
 export type Draft = 'draft-06' | 'draft-07' | '2019-09' | '2020-12';
 
@@ -26,11 +28,27 @@ export function draftOf(schema: Record<string, unknown>): Draft | undefined {
   return DRAFT_BY_URI.find(([pattern]) => pattern.test(declared))?.[1];
 }
 
+/**
+ * `pattern` and `patternProperties` run on RE2, as in KrakenD (its validator uses Go's regexp): Ajv's
+ * default, JavaScript's backtracking `RegExp`, lets one crafted body hold the worker for seconds.
+ */
+const re2Engine: RegExpEngine = Object.assign(
+  (pattern: string) => {
+    const compiled = compileGoPattern(pattern);
+    // Ajv keys its compiled patterns by `toString()`.
+    return { test: compiled.test, toString: () => `re2:${pattern}` };
+  },
+  { code: 're2js' },
+);
+
 const OPTIONS: Options = {
+  code: { regExp: re2Engine },
   strict: false,
   validateFormats: false,
   // The first failure is enough to refuse a request, and it bounds the work an invalid body can cause.
   allErrors: false,
+  // The failing value is on the error, to name its type as krakend-jsonschema does.
+  verbose: true,
   // Each endpoint's schema may reuse an `$id` another endpoint's schema has: keep them apart.
   addUsedSchema: false,
 };
@@ -54,6 +72,33 @@ function ajvFor(draft: Draft): AjvClass {
   return ajv;
 }
 
+/** Where a schema holds a pattern RE2 refuses (`pattern` values, `patternProperties` keys), with the reason. */
+export function refusedSchemaPatterns(schema: unknown, at: readonly (string | number)[] = []): { at: (string | number)[]; pattern: string; reason: string }[] {
+  const refused: { at: (string | number)[]; pattern: string; reason: string }[] = [];
+  const visit = (node: unknown, path: readonly (string | number)[]): void => {
+    if (Array.isArray(node)) {
+      node.forEach((item, index) => visit(item, [...path, index]));
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      if (key === 'pattern' && typeof value === 'string') {
+        const reason = goPatternError(value);
+        if (reason !== undefined) refused.push({ at: [...path, key], pattern: value, reason });
+      } else if (key === 'patternProperties' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        for (const pattern of Object.keys(value)) {
+          const reason = goPatternError(pattern);
+          if (reason !== undefined) refused.push({ at: [...path, key, pattern], pattern, reason });
+        }
+      }
+      // `enum`/`const`/`examples` values are data, not schemas: a `pattern` key inside one is not a pattern.
+      if (key !== 'enum' && key !== 'const' && key !== 'examples' && key !== 'default') visit(value, [...path, key]);
+    }
+  };
+  visit(schema, at);
+  return refused;
+}
+
 /** Compiles `schema`; throws with Ajv's explanation when the schema itself is invalid. */
 export function compileBodySchema(schema: Record<string, unknown>): ValidateFunction {
   const draft = draftOf(schema);
@@ -61,8 +106,25 @@ export function compileBodySchema(schema: Record<string, unknown>): ValidateFunc
   return ajvFor(draft).compile(schema);
 }
 
-/** One line per failure, as KrakenD lists them: `- at '/street': must be string`. */
+/** One line per failure, as KrakenD lists them: `- at '/age': got string, want integer`. */
 export function describeFailures(errors: readonly ErrorObject[] | null | undefined): string {
   if (!errors || errors.length === 0) return '- the body does not match the schema';
-  return errors.map((error) => `- at '${error.instancePath}': ${error.message ?? error.keyword}`).join('\n');
+  return errors.map((error) => `- at '${error.instancePath}': ${reasonOf(error)}`).join('\n');
+}
+
+/** santhosh-tekuri/jsonschema v6's wording (krakend-jsonschema's validator) where known, else Ajv's. */
+function reasonOf(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required' && typeof params['missingProperty'] === 'string') return `missing property '${params['missingProperty']}'`;
+  if (error.keyword === 'type' && params['type'] !== undefined) {
+    const wanted = Array.isArray(params['type']) ? (params['type'] as string[]).join(' or ') : String(params['type']);
+    return `got ${jsonTypeOf(error.data)}, want ${wanted}`;
+  }
+  return error.message ?? error.keyword;
+}
+
+function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
 }

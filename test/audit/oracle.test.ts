@@ -1,0 +1,48 @@
+/**
+ * Portico's audit against the real `krakend audit` on the same fixtures: for krakend-audit's rules, the
+ * same ids must be reported. Runs only when KRAKEND_BIN names a KrakenD CE binary (skipped otherwise).
+ * A fixture KrakenD's parser refuses (an endpoint without backends) is skipped: there is nothing to compare.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { audit } from '../../src/audit/audit.js';
+import { buildSubject } from '../../src/audit/subject.js';
+import { writeConfig } from '../helpers/servers.js';
+import { TRIGGERS, cleanConfig } from './fixtures.js';
+
+const run = promisify(execFile);
+const KRAKEND_BIN = process.env['KRAKEND_BIN'];
+
+async function krakendRules(file: string): Promise<string[] | undefined> {
+  const result = await run(KRAKEND_BIN as string, ['audit', '-c', file, '-f', '{{ marshal . }}'], { timeout: 20_000 }).catch(
+    (error: { stdout: string; stderr: string; code: number }) => error,
+  );
+  if (/ERROR parsing the configuration file/.test(result.stderr + result.stdout)) return undefined;
+  const parsed = JSON.parse(result.stderr) as { recommendations: { rule: string }[] };
+  return parsed.recommendations.map((recommendation) => recommendation.rule);
+}
+
+describe('audit compared with krakend audit', { skip: KRAKEND_BIN === undefined ? 'set KRAKEND_BIN to a KrakenD CE binary' : false }, () => {
+  const cases: [string, () => Record<string, unknown>][] = [
+    ['clean', cleanConfig],
+    ...Object.entries(TRIGGERS).map(([id, trigger]): [string, () => Record<string, unknown>] => [
+      id,
+      () => {
+        const config = cleanConfig();
+        trigger(config);
+        return config;
+      },
+    ]),
+  ];
+  for (const [name, make] of cases) {
+    it(`same KrakenD rule ids for the ${name} fixture`, async () => {
+      const config = make();
+      const expected = await krakendRules(await writeConfig(config));
+      if (expected === undefined) return;
+      const ours = audit(buildSubject(config)).Recommendations.map((recommendation) => recommendation.Rule).filter((id) => !id.startsWith('P'));
+      assert.deepEqual(ours, expected);
+    });
+  }
+});

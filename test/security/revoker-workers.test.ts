@@ -1,0 +1,59 @@
+/**
+ * `auth/revoker` under `portico run -w 2`: the admin listener's port is shared by the workers, so an
+ * addition reaches one of them; the primary relays it, and every worker refuses the token.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { freePort, startCli } from '../helpers/cli.js';
+import type { RunningCli } from '../helpers/cli.js';
+import { delay, request } from '../helpers/http.js';
+import { writeConfig } from '../helpers/servers.js';
+import type { RunningServer } from '../helpers/servers.js';
+import { makeKey, signToken, startEchoBackend, startJwkServer } from './helpers.js';
+import type { JwkServer } from './helpers.js';
+
+describe('auth/revoker with two workers', { skip: process.platform !== 'linux' && 'cluster round-robin is Linux-specific' }, () => {
+  const running: RunningCli[] = [];
+  const servers: (RunningServer | JwkServer)[] = [];
+  after(async () => {
+    for (const cli of running) cli.kill();
+    for (const server of servers) await server.close();
+  });
+
+  it('a revocation added on one worker is refused by all of them', async () => {
+    const key = await makeKey('RS256', 'rsa-workers');
+    const jwks = await startJwkServer([key]);
+    const backend = await startEchoBackend();
+    servers.push(jwks, backend);
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const file = await writeConfig({
+      version: 3,
+      extra_config: { 'auth/revoker': { N: 1000, P: 0.0001, hash_name: 'optimal', TTL: 60, port: adminPort, token_keys: ['jti'] } },
+      endpoints: [{ endpoint: '/private', backend: [{ host: [backend.url], url_pattern: '/echo' }], extra_config: { 'auth/validator': { alg: 'RS256', jwk_url: `${jwks.url}/jwks`, disable_jwk_security: true } } }],
+    });
+    const cli = startCli(['run', '-c', file, '-w', '2', '-p', String(port)]);
+    running.push(cli);
+    const token = await signToken(key, { sub: 'erin', jti: 'shared-1' });
+    const call = async (): Promise<number> => {
+      try {
+        return (await request(`http://127.0.0.1:${port}/private`, { headers: { authorization: `Bearer ${token}` }, timeoutMs: 4_000 })).status;
+      } catch {
+        return 0;
+      }
+    };
+    // Both workers serving: several fresh connections answered 200 (round-robin spreads them).
+    const deadline = Date.now() + 15_000;
+    let served = 0;
+    while (served < 6) {
+      assert.ok(Date.now() < deadline, `the workers did not serve: ${cli.stderr()}`);
+      if ((await call()) === 200) served++;
+      else await delay(100);
+    }
+    const added = await request(`http://127.0.0.1:${adminPort}/add`, { method: 'POST', body: JSON.stringify({ elems: ['jti-shared-1'] }) });
+    assert.equal(added.status, 200);
+    await delay(300);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push(await call());
+    assert.deepEqual(statuses, new Array<number>(12).fill(401), `every worker refuses the revoked token: ${statuses.join(',')}`);
+  });
+});
