@@ -9,6 +9,9 @@ import type { ParseArgsConfig } from 'node:util';
 import { configSchema, loadConfig } from '../config/load.js';
 import { formatIssue } from '../config/issues.js';
 import type { ConfigIssue } from '../config/issues.js';
+import { createReloader, loadRunConfig, watchConfigFiles } from '../runtime/reload.js';
+import type { ServiceConfig } from '../config/types.js';
+import type { Logger } from '../server/logger.js';
 import { loggerFor, startGateway } from '../runtime/start.js';
 import { processChannel } from '../shared-state/client.js';
 import { PORTICO_VERSION } from '../version.js';
@@ -24,13 +27,17 @@ Commands:
   version  print the version
 
 Run "portico <command> --help" for a command's options.`,
-  run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N]
+  run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N] [--watch]
 
   -c, --config FILE   the configuration file (JSON, YAML or TOML by extension)
   -p, --port PORT     listen on this port instead of the config's "port"
   -d, --debug         enable /__debug/ and debug logging
   -w, --workers N     worker processes (default: one per core; 1 runs in this process)
-  -h, --help          show this help`,
+      --watch         reload when the config file changes (SIGHUP always reloads)
+  -h, --help          show this help
+
+On SIGHUP (or a change, with --watch) the config is loaded and checked again; a valid one replaces the
+running one without dropping a request, an invalid one is logged and the running one keeps serving.`,
   check: `Usage: portico check -c FILE [--lint]
 
   -c, --config FILE   the configuration file
@@ -48,6 +55,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     port: { type: 'string', short: 'p' },
     debug: { type: 'boolean', short: 'd' },
     workers: { type: 'string', short: 'w' },
+    watch: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
   check: { config: { type: 'string', short: 'c' }, lint: { type: 'boolean', short: 'l' }, help: { type: 'boolean', short: 'h' } },
@@ -127,7 +135,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   if (typeof file !== 'string') fail('missing --config FILE', usage);
   const port = parseNumber(values['port'], 'port', usage);
   const workers = parseNumber(values['workers'], 'workers', usage) ?? availableParallelism();
-  const result = await loadConfig(file);
+  const result = await loadRunConfig(file);
   failIfUnreadable(result.issues, usage);
   printIssues(result.issues);
   if (!result.config) {
@@ -135,11 +143,45 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     process.exit(1);
   }
   const debug = values['debug'] === true;
+  const watch = values['watch'] === true;
   if (workers <= 1) {
-    await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
+    // One process: the new config is compiled here and swapped in (see Gateway.replace).
+    const running = await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
+    serveReloads(file, result.files, watch, () => running.logger, (config) => {
+      const needRestart = running.reload(config);
+      if (needRestart.length > 0) running.logger.warn(`[SERVICE: Portico][Reload] ${needRestart.join(', ')} changed: kept as they were until a restart (one process keeps its listener; with -w 2 or more, new workers apply them)`);
+      return Promise.resolve(true);
+    });
     return;
   }
-  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger: loggerFor(result.config, debug) });
+  let logger = loggerFor(result.config, debug);
+  const primary = runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger });
+  serveReloads(file, result.files, watch, () => logger, async (config) => {
+    const nextLogger = loggerFor(config, debug);
+    const served = await primary.rollOut(config.server.maxShutdownWaitMs, nextLogger);
+    if (served) logger = nextLogger;
+    return served;
+  });
+}
+
+/** SIGHUP, and with --watch a change to any file the config was read from, reload the config. */
+function serveReloads(file: string, files: string[], watch: boolean, logger: () => Logger, apply: (config: ServiceConfig) => Promise<boolean>): void {
+  const watcher = watch ? watchConfigFiles((changed) => void reloader.reload(`${changed} changed`)) : undefined;
+  const reloader = createReloader({
+    file,
+    logger,
+    apply: async (config) => {
+      try {
+        return await apply(config);
+      } catch (error) {
+        logger().error(`[SERVICE: Portico][Reload] PRT_ERR_RELOAD_REFUSED ${file}: ${(error as Error).message}; the running configuration keeps serving`);
+        return false;
+      }
+    },
+    ...(watcher ? { onFiles: (read: string[]) => watcher.watch(read) } : {}),
+  });
+  watcher?.watch(files);
+  process.on('SIGHUP', () => void reloader.reload('SIGHUP received'));
 }
 
 /** A missing or unreadable file is a usage mistake: one line and the usage, like an unknown flag. */
@@ -157,9 +199,15 @@ function parseNumber(value: string | boolean | undefined, name: string, usage: s
 
 /** A worker: loads the same file (stateless, identical copies) and serves. */
 async function runWorker(): Promise<void> {
+  // The primary reloads; a SIGHUP sent to the whole process group must not end a worker.
+  process.on('SIGHUP', () => undefined);
   const file = process.env['PORTICO_WORKER_CONFIG'] as string;
-  const result = await loadConfig(file);
-  if (!result.config) process.exit(1);
+  const result = await loadRunConfig(file);
+  if (!result.config) {
+    // The primary checked this file a moment ago: it changed since. Say why; the primary keeps the old workers.
+    printIssues(result.issues.filter((issue) => issue.severity === 'error'));
+    process.exit(1);
+  }
   const port = process.env['PORTICO_WORKER_PORT'];
   await startGateway(result.config, {
     ...(port ? { port: Number(port) } : {}),

@@ -1,6 +1,9 @@
 /**
  * The primary process of `portico run -w N`: forks identical workers that share the listening port
  * (node:cluster), replaces any that die, and on SIGTERM/SIGINT asks each to drain, then exits 0.
+ * A config reload (`rollOut`) starts a new generation of N workers on the new config and, once every
+ * one of them listens, asks the old generation to drain (SIGTERM); if one of the new workers fails to
+ * start, the new generation is stopped and the old one keeps serving.
  * It also owns the instance's rate-limit buckets, circuit breakers and HTTP caches (shared-state/host.ts),
  * which the workers ask over the cluster channel, so limits hold per instance whatever N is.
  */
@@ -22,20 +25,36 @@ export interface PrimaryOptions {
   logger: Logger;
 }
 
+export interface Primary {
+  /** Rolls the workers over to the config now in the file; resolves true once the new ones serve. */
+  rollOut(graceMs: number, logger: Logger): Promise<boolean>;
+}
+
+/** How long a new generation may take to listen before the reload is given up. */
+const START_TIMEOUT_MS = 30_000;
+
 /** A worker dying this soon after start, this often, means the config or machine is broken: stop. */
 const CRASH_WINDOW_MS = 5_000;
 const MAX_CRASHES_IN_WINDOW = 10;
 
-export function runPrimary(options: PrimaryOptions): void {
+export function runPrimary(options: PrimaryOptions): Primary {
   let stopping = false;
+  let logger = options.logger;
+  let graceMs = options.graceMs;
   const crashes: number[] = [];
+  /** worker id → the generation (config reload) it serves; the current one is `active`. */
+  const generations = new Map<number, number>();
+  let active = 0;
+  let latest = 0;
+  /** Workers of older generations still draining. */
+  const retiring = new Set<number>();
   const env = {
     PORTICO_WORKER_CONFIG: options.file,
     PORTICO_WORKER_PORT: options.port === undefined ? '' : String(options.port),
     PORTICO_WORKER_DEBUG: options.debug ? '1' : '0',
   };
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...heapFlagsFor(process.execArgv, process.env['NODE_OPTIONS'])] });
-  const state = new SharedStateHost({ clock: monotonicClock, log: (message) => options.logger.warn(message) });
+  const state = new SharedStateHost({ clock: monotonicClock, log: (message) => logger.warn(message) });
   cluster.on('message', (worker, message) => {
     const calls = stateCalls(message);
     if (calls === undefined) return;
@@ -44,13 +63,24 @@ export function runPrimary(options: PrimaryOptions): void {
     // A worker that died meanwhile just loses its answers.
     worker.send({ [STATE_TAG]: answers }, undefined, () => undefined);
   });
-  const fork = (): Worker => cluster.fork(env);
-  for (let i = 0; i < options.workers; i++) fork();
+  const fork = (generation: number): Worker => {
+    const worker = cluster.fork(env);
+    generations.set(worker.id, generation);
+    return worker;
+  };
+  for (let i = 0; i < options.workers; i++) fork(active);
 
   cluster.on('exit', (worker, code, signal) => {
     state.workerGone(worker.id);
+    const generation = generations.get(worker.id);
+    generations.delete(worker.id);
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    // A retired worker that finished draining, or a new one that failed to start (rollOut handles it).
+    if (generation !== active) {
+      if (retiring.delete(worker.id) && retiring.size === 0) prune();
       return;
     }
     const now = Date.now();
@@ -61,17 +91,76 @@ export function runPrimary(options: PrimaryOptions): void {
       process.stderr.write('portico: workers keep crashing; giving up\n');
       process.exit(1);
     }
-    fork();
+    fork(active);
   });
+
+  const workersOf = (generation: number): Worker[] =>
+    Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && generations.get(worker.id) === generation);
+
+  async function rollOut(nextGraceMs: number, nextLogger: Logger): Promise<boolean> {
+    if (stopping) return false;
+    const generation = ++latest;
+    const started = await startGeneration(generation);
+    if (started !== true) {
+      for (const worker of workersOf(generation)) worker.process.kill('SIGTERM');
+      logger.error(`[SERVICE: Portico][Reload] PRT_ERR_RELOAD_REFUSED a new worker ${started}; the running configuration keeps serving`);
+      return false;
+    }
+    const old = workersOf(active);
+    active = generation;
+    logger = nextLogger;
+    const oldGraceMs = graceMs;
+    graceMs = nextGraceMs;
+    // The new generation listens: each old worker closes its listening handle first (node:cluster then
+    // hands every new connection to the new workers), answers what it holds and exits. Not awaited: the
+    // next reload may start while they drain.
+    for (const worker of old) {
+      retiring.add(worker.id);
+      const timer = setTimeout(() => worker.process.kill('SIGKILL'), oldGraceMs + 5_000);
+      timer.unref();
+      worker.once('exit', () => clearTimeout(timer));
+      worker.process.kill('SIGTERM');
+    }
+    return true;
+  }
+
+  /** Once no old worker is left: the state only they declared goes. */
+  function prune(): void {
+    const dropped = state.prune(new Set(generations.keys()));
+    if (dropped > 0) logger.info(`[SERVICE: Portico][Reload] dropped the state of ${dropped} rate limit(s), breaker(s) or cache(s) the new configuration no longer has`);
+  }
+
+  /** Forks N workers of `generation`; true once all listen, else why not. */
+  function startGeneration(generation: number): Promise<true | string> {
+    return new Promise((resolve) => {
+      let waiting = options.workers;
+      let settled = false;
+      const settle = (outcome: true | string): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => settle(`did not listen within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
+      for (let i = 0; i < options.workers; i++) {
+        const worker = fork(generation);
+        worker.once('listening', () => {
+          if (--waiting === 0) settle(true);
+        });
+        worker.once('exit', (code, signal) => settle(`exited before listening (${signal ?? code}); see its log above`));
+      }
+    });
+  }
 
   const shutdown = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal === 'SIGINT' ? 'SIGTERM' : signal);
     // Bounded: workers drain for at most graceMs; give them a margin, then stop waiting.
-    setTimeout(() => process.exit(0), options.graceMs + 5_000).unref();
+    setTimeout(() => process.exit(0), graceMs + 5_000).unref();
     if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  return { rollOut };
 }

@@ -1,0 +1,142 @@
+/**
+ * Config reload for `portico run` (a Portico extension: KrakenD CE has none). `loadRunConfig` is the one
+ * function that turns the `-c` file into a checked config, at start, in every worker and on every
+ * reload; flexible configuration plugs in there and reports every file it read, which `--watch` then
+ * watches. `createReloader` runs one reload at a time (SIGHUP or a file change during a reload queues one
+ * more) and keeps the running config when the new one is invalid, logging each problem as
+ * file:line:column and key.
+ */
+import { unwatchFile, watchFile } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { formatIssue } from '../config/issues.js';
+import type { ConfigIssue } from '../config/issues.js';
+import type { ServiceConfig } from '../config/types.js';
+import type { Logger } from '../server/logger.js';
+
+export interface RunConfig {
+  /** Undefined when the config has errors (listed in `issues`). */
+  config: ServiceConfig | undefined;
+  issues: ConfigIssue[];
+  /** Every file the config was read from: what `--watch` watches. */
+  files: string[];
+}
+
+/** The single entry point from a `-c` file to a config `run` can serve. */
+export async function loadRunConfig(file: string): Promise<RunConfig> {
+  const result = await loadConfig(file);
+  return { ...result, files: [file] };
+}
+
+export interface ReloaderOptions {
+  file: string;
+  logger: () => Logger;
+  load?: (file: string) => Promise<RunConfig>;
+  /** Puts a valid config into service; resolves true when it serves, false when it was refused. */
+  apply(config: ServiceConfig): Promise<boolean>;
+  /** Called with the files of each config loaded, valid or not (so a fix to a broken file is seen). */
+  onFiles?(files: string[]): void;
+}
+
+export interface Reloader {
+  /** Loads and applies the config; resolves when this reload (or the one it joined) has finished. */
+  reload(reason: string): Promise<void>;
+}
+
+export function createReloader(options: ReloaderOptions): Reloader {
+  const load = options.load ?? loadRunConfig;
+  let running: Promise<void> | undefined;
+  let queued: { reason: string; done: Promise<void> } | undefined;
+
+  async function once(reason: string): Promise<void> {
+    const logger = options.logger();
+    logger.info(`[SERVICE: Portico][Reload] ${reason}: loading ${options.file}`);
+    let result: RunConfig;
+    try {
+      result = await load(options.file);
+    } catch (error) {
+      logger.error(`[SERVICE: Portico][Reload] PRT_ERR_RELOAD_REFUSED ${options.file}: ${(error as Error).message}; the running configuration keeps serving`);
+      return;
+    }
+    options.onFiles?.(result.files);
+    for (const issue of result.issues) {
+      const line = `[SERVICE: Portico][Reload] ${formatIssue(issue)}`;
+      if (issue.severity === 'error') logger.error(line);
+      else logger.warn(line);
+    }
+    if (!result.config) {
+      const errors = result.issues.filter((issue) => issue.severity === 'error').length;
+      logger.error(`[SERVICE: Portico][Reload] PRT_ERR_RELOAD_REFUSED ${options.file}: ${errors} error(s); the running configuration keeps serving`);
+      return;
+    }
+    const applied = await options.apply(result.config);
+    if (applied) logger.info(`[SERVICE: Portico][Reload] serving the new configuration (${result.config.endpoints.length} endpoints)`);
+  }
+
+  function reload(reason: string): Promise<void> {
+    if (running === undefined) {
+      running = once(reason).finally(() => {
+        running = undefined;
+      });
+      return running;
+    }
+    // One reload at a time; every request that arrives meanwhile is served by one more.
+    queued ??= {
+      reason,
+      done: running.then(() => {
+        const next = queued as { reason: string };
+        queued = undefined;
+        return reload(next.reason);
+      }),
+    };
+    return queued.done;
+  }
+
+  return { reload };
+}
+
+export interface ConfigWatcher {
+  /** Watches exactly these files from now on. */
+  watch(files: string[]): void;
+  close(): void;
+}
+
+/** Polls the stat of each file (robust to editors that replace a file by renaming); debounced. */
+export function watchConfigFiles(onChange: (file: string) => void, options: { intervalMs?: number; debounceMs?: number } = {}): ConfigWatcher {
+  const intervalMs = options.intervalMs ?? 250;
+  const debounceMs = options.debounceMs ?? 300;
+  const watched = new Map<string, (current: Stats, previous: Stats) => void>();
+  let timer: NodeJS.Timeout | undefined;
+  let changed = '';
+  const fire = (): void => {
+    timer = undefined;
+    onChange(changed);
+  };
+  return {
+    watch(files) {
+      const wanted = new Set(files.map((file) => resolve(file)));
+      for (const [file, listener] of watched) {
+        if (wanted.has(file)) continue;
+        unwatchFile(file, listener);
+        watched.delete(file);
+      }
+      for (const file of wanted) {
+        if (watched.has(file)) continue;
+        const listener = (current: Stats, previous: Stats): void => {
+          if (current.mtimeMs === previous.mtimeMs && current.size === previous.size && current.ino === previous.ino) return;
+          changed = file;
+          if (timer !== undefined) clearTimeout(timer);
+          timer = setTimeout(fire, debounceMs);
+        };
+        watched.set(file, listener);
+        watchFile(file, { interval: intervalMs, persistent: false }, listener);
+      }
+    },
+    close() {
+      for (const [file, listener] of watched) unwatchFile(file, listener);
+      watched.clear();
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}
