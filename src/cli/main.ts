@@ -9,7 +9,8 @@ import type { ParseArgsConfig } from 'node:util';
 import { configSchema, loadConfig } from '../config/load.js';
 import { formatIssue } from '../config/issues.js';
 import type { ConfigIssue } from '../config/issues.js';
-import { createReloader, loadRunConfig, watchConfigFiles } from '../runtime/reload.js';
+import { createReloader, loadRunConfig, refusedLine, SNAPSHOT_TAG, watchConfigFiles } from '../runtime/reload.js';
+import type { ConfigSnapshot } from '../runtime/reload.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { Logger } from '../server/logger.js';
 import { loggerFor, startGateway } from '../runtime/start.js';
@@ -155,26 +156,26 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     return;
   }
   let logger = loggerFor(result.config, debug);
-  const primary = runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger });
-  serveReloads(file, result.files, watch, () => logger, async (config) => {
+  const primary = runPrimary({ workers, snapshot: result.snapshot as ConfigSnapshot, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger });
+  serveReloads(file, result.files, watch, () => logger, async (config, snapshot) => {
     const nextLogger = loggerFor(config, debug);
-    const served = await primary.rollOut(config.server.maxShutdownWaitMs, nextLogger);
+    const served = await primary.rollOut(snapshot, config.server.maxShutdownWaitMs, nextLogger);
     if (served) logger = nextLogger;
     return served;
   });
 }
 
 /** SIGHUP, and with --watch a change to any file the config was read from, reload the config. */
-function serveReloads(file: string, files: string[], watch: boolean, logger: () => Logger, apply: (config: ServiceConfig) => Promise<boolean>): void {
+function serveReloads(file: string, files: string[], watch: boolean, logger: () => Logger, apply: (config: ServiceConfig, snapshot: ConfigSnapshot) => Promise<boolean>): void {
   const watcher = watch ? watchConfigFiles((changed) => void reloader.reload(`${changed} changed`)) : undefined;
   const reloader = createReloader({
     file,
     logger,
-    apply: async (config) => {
+    apply: async (config, snapshot) => {
       try {
-        return await apply(config);
+        return await apply(config, snapshot);
       } catch (error) {
-        logger().error(`[SERVICE: Portico][Reload] PRT_ERR_RELOAD_REFUSED ${file}: ${(error as Error).message}; the running configuration keeps serving`);
+        logger().error(refusedLine(`${file}: ${(error as Error).message}`));
         return false;
       }
     },
@@ -201,10 +202,10 @@ function parseNumber(value: string | boolean | undefined, name: string, usage: s
 async function runWorker(): Promise<void> {
   // The primary reloads; a SIGHUP sent to the whole process group must not end a worker.
   process.on('SIGHUP', () => undefined);
-  const file = process.env['PORTICO_WORKER_CONFIG'] as string;
-  const result = await loadRunConfig(file);
+  const snapshot = await snapshotFromPrimary();
+  const result = await loadRunConfig(snapshot.file, snapshot);
   if (!result.config) {
-    // The primary checked this file a moment ago: it changed since. Say why; the primary keeps the old workers.
+    // The primary checked this text: only a bug or a changed environment gets here. Say why and stop.
     printIssues(result.issues.filter((issue) => issue.severity === 'error'));
     process.exit(1);
   }
@@ -214,6 +215,25 @@ async function runWorker(): Promise<void> {
     debug: process.env['PORTICO_WORKER_DEBUG'] === '1',
     handleSignals: true,
     sharedState: processChannel(),
+  });
+}
+
+/** The config text this worker's generation was checked with, from the primary (bounded wait). */
+function snapshotFromPrimary(): Promise<ConfigSnapshot> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      process.stderr.write('portico: worker: no config from the primary process within 10 s\n');
+      process.exit(1);
+    }, 10_000);
+    const onMessage = (message: unknown): void => {
+      const snapshot = (message as Record<string, unknown> | null)?.[SNAPSHOT_TAG] as ConfigSnapshot | undefined;
+      if (typeof snapshot?.text !== 'string' || typeof snapshot.file !== 'string') return;
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      resolve(snapshot);
+    };
+    process.on('message', onMessage);
+    process.send?.({ [SNAPSHOT_TAG]: 'ask' });
   });
 }
 

@@ -12,12 +12,15 @@ import type { Worker } from 'node:cluster';
 import { monotonicClock } from '../components/clock.js';
 import { heapFlagsFor } from '../runtime/heap-flags.js';
 import type { Logger } from '../server/logger.js';
+import { refusedLine, SNAPSHOT_TAG } from '../runtime/reload.js';
+import type { ConfigSnapshot } from '../runtime/reload.js';
 import { SharedStateHost } from '../shared-state/host.js';
 import { STATE_TAG, stateCalls } from '../shared-state/protocol.js';
 
 export interface PrimaryOptions {
   workers: number;
-  file: string;
+  /** The config the first generation serves. */
+  snapshot: ConfigSnapshot;
   port: number | undefined;
   debug: boolean;
   graceMs: number;
@@ -27,7 +30,7 @@ export interface PrimaryOptions {
 
 export interface Primary {
   /** Rolls the workers over to the config now in the file; resolves true once the new ones serve. */
-  rollOut(graceMs: number, logger: Logger): Promise<boolean>;
+  rollOut(snapshot: ConfigSnapshot, graceMs: number, logger: Logger): Promise<boolean>;
 }
 
 /** How long a new generation may take to listen before the reload is given up. */
@@ -44,18 +47,24 @@ export function runPrimary(options: PrimaryOptions): Primary {
   const crashes: number[] = [];
   /** worker id → the generation (config reload) it serves; the current one is `active`. */
   const generations = new Map<number, number>();
+  /** generation → the config text its workers build from. */
+  const snapshots = new Map<number, ConfigSnapshot>([[0, options.snapshot]]);
   let active = 0;
   let latest = 0;
   /** Workers of older generations still draining. */
   const retiring = new Set<number>();
   const env = {
-    PORTICO_WORKER_CONFIG: options.file,
     PORTICO_WORKER_PORT: options.port === undefined ? '' : String(options.port),
     PORTICO_WORKER_DEBUG: options.debug ? '1' : '0',
   };
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...heapFlagsFor(process.execArgv, process.env['NODE_OPTIONS'])] });
   const state = new SharedStateHost({ clock: monotonicClock, log: (message) => logger.warn(message) });
   cluster.on('message', (worker, message) => {
+    if ((message as Record<string, unknown> | null)?.[SNAPSHOT_TAG] === 'ask') {
+      const snapshot = snapshots.get(generations.get(worker.id) ?? -1);
+      if (snapshot !== undefined) worker.send({ [SNAPSHOT_TAG]: snapshot }, undefined, () => undefined);
+      return;
+    }
     const calls = stateCalls(message);
     if (calls === undefined) return;
     const answers = state.receive(worker.id, calls);
@@ -97,16 +106,20 @@ export function runPrimary(options: PrimaryOptions): Primary {
   const workersOf = (generation: number): Worker[] =>
     Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && generations.get(worker.id) === generation);
 
-  async function rollOut(nextGraceMs: number, nextLogger: Logger): Promise<boolean> {
+  async function rollOut(snapshot: ConfigSnapshot, nextGraceMs: number, nextLogger: Logger): Promise<boolean> {
     if (stopping) return false;
     const generation = ++latest;
+    snapshots.set(generation, snapshot);
     const started = await startGeneration(generation);
+    if (stopping) return false;
     if (started !== true) {
       for (const worker of workersOf(generation)) worker.process.kill('SIGTERM');
-      logger.error(`[SERVICE: Portico][Reload] PRT_ERR_RELOAD_REFUSED a new worker ${started}; the running configuration keeps serving`);
+      snapshots.delete(generation);
+      logger.error(refusedLine(`a new worker ${started}`));
       return false;
     }
     const old = workersOf(active);
+    snapshots.delete(active);
     active = generation;
     logger = nextLogger;
     const oldGraceMs = graceMs;

@@ -4,7 +4,7 @@ import type { ConfigIssue } from './issues.js';
 import { normalizeConfig } from './normalize.js';
 import { buildSchema } from './schema.js';
 import type { JsonSchema } from './schema.js';
-import { readSource } from './source.js';
+import { parseSource, readSource } from './source.js';
 import type { ServiceConfig } from './types.js';
 import { checkAgainstSchema, preloadValidator } from './validate-schema.js';
 import { namespaceSchemas, prepareComponents, validateComponentConfigs } from '../components/registry.js';
@@ -15,6 +15,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** `check --lint`: unknown keys are errors. */
   lint?: boolean;
+  /** The file's text, already read: a worker builds from the very text its primary checked. */
+  text?: string;
 }
 
 export interface LoadResult {
@@ -33,7 +35,7 @@ export function configSchema(): JsonSchema {
 /** Reads, checks and normalises a config file; collects every problem instead of stopping at the first. */
 export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadResult> {
   const issues = new ConfigIssues(file);
-  const document = await readSource(file, issues);
+  const document = options.text === undefined ? await readSource(file, issues) : await parseSource(file, options.text, issues);
   if (!document) return { config: undefined, issues: issues.list };
   issues.document = document;
   if (document.value === null || typeof document.value !== 'object' || Array.isArray(document.value)) {

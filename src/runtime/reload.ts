@@ -7,6 +7,7 @@
  * file:line:column and key.
  */
 import { unwatchFile, watchFile } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
@@ -15,26 +16,57 @@ import type { ConfigIssue } from '../config/issues.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { Logger } from '../server/logger.js';
 
+/** What a worker needs to build exactly the config its primary checked, whatever the files hold by then. */
+export interface ConfigSnapshot {
+  file: string;
+  text: string;
+}
+
 export interface RunConfig {
   /** Undefined when the config has errors (listed in `issues`). */
   config: ServiceConfig | undefined;
   issues: ConfigIssue[];
   /** Every file the config was read from: what `--watch` watches. */
   files: string[];
+  /** Undefined when the file could not be read. */
+  snapshot: ConfigSnapshot | undefined;
 }
 
-/** The single entry point from a `-c` file to a config `run` can serve. */
-export async function loadRunConfig(file: string): Promise<RunConfig> {
-  const result = await loadConfig(file);
-  return { ...result, files: [file] };
+/**
+ * The single entry point from a `-c` file to a config `run` can serve; with `snapshot`, from the text
+ * read before (a worker). Flexible configuration renders its templates here: its snapshot is the
+ * rendered document, its `files` every template, settings and partial file it read.
+ */
+export async function loadRunConfig(file: string, snapshot?: ConfigSnapshot): Promise<RunConfig> {
+  let text = snapshot?.text;
+  if (text === undefined) {
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      // loadConfig reports the unreadable file as PRT_ERR_CONFIG_READ.
+      return { ...(await loadConfig(file)), files: [file], snapshot: undefined };
+    }
+  }
+  const result = await loadConfig(file, { text });
+  return { ...result, files: [file], snapshot: { file, text } };
 }
+
+/** Stable code of a refused reload (docs/errors.md). */
+export const RELOAD_REFUSED = 'PRT_ERR_RELOAD_REFUSED';
+/** The log line of a refused reload. */
+export function refusedLine(why: string): string {
+  return `[SERVICE: Portico][Reload] ${RELOAD_REFUSED} ${why}; the running configuration keeps serving`;
+}
+
+/** A worker asks its primary for the snapshot of its generation with this message; the answer has the same key. */
+export const SNAPSHOT_TAG = 'porticoConfig';
 
 export interface ReloaderOptions {
   file: string;
   logger: () => Logger;
   load?: (file: string) => Promise<RunConfig>;
   /** Puts a valid config into service; resolves true when it serves, false when it was refused. */
-  apply(config: ServiceConfig): Promise<boolean>;
+  apply(config: ServiceConfig, snapshot: ConfigSnapshot): Promise<boolean>;
   /** Called with the files of each config loaded, valid or not (so a fix to a broken file is seen). */
   onFiles?(files: string[]): void;
 }
@@ -56,7 +88,7 @@ export function createReloader(options: ReloaderOptions): Reloader {
     try {
       result = await load(options.file);
     } catch (error) {
-      logger.error(`[SERVICE: Portico][Reload] PRT_ERR_RELOAD_REFUSED ${options.file}: ${(error as Error).message}; the running configuration keeps serving`);
+      logger.error(refusedLine(`${options.file}: ${(error as Error).message}`));
       return;
     }
     options.onFiles?.(result.files);
@@ -65,12 +97,12 @@ export function createReloader(options: ReloaderOptions): Reloader {
       if (issue.severity === 'error') logger.error(line);
       else logger.warn(line);
     }
-    if (!result.config) {
+    if (!result.config || !result.snapshot) {
       const errors = result.issues.filter((issue) => issue.severity === 'error').length;
-      logger.error(`[SERVICE: Portico][Reload] PRT_ERR_RELOAD_REFUSED ${options.file}: ${errors} error(s); the running configuration keeps serving`);
+      logger.error(refusedLine(`${options.file}: ${errors} error(s)`));
       return;
     }
-    const applied = await options.apply(result.config);
+    const applied = await options.apply(result.config, result.snapshot);
     if (applied) logger.info(`[SERVICE: Portico][Reload] serving the new configuration (${result.config.endpoints.length} endpoints)`);
   }
 
