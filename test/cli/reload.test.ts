@@ -133,6 +133,47 @@ describe('config reload', { timeout: 180_000 }, () => {
     await reloadsUnderLoad('1');
   });
 
+  it('keeps an unchanged rate limit across a reload with workers, and starts a changed one fresh', async () => {
+    const port = await freePort();
+    const limited = (capacity: number, extra: string[] = []): string =>
+      JSON.stringify(
+        {
+          version: 3,
+          port,
+          endpoints: [
+            { ...endpoint('/limited'), extra_config: { 'qos/ratelimit/router': { max_rate: 1, capacity, every: '1h' } } },
+            ...extra.map(endpoint),
+          ],
+        },
+        null,
+        2,
+      );
+    const file = await writeConfig(limited(3));
+    const cli = startCli(['run', '-c', file, '-w', '2']);
+    running.push(cli);
+    const log = (): string => cli.stdout() + cli.stderr();
+    const statuses = async (count: number): Promise<number[]> => {
+      const result: number[] = [];
+      for (let i = 0; i < count; i++) result.push(await status(port, '/limited'));
+      return result;
+    };
+    await until('the gateway to answer', async () => (await status(port, '/limited')) === 200);
+    // One token taken above; one more now, then the same limit reloaded beside a new endpoint.
+    assert.equal(await status(port, '/limited'), 200);
+    await writeFile(file, limited(3, ['/new']));
+    cli.child.kill('SIGHUP');
+    await until('the reload', async () => (await status(port, '/new')) === 200);
+    assert.deepEqual(await statuses(2), [200, 503], 'the bucket kept its count: one token left of three');
+    // Another capacity: a bucket of that size, full.
+    await writeFile(file, limited(4, ['/newer']));
+    cli.child.kill('SIGHUP');
+    await until('the second reload', async () => (await status(port, '/newer')) === 200);
+    assert.deepEqual(await statuses(5), [200, 200, 200, 200, 503], 'a changed limit starts fresh');
+    await until('the old state freed', () => /dropped the state of \d+/.test(log()), 20_000);
+    cli.child.kill('SIGTERM');
+    await cli.exited(30_000);
+  });
+
   it('reloads when the file changes with --watch', async () => {
     const port = await freePort();
     const file = await writeConfig(config(port, '/before'));
