@@ -63,6 +63,15 @@ async function until(what: string, predicate: () => boolean | Promise<boolean>, 
 
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
 
+/**
+ * Until `reloads` reloads have been served and, with workers, every old worker was told to drain (it
+ * closes its listener as it logs that): before then a new connection may still reach an old worker.
+ */
+async function reloaded(log: () => string, reloads: number, workers: number): Promise<void> {
+  await until(`${reloads} reload(s) served`, () => count(log(), 'serving the new configuration') >= reloads);
+  if (workers > 1) await until('the old workers to drain', () => count(log(), 'SIGTERM received') >= reloads * workers);
+}
+
 /** Starts the load loop in its own process; `stop()` closes its stdin and returns its summary. */
 function startLoad(port: number, path: string): { stop(): Promise<LoadSummary> } {
   const child = spawn(process.execPath, [LOAD_LOOP, String(port), path, '8', '40000', '90000'], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -93,7 +102,7 @@ async function reloadsUnderLoad(workers: string): Promise<void> {
   // 1: /one is replaced by /two.
   await writeFile(file, config(port, '/two'));
   cli.child.kill('SIGHUP');
-  await until('the first reload', () => count(log(), 'serving the new configuration') === 1);
+  await reloaded(log, 1, Number(workers));
   assert.equal(await status(port, '/two'), 200, 'the new endpoint answers');
   assert.equal(await status(port, '/one'), 404, 'the removed endpoint is gone');
 
@@ -111,7 +120,8 @@ async function reloadsUnderLoad(workers: string): Promise<void> {
   await delay(200);
   await writeFile(file, config(port, '/four'));
   cli.child.kill('SIGHUP');
-  await until('the last reload', async () => (await status(port, '/four')) === 200);
+  await reloaded(log, 3, Number(workers));
+  assert.equal(await status(port, '/four'), 200);
   assert.equal(await status(port, '/two'), 404);
   await delay(1_500);
 
@@ -162,12 +172,14 @@ describe('config reload', { timeout: 180_000 }, () => {
     assert.equal(await status(port, '/limited'), 200);
     await writeFile(file, limited(3, ['/new']));
     cli.child.kill('SIGHUP');
-    await until('the reload', async () => (await status(port, '/new')) === 200);
+    await reloaded(log, 1, 2);
+    assert.equal(await status(port, '/new'), 200);
     assert.deepEqual(await statuses(2), [200, 503], 'the bucket kept its count: one token left of three');
     // Another capacity: a bucket of that size, full.
     await writeFile(file, limited(4, ['/newer']));
     cli.child.kill('SIGHUP');
-    await until('the second reload', async () => (await status(port, '/newer')) === 200);
+    await reloaded(log, 2, 2);
+    assert.equal(await status(port, '/newer'), 200);
     assert.deepEqual(await statuses(5), [200, 200, 200, 200, 503], 'a changed limit starts fresh');
     await until('the old state freed', () => /dropped the state of \d+/.test(log()), 20_000);
     cli.child.kill('SIGTERM');
