@@ -155,14 +155,10 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     });
     return;
   }
-  let logger = loggerFor(result.config, debug);
+  // The primary's own lines keep the start-up logging settings; each new worker applies the new ones.
+  const logger = loggerFor(result.config, debug);
   const primary = runPrimary({ workers, snapshot: result.snapshot as ConfigSnapshot, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger });
-  serveReloads(file, result.files, watch, () => logger, async (config, snapshot) => {
-    const nextLogger = loggerFor(config, debug);
-    const served = await primary.rollOut(snapshot, config.server.maxShutdownWaitMs, nextLogger);
-    if (served) logger = nextLogger;
-    return served;
-  });
+  serveReloads(file, result.files, watch, () => logger, (config, snapshot) => primary.rollOut(snapshot, config.server.maxShutdownWaitMs));
 }
 
 /** SIGHUP, and with --watch a change to any file the config was read from, reload the config. */

@@ -30,7 +30,7 @@ export interface PrimaryOptions {
 
 export interface Primary {
   /** Rolls the workers over to the config now in the file; resolves true once the new ones serve. */
-  rollOut(snapshot: ConfigSnapshot, graceMs: number, logger: Logger): Promise<boolean>;
+  rollOut(snapshot: ConfigSnapshot, graceMs: number): Promise<boolean>;
 }
 
 /** How long a new generation may take to listen before the reload is given up. */
@@ -42,7 +42,7 @@ const MAX_CRASHES_IN_WINDOW = 10;
 
 export function runPrimary(options: PrimaryOptions): Primary {
   let stopping = false;
-  let logger = options.logger;
+  const logger = options.logger;
   let graceMs = options.graceMs;
   const crashes: number[] = [];
   /** worker id → the generation (config reload) it serves; the current one is `active`. */
@@ -106,7 +106,7 @@ export function runPrimary(options: PrimaryOptions): Primary {
   const workersOf = (generation: number): Worker[] =>
     Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && generations.get(worker.id) === generation);
 
-  async function rollOut(snapshot: ConfigSnapshot, nextGraceMs: number, nextLogger: Logger): Promise<boolean> {
+  async function rollOut(snapshot: ConfigSnapshot, nextGraceMs: number): Promise<boolean> {
     if (stopping) return false;
     const generation = ++latest;
     snapshots.set(generation, snapshot);
@@ -121,7 +121,6 @@ export function runPrimary(options: PrimaryOptions): Primary {
     const old = workersOf(active);
     snapshots.delete(active);
     active = generation;
-    logger = nextLogger;
     const oldGraceMs = graceMs;
     graceMs = nextGraceMs;
     // The new generation listens: each old worker closes its listening handle first (node:cluster then
