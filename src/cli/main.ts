@@ -9,10 +9,14 @@ import type { ParseArgsConfig } from 'node:util';
 import { configSchema, loadConfig } from '../config/load.js';
 import { formatIssue } from '../config/issues.js';
 import type { ConfigIssue } from '../config/issues.js';
+import { createReloader, loadRunConfig, refusedLine, SNAPSHOT_TAG, watchConfigFiles } from '../runtime/reload.js';
+import type { ConfigSnapshot } from '../runtime/reload.js';
+import type { ServiceConfig } from '../config/types.js';
+import type { Logger } from '../server/logger.js';
 import { loggerFor, startGateway } from '../runtime/start.js';
 import { processChannel } from '../shared-state/client.js';
 import { PORTICO_VERSION } from '../version.js';
-import { runPrimary, workerRenderedConfig } from './primary.js';
+import { runPrimary } from './primary.js';
 import { UsageError, auditCommand } from './audit.js';
 import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
@@ -30,16 +34,20 @@ Commands:
   version  print the version
 
 Run "portico <command> --help" for a command's options.`,
-  run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N] [--allow-missing-plugin NAME]...
+  run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N] [--watch] [--allow-missing-plugin NAME]...
 
   -c, --config FILE   the configuration file (JSON, YAML or TOML by extension; a template with FC_ENABLE=1)
   -p, --port PORT     listen on this port instead of the config's "port"
   -d, --debug         enable /__debug/ and debug logging
   -w, --workers N     worker processes (default: one per core; 1 runs in this process)
+      --watch         reload when the config file changes (SIGHUP always reloads)
   --allow-missing-plugin NAME
                       start although the config names the Go plugin NAME, which Portico cannot
                       load (repeatable; also PORTICO_ALLOW_MISSING_PLUGINS=a,b; see docs/plugins.md)
-  -h, --help          show this help`,
+  -h, --help          show this help
+
+On SIGHUP (or a change, with --watch) the config is loaded and checked again; a valid one replaces the
+running one without dropping a request, an invalid one is logged and the running one keeps serving.`,
   check: `Usage: portico check -c FILE [--lint] [-d] [-t] [--format text|json|sarif] [--allow-missing-plugin NAME]...
 
   -c, --config FILE       the configuration file
@@ -76,6 +84,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     port: { type: 'string', short: 'p' },
     debug: { type: 'boolean', short: 'd' },
     workers: { type: 'string', short: 'w' },
+    watch: { type: 'boolean' },
     'allow-missing-plugin': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
@@ -200,7 +209,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   const port = parseNumber(values['port'], 'port', usage);
   const workers = parseNumber(values['workers'], 'workers', usage) ?? availableParallelism();
   const allowMissingPlugins = allowedPluginsOf(values);
-  const result = await loadConfig(file, { allowMissingPlugins });
+  const result = await loadRunConfig(file, undefined, { allowMissingPlugins });
   failIfUnreadable(result.issues, usage);
   printIssues(result.issues);
   if (!result.config) {
@@ -208,11 +217,42 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     process.exit(1);
   }
   const debug = values['debug'] === true;
+  const watch = values['watch'] === true;
   if (workers <= 1) {
-    await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
+    // One process: the new config is compiled here and swapped in (see Gateway.replace).
+    const running = await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
+    serveReloads(file, result.files, allowMissingPlugins, watch, () => running.logger, (config) => {
+      const needRestart = running.reload(config);
+      if (needRestart.length > 0) running.logger.warn(`[SERVICE: Portico][Reload] ${needRestart.join(', ')} changed: kept as they were until a restart (one process keeps its listener; with -w 2 or more, new workers apply them)`);
+      return Promise.resolve(true);
+    });
     return;
   }
-  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger: loggerFor(result.config, debug), allowMissingPlugins, ...(result.rendered ? { rendered: result.rendered } : {}) });
+  // The primary's own lines keep the start-up logging settings; each new worker applies the new ones.
+  const logger = loggerFor(result.config, debug);
+  const primary = runPrimary({ workers, snapshot: result.snapshot as ConfigSnapshot, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger, allowMissingPlugins });
+  serveReloads(file, result.files, allowMissingPlugins, watch, () => logger, (config, snapshot) => primary.rollOut(snapshot, config.server.maxShutdownWaitMs));
+}
+
+/** SIGHUP, and with --watch a change to any file the config was read from, reload the config. */
+function serveReloads(file: string, files: string[], allowMissingPlugins: readonly string[], watch: boolean, logger: () => Logger, apply: (config: ServiceConfig, snapshot: ConfigSnapshot) => Promise<boolean>): void {
+  const watcher = watch ? watchConfigFiles((changed) => void reloader.reload(`${changed} changed`)) : undefined;
+  const reloader = createReloader({
+    file,
+    logger,
+    load: (path) => loadRunConfig(path, undefined, { allowMissingPlugins }),
+    apply: async (config, snapshot) => {
+      try {
+        return await apply(config, snapshot);
+      } catch (error) {
+        logger().error(refusedLine(`${file}: ${(error as Error).message}`));
+        return false;
+      }
+    },
+    ...(watcher ? { onFiles: (read: string[]) => watcher.watch(read) } : {}),
+  });
+  watcher?.watch(files);
+  process.on('SIGHUP', () => void reloader.reload('SIGHUP received'));
 }
 
 function allowedPluginsOf(values: Record<string, unknown>): string[] {
@@ -235,17 +275,41 @@ function parseNumber(value: string | boolean | undefined, name: string, usage: s
 
 /** A worker: loads the same file (stateless, identical copies) and serves. */
 async function runWorker(): Promise<void> {
-  const file = process.env['PORTICO_WORKER_CONFIG'] as string;
+  // The primary reloads; a SIGHUP sent to the whole process group must not end a worker.
+  process.on('SIGHUP', () => undefined);
+  const snapshot = await snapshotFromPrimary();
   const allowMissingPlugins = (process.env['PORTICO_WORKER_ALLOW_MISSING_PLUGINS'] ?? '').split(',').filter(Boolean);
-  const rendered = await workerRenderedConfig();
-  const result = await loadConfig(file, { allowMissingPlugins, ...(rendered ? { rendered } : {}) });
-  if (!result.config) process.exit(1);
+  const result = await loadRunConfig(snapshot.file, snapshot, { allowMissingPlugins });
+  if (!result.config) {
+    // The primary checked this text: only a bug or a changed environment gets here. Say why and stop.
+    printIssues(result.issues.filter((issue) => issue.severity === 'error'));
+    process.exit(1);
+  }
   const port = process.env['PORTICO_WORKER_PORT'];
   await startGateway(result.config, {
     ...(port ? { port: Number(port) } : {}),
     debug: process.env['PORTICO_WORKER_DEBUG'] === '1',
     handleSignals: true,
     sharedState: processChannel(),
+  });
+}
+
+/** The config text this worker's generation was checked with, from the primary (bounded wait). */
+function snapshotFromPrimary(): Promise<ConfigSnapshot> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      process.stderr.write('portico: worker: no config from the primary process within 10 s\n');
+      process.exit(1);
+    }, 10_000);
+    const onMessage = (message: unknown): void => {
+      const snapshot = (message as Record<string, unknown> | null)?.[SNAPSHOT_TAG] as ConfigSnapshot | undefined;
+      if (typeof snapshot?.text !== 'string' || typeof snapshot.file !== 'string') return;
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      resolve(snapshot);
+    };
+    process.on('message', onMessage);
+    process.send?.({ [SNAPSHOT_TAG]: 'ask' });
   });
 }
 

@@ -1,6 +1,9 @@
 /**
  * The primary process of `portico run -w N`: forks identical workers that share the listening port
  * (node:cluster), replaces any that die, and on SIGTERM/SIGINT asks each to drain, then exits 0.
+ * A config reload (`rollOut`) starts a new generation of N workers on the new config and, once every
+ * one of them listens, asks the old generation to drain (SIGTERM); if one of the new workers fails to
+ * start, the new generation is stopped and the old one keeps serving.
  * It also owns the instance's rate-limit buckets, circuit breakers and HTTP caches (shared-state/host.ts),
  * which the workers ask over the cluster channel, so limits hold per instance whatever N is.
  */
@@ -10,12 +13,15 @@ import { monotonicClock } from '../components/clock.js';
 import { heapFlagsFor } from '../runtime/heap-flags.js';
 import { REVOCATION_RELAY } from '../components/revoker/relay.js';
 import type { Logger } from '../server/logger.js';
+import { refusedLine, SNAPSHOT_TAG } from '../runtime/reload.js';
+import type { ConfigSnapshot } from '../runtime/reload.js';
 import { SharedStateHost } from '../shared-state/host.js';
 import { STATE_TAG, stateCalls } from '../shared-state/protocol.js';
 
 export interface PrimaryOptions {
   workers: number;
-  file: string;
+  /** The config the first generation serves. */
+  snapshot: ConfigSnapshot;
   port: number | undefined;
   debug: boolean;
   graceMs: number;
@@ -23,36 +29,46 @@ export interface PrimaryOptions {
   logger: Logger;
   /** `--allow-missing-plugin` names, handed to each worker's config load. */
   allowMissingPlugins: readonly string[];
-  /** A flexible configuration's rendered text: every worker runs this one rendering (see workerConfig). */
-  rendered?: RenderedText;
 }
 
-export interface RenderedText {
-  text: string;
-  parseAs: string;
-  displayName: string;
+export interface Primary {
+  /** Rolls the workers over to the config now in the file; resolves true once the new ones serve. */
+  rollOut(snapshot: ConfigSnapshot, graceMs: number): Promise<boolean>;
 }
 
-const CONFIG_REQUEST = 'portico-config-request';
-const CONFIG_REPLY = 'portico-rendered-config';
+/** How long a new generation may take to listen before the reload is given up. */
+const START_TIMEOUT_MS = 30_000;
 
 /** A worker dying this soon after start, this often, means the config or machine is broken: stop. */
 const CRASH_WINDOW_MS = 5_000;
 const MAX_CRASHES_IN_WINDOW = 10;
 
-export function runPrimary(options: PrimaryOptions): void {
+export function runPrimary(options: PrimaryOptions): Primary {
   let stopping = false;
+  const logger = options.logger;
+  let graceMs = options.graceMs;
   const crashes: number[] = [];
+  /** worker id → the generation (config reload) it serves; the current one is `active`. */
+  const generations = new Map<number, number>();
+  /** generation → the config text its workers build from. */
+  const snapshots = new Map<number, ConfigSnapshot>([[0, options.snapshot]]);
+  let active = 0;
+  let latest = 0;
+  /** Workers of older generations still draining. */
+  const retiring = new Set<number>();
   const env = {
-    PORTICO_WORKER_CONFIG: options.file,
     PORTICO_WORKER_PORT: options.port === undefined ? '' : String(options.port),
     PORTICO_WORKER_DEBUG: options.debug ? '1' : '0',
     PORTICO_WORKER_ALLOW_MISSING_PLUGINS: options.allowMissingPlugins.join(','),
-    PORTICO_WORKER_RENDERED: options.rendered ? '1' : '0',
   };
   cluster.setupPrimary({ execArgv: [...process.execArgv, ...heapFlagsFor(process.execArgv, process.env['NODE_OPTIONS'])] });
-  const state = new SharedStateHost({ clock: monotonicClock, log: (message) => options.logger.warn(message) });
+  const state = new SharedStateHost({ clock: monotonicClock, log: (message) => logger.warn(message) });
   cluster.on('message', (worker, message) => {
+    if ((message as Record<string, unknown> | null)?.[SNAPSHOT_TAG] === 'ask') {
+      const snapshot = snapshots.get(generations.get(worker.id) ?? -1);
+      if (snapshot !== undefined) worker.send({ [SNAPSHOT_TAG]: snapshot }, undefined, () => undefined);
+      return;
+    }
     const calls = stateCalls(message);
     if (calls === undefined) return;
     const answers = state.receive(worker.id, calls);
@@ -60,15 +76,12 @@ export function runPrimary(options: PrimaryOptions): void {
     // A worker that died meanwhile just loses its answers.
     worker.send({ [STATE_TAG]: answers }, undefined, () => undefined);
   });
-  const fork = (): Worker => {
+  const fork = (generation: number): Worker => {
     const worker = cluster.fork(env);
-    // A worker asks once it listens for the answer, so the text cannot arrive before its handler.
-    worker.on('message', (message: unknown) => {
-      if ((message as { type?: unknown } | null)?.type === CONFIG_REQUEST) worker.send({ type: CONFIG_REPLY, rendered: options.rendered });
-    });
+    generations.set(worker.id, generation);
     return worker;
   };
-  for (let i = 0; i < options.workers; i++) fork();
+  for (let i = 0; i < options.workers; i++) fork(active);
 
   // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others.
   cluster.on('message', (sender, message: unknown) => {
@@ -78,8 +91,15 @@ export function runPrimary(options: PrimaryOptions): void {
 
   cluster.on('exit', (worker, code, signal) => {
     state.workerGone(worker.id);
+    const generation = generations.get(worker.id);
+    generations.delete(worker.id);
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    // A retired worker that finished draining, or a new one that failed to start (rollOut handles it).
+    if (generation !== active) {
+      if (retiring.delete(worker.id) && retiring.size === 0) prune();
       return;
     }
     const now = Date.now();
@@ -90,33 +110,79 @@ export function runPrimary(options: PrimaryOptions): void {
       process.stderr.write('portico: workers keep crashing; giving up\n');
       process.exit(1);
     }
-    fork();
+    fork(active);
   });
+
+  const workersOf = (generation: number): Worker[] =>
+    Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined && generations.get(worker.id) === generation);
+
+  async function rollOut(snapshot: ConfigSnapshot, nextGraceMs: number): Promise<boolean> {
+    if (stopping) return false;
+    const generation = ++latest;
+    snapshots.set(generation, snapshot);
+    const started = await startGeneration(generation);
+    if (stopping) return false;
+    if (started !== true) {
+      for (const worker of workersOf(generation)) worker.process.kill('SIGTERM');
+      snapshots.delete(generation);
+      logger.error(refusedLine(`a new worker ${started}`));
+      return false;
+    }
+    const old = workersOf(active);
+    snapshots.delete(active);
+    active = generation;
+    const oldGraceMs = graceMs;
+    graceMs = nextGraceMs;
+    // The new generation listens: each old worker closes its listening handle first (node:cluster then
+    // hands every new connection to the new workers), answers what it holds and exits. Not awaited: the
+    // next reload may start while they drain.
+    for (const worker of old) {
+      retiring.add(worker.id);
+      const timer = setTimeout(() => worker.process.kill('SIGKILL'), oldGraceMs + 5_000);
+      timer.unref();
+      worker.once('exit', () => clearTimeout(timer));
+      worker.process.kill('SIGTERM');
+    }
+    return true;
+  }
+
+  /** Once no old worker is left: the state only they declared goes. */
+  function prune(): void {
+    const dropped = state.prune(new Set(generations.keys()));
+    if (dropped > 0) logger.info(`[SERVICE: Portico][Reload] dropped the state of ${dropped} rate limit(s), breaker(s) or cache(s) the new configuration no longer has`);
+  }
+
+  /** Forks N workers of `generation`; true once all listen, else why not. */
+  function startGeneration(generation: number): Promise<true | string> {
+    return new Promise((resolve) => {
+      let waiting = options.workers;
+      let settled = false;
+      const settle = (outcome: true | string): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => settle(`did not listen within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
+      for (let i = 0; i < options.workers; i++) {
+        const worker = fork(generation);
+        worker.once('listening', () => {
+          if (--waiting === 0) settle(true);
+        });
+        worker.once('exit', (code, signal) => settle(`exited before listening (${signal ?? code}); see its log above`));
+      }
+    });
+  }
 
   const shutdown = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal === 'SIGINT' ? 'SIGTERM' : signal);
     // Bounded: workers drain for at most graceMs; give them a margin, then stop waiting.
-    setTimeout(() => process.exit(0), options.graceMs + 5_000).unref();
+    setTimeout(() => process.exit(0), graceMs + 5_000).unref();
     if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
-}
-
-/** In a worker: the primary's rendering of a flexible configuration, when it has one. */
-export async function workerRenderedConfig(): Promise<RenderedText | undefined> {
-  if (process.env['PORTICO_WORKER_RENDERED'] !== '1' || !process.send) return undefined;
-  const reply = new Promise<RenderedText | undefined>((resolve) => {
-    const onMessage = (message: unknown): void => {
-      const typed = message as { type?: unknown; rendered?: RenderedText } | null;
-      if (typed?.type !== CONFIG_REPLY) return;
-      process.off('message', onMessage);
-      resolve(typed.rendered);
-    };
-    process.on('message', onMessage);
-  });
-  process.send({ type: CONFIG_REQUEST });
-  return reply;
+  return { rollOut };
 }

@@ -28,6 +28,8 @@ export interface LoadOptions {
    * runs the same config even when the template calls uuidv4 or now). `parseAs` picks the parser.
    */
   rendered?: { text: string; parseAs: string; displayName: string };
+  /** The file's text, already read: a worker builds from the very text its primary checked. */
+  text?: string;
 }
 
 export interface LoadResult {
@@ -53,7 +55,9 @@ export function configSchema(): JsonSchema {
 export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadResult> {
   const issues = new ConfigIssues(file);
   const env = options.env ?? process.env;
-  const source = await readConfigText(file, env, issues, options.rendered);
+  // A worker or a reload builds from text its primary already read (and rendered, for a template).
+  const source =
+    options.text !== undefined ? { document: await parseSource(file, options.text, issues) } : await readConfigText(file, env, issues, options.rendered);
   const rendered = source.rendered ? { rendered: source.rendered } : {};
   const document = source.document;
   if (!document) return { config: undefined, issues: issues.list, ...rendered };

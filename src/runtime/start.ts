@@ -27,6 +27,8 @@ export interface RunningGateway {
   logger: Logger;
   address: AddressInfo;
   stop(): Promise<void>;
+  /** Serves from `config` from now on, in this process (see Gateway.replace); returns the keys that need a restart. */
+  reload(config: ServiceConfig): string[];
 }
 
 export function loggerFor(config: ServiceConfig, debug = false): Logger {
@@ -69,5 +71,6 @@ export async function startGateway(config: ServiceConfig, options: StartOptions 
       void stop().then(() => process.exit(1));
     });
   }
-  return { gateway, logger, address, stop };
+  const reload = (next: ServiceConfig): string[] => gateway.replace(next, config.server.maxShutdownWaitMs);
+  return { gateway, logger, address, stop, reload };
 }

@@ -12,6 +12,7 @@
  * admission that arrives after its caller gave up is handed back at once, so it cannot hold a
  * half-open circuit.
  */
+import { createHash } from 'node:crypto';
 import { GatewayError } from '../proxy/errors.js';
 import type { Logger } from '../server/logger.js';
 import { OP, STATE_TAG, stateCalls, UNAVAILABLE } from './protocol.js';
@@ -63,9 +64,15 @@ export class SharedStateClient {
     channel.onClose(() => this.close());
   }
 
-  /** Tells the primary what `id` is; calls on `id` made after this are answered by that state. */
-  declare(id: string, declaration: Declaration): void {
-    this.tell(OP.declare, id, declaration);
+  /**
+   * Tells the primary what `id` is and returns the id to call it by: `id` with a digest of its settings,
+   * so after a config reload a piece whose settings are unchanged finds its state as it was, and a changed
+   * one (another capacity, another backend) starts fresh instead of inheriting a stale bucket.
+   */
+  declare(id: string, declaration: Declaration): string {
+    const stateId = stateIdOf(id, declaration);
+    this.tell(OP.declare, stateId, declaration);
+    return stateId;
   }
 
   /** A call that wants an answer; rejects with `PRT_ERR_STATE_UNAVAILABLE` when none comes in time. */
@@ -200,4 +207,9 @@ export function processChannel(): StateChannel {
       process.once('disconnect', listener);
     },
   };
+}
+
+/** `id` plus a short digest of its declaration (see `declare`). */
+export function stateIdOf(id: string, declaration: Declaration): string {
+  return `${id} #${createHash('sha256').update(JSON.stringify(declaration)).digest('base64url').slice(0, 12)}`;
 }

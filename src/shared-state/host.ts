@@ -32,7 +32,9 @@ type State =
 
 export class SharedStateHost {
   private readonly states = new Map<string, State>();
-  private readonly timers: NodeJS.Timeout[] = [];
+  /** Who declared each id: `prune` keeps the ids a live worker declared. */
+  private readonly declarers = new Map<string, Set<number>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   /** worker → breaker id → generation → calls admitted and not yet reported. */
   private readonly admitted = new Map<number, Map<string, Map<number, number>>>();
 
@@ -57,6 +59,8 @@ export class SharedStateHost {
 
   /** Releases what a dead worker held: its unreported breaker calls. */
   workerGone(worker: number): void {
+    // Its declarations no longer count for `prune`; the state itself stays for its successor.
+    for (const workers of this.declarers.values()) workers.delete(worker);
     const held = this.admitted.get(worker);
     if (held === undefined) return;
     this.admitted.delete(worker);
@@ -67,9 +71,29 @@ export class SharedStateHost {
     }
   }
 
+  /**
+   * After a config reload has retired the old workers: drops the state no live worker declared (an
+   * endpoint removed, or a limit whose settings changed and so got a new id). Not called when a worker
+   * is merely replaced, so a crash loses nothing.
+   */
+  prune(liveWorkers: ReadonlySet<number>): number {
+    let dropped = 0;
+    for (const [id, workers] of this.declarers) {
+      if ([...workers].some((worker) => liveWorkers.has(worker))) continue;
+      this.declarers.delete(id);
+      this.states.delete(id);
+      const timer = this.timers.get(id);
+      if (timer !== undefined) clearInterval(timer);
+      this.timers.delete(id);
+      dropped++;
+    }
+    return dropped;
+  }
+
   /** Stops the client-bucket sweeps. */
   close(): void {
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    for (const timer of this.timers.values()) clearInterval(timer);
+    this.timers.clear();
   }
 
   /** How many ids are declared (tests, debugging). */
@@ -79,7 +103,10 @@ export class SharedStateHost {
 
   private run(worker: number, [, op, id, a, b]: Call): unknown {
     if (op === OP.declare) {
-      if (!this.states.has(id)) this.states.set(id, this.create(a as Declaration));
+      if (!this.states.has(id)) this.states.set(id, this.create(id, a as Declaration));
+      let workers = this.declarers.get(id);
+      if (workers === undefined) this.declarers.set(id, (workers = new Set()));
+      workers.add(worker);
       return undefined;
     }
     const state = this.states.get(id);
@@ -114,7 +141,7 @@ export class SharedStateHost {
     }
   }
 
-  private create(declaration: Declaration): State {
+  private create(id: string, declaration: Declaration): State {
     const { clock } = this.options;
     switch (declaration.kind) {
       case 'router': {
@@ -122,7 +149,7 @@ export class SharedStateHost {
         if (declaration.client) {
           const timer = setInterval(() => limiter.sweep(), Math.max(declaration.cleanupMs, 1000));
           timer.unref();
-          this.timers.push(timer);
+          this.timers.set(id, timer);
         }
         return { kind: 'router', limiter };
       }

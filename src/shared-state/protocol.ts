@@ -6,6 +6,7 @@
  * times cheaper per call than its 'advanced' V8 serialization, so cached bodies travel as base64.
  */
 import type { BucketSettings } from '../components/ratelimit/token-bucket.js';
+import type { BackendConfig } from '../config/types.js';
 
 /** Marks Portico's messages on the cluster channel; anything else on it is ignored. */
 export const STATE_TAG = 'porticoState';
@@ -50,4 +51,12 @@ export function stateCalls(message: unknown): unknown[] | undefined {
   if (message === null || typeof message !== 'object') return undefined;
   const batch = (message as Record<string, unknown>)[STATE_TAG];
   return Array.isArray(batch) ? batch : undefined;
+}
+
+/**
+ * The name of a backend's state: its place in the config plus what it calls, so a reload that points that
+ * place at another backend does not hand it the old one's open circuit or cached answers.
+ */
+export function backendStateName(namespace: string, backend: BackendConfig): string {
+  return `${namespace} ${JSON.stringify(backend.at)} ${backend.method} ${JSON.stringify([backend.sd, backend.hosts, backend.urlPattern])}`;
 }

@@ -144,10 +144,10 @@ test('a breaker opens after max_errors across workers, and a dead worker does no
   const changes: string[] = [];
   const host = new SharedStateHost({ clock, log: (message) => changes.push(message) });
   const [a, b] = [connect(host, 1), connect(host, 2)];
-  const id = 'qos/circuit-breaker ["b"]';
+  const name = 'qos/circuit-breaker ["b"]';
   const declaration: Declaration = { kind: 'breaker', intervalMs: 60_000, timeoutMs: 10_000, maxErrors: 1, changeLog: 'cb' };
-  a.client.declare(id, declaration);
-  b.client.declare(id, declaration);
+  const id = a.client.declare(name, declaration);
+  assert.equal(b.client.declare(name, declaration), id, 'the same settings, the same id in every worker');
   const fail = async (worker: Worker): Promise<unknown> => {
     const admitted = await worker.client.ask(OP.breakerEnter, id);
     if (typeof admitted === 'number') worker.client.tell(OP.breakerLeave, id, admitted, false);
@@ -215,10 +215,10 @@ test('a breaker admission that comes back after the worker gave up is handed bac
   const clock = new ManualClock();
   const host = new SharedStateHost({ clock });
   const [a, b] = [connect(host, 1, 40), connect(host, 2)];
-  const id = 'qos/circuit-breaker ["late"]';
+  const name = 'qos/circuit-breaker ["late"]';
   const declaration: Declaration = { kind: 'breaker', intervalMs: 0, timeoutMs: 1_000, maxErrors: 0, changeLog: undefined };
-  a.client.declare(id, declaration);
-  b.client.declare(id, declaration);
+  const id = a.client.declare(name, declaration);
+  assert.equal(b.client.declare(name, declaration), id, 'the same settings, the same id in every worker');
   // Open it, then let the timeout pass: half-open, one probe allowed.
   const first = await b.client.ask(OP.breakerEnter, id);
   b.client.tell(OP.breakerLeave, id, first, false);
@@ -257,5 +257,29 @@ test('the host answers malformed or unknown calls as unavailable and keeps going
     [3, UNAVAILABLE],
     [4, true],
   ]);
+  host.close();
+});
+
+test('across a reload: unchanged settings keep their bucket, changed ones start fresh, prune drops what no live worker declared', async () => {
+  const host = new SharedStateHost({ clock: new ManualClock() });
+  const name = 'qos/ratelimit/proxy ["reload"]';
+  const old = connect(host, 1);
+  const takeOld = createSharedBucket(old.client, name, { ratePerMs: 1 / hour, capacity: 2 });
+  assert.deepEqual(await Promise.all([takeOld(), takeOld()]), [true, true]);
+  // The next generation: same settings, same bucket (already empty).
+  const same = connect(host, 2);
+  const takeSame = createSharedBucket(same.client, name, { ratePerMs: 1 / hour, capacity: 2 });
+  assert.equal(await takeSame(), false, 'an unchanged limit keeps its count');
+  // Another generation with another capacity: a bucket of its own, full.
+  const changed = connect(host, 3);
+  const takeChanged = createSharedBucket(changed.client, name, { ratePerMs: 1 / hour, capacity: 3 });
+  assert.deepEqual(await Promise.all([takeChanged(), takeChanged(), takeChanged(), takeChanged()]), [true, true, true, false]);
+  assert.equal(host.declared, 2);
+  // Workers 1 and 2 retired: only worker 3's state is left.
+  host.workerGone(1);
+  host.workerGone(2);
+  assert.equal(host.prune(new Set([3])), 1);
+  assert.equal(host.declared, 1);
+  assert.equal(await takeChanged(), false, 'the live state is untouched');
   host.close();
 });

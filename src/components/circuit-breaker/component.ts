@@ -26,7 +26,7 @@ import { registerComponent } from '../registry.js';
 import { CircuitBreaker } from './breaker.js';
 import type { Refusal } from './breaker.js';
 import type { SharedStateClient } from '../../shared-state/client.js';
-import { OP } from '../../shared-state/protocol.js';
+import { backendStateName, OP } from '../../shared-state/protocol.js';
 
 export const CIRCUIT_BREAKER_NAMESPACE = 'qos/circuit-breaker';
 /** gobreaker's open period when `timeout` is 0. */
@@ -72,9 +72,8 @@ export function createCircuitBreakerMiddleware(block: Record<string, unknown>, b
   const changeLog = block['log_status_change'] === true ? `${label} Circuit breaker named '${name}'` : undefined;
   let gate: BreakerGate;
   if (state) {
-    const id = `${CIRCUIT_BREAKER_NAMESPACE} ${JSON.stringify(backend.at)}`;
     // The primary logs state changes: it is where they happen.
-    state.declare(id, { kind: 'breaker', ...settings, changeLog });
+    const id = state.declare(backendStateName(CIRCUIT_BREAKER_NAMESPACE, backend), { kind: 'breaker', ...settings, changeLog });
     gate = {
       enter: () => state.ask(OP.breakerEnter, id) as Promise<number | Refusal>,
       leave: (generation, isSuccess) => state.tell(OP.breakerLeave, id, generation, isSuccess ?? null),

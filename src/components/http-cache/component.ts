@@ -18,6 +18,7 @@ import { wallClock } from '../clock.js';
 import { createHttpCache } from './http-cache.js';
 import { entryCodec } from './http-cache.js';
 import { createSharedStore } from './store.js';
+import { backendStateName } from '../../shared-state/protocol.js';
 
 export const HTTP_CACHE_NAMESPACE = 'qos/http-cache';
 const DEFAULT_MAX_ITEMS = 10_000;
@@ -57,7 +58,7 @@ registerComponent({
       maxSizeBytes,
       clock: wallClock,
       // With workers, one cache per backend for the whole instance, bounded once, in the primary.
-      ...(state ? { store: createSharedStore(state, `${HTTP_CACHE_NAMESPACE} ${JSON.stringify(backend.at)}`, maxItems, maxSizeBytes, entryCodec) } : {}),
+      ...(state ? { store: createSharedStore(state, backendStateName(HTTP_CACHE_NAMESPACE, backend), maxItems, maxSizeBytes, entryCodec) } : {}),
     }).middleware;
   },
 });

@@ -56,8 +56,8 @@ export interface EntryCodec<Entry extends Sized> {
  * The primary's store, for a worker of `portico run -w N`. A lookup the primary cannot answer in time is
  * a miss (the backend is asked); stores and deletions are sent without waiting.
  */
-export function createSharedStore<Entry extends Sized>(state: SharedStateClient, id: string, maxItems: number, maxSizeBytes: number, codec: EntryCodec<Entry>): CacheStore<Entry> {
-  state.declare(id, { kind: 'cache', maxItems, maxSizeBytes });
+export function createSharedStore<Entry extends Sized>(state: SharedStateClient, name: string, maxItems: number, maxSizeBytes: number, codec: EntryCodec<Entry>): CacheStore<Entry> {
+  const id = state.declare(name, { kind: 'cache', maxItems, maxSizeBytes });
   // JSON turns a missing entry into null.
   const decode = (wire: unknown): Entry | undefined => (wire === null || wire === undefined ? undefined : codec.decode(wire as Sized));
   const miss = (): undefined => undefined;

@@ -21,6 +21,7 @@ import { bucketSettings, everyMs, MIN_EVERY_MS, positiveNumber } from './rate-se
 import { TokenBucket } from './token-bucket.js';
 import { createSharedBucket } from './shared-limiters.js';
 import type { SharedStateClient } from '../../shared-state/client.js';
+import { backendStateName } from '../../shared-state/protocol.js';
 
 export const PROXY_NAMESPACE = 'qos/ratelimit/proxy';
 
@@ -56,7 +57,7 @@ export function createProxyRateLimit(block: Record<string, unknown>, backend: Ba
   const settings = bucketSettings(maxRate, block['capacity'], everyMs(block['every']));
   const message = `rate limit exceeded for the backend ${backend.urlPattern}`;
   if (state) {
-    const take = createSharedBucket(state, `${PROXY_NAMESPACE} ${JSON.stringify(backend.at)}`, settings);
+    const take = createSharedBucket(state, backendStateName(PROXY_NAMESPACE, backend), settings);
     return (next) =>
       function rateLimitedBackendInPrimary(request: ProxyRequest, cancel: Cancellation) {
         return take().then((allowed) => (allowed ? next(request, cancel) : Promise.reject(new GatewayError('PRT_ERR_RATELIMIT_BACKEND', message))));

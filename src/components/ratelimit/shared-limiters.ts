@@ -11,8 +11,8 @@ import { CLIENT_LIMITED, ENDPOINT_LIMITED } from './router-limiter.js';
 import type { RouterLimiter, Verdict } from './router-limiter.js';
 import type { BucketSettings } from './token-bucket.js';
 
-export function createSharedRouterLimiter(state: SharedStateClient, id: string, declaration: Extract<Declaration, { kind: 'router' }>): RouterLimiter {
-  state.declare(id, declaration);
+export function createSharedRouterLimiter(state: SharedStateClient, name: string, declaration: Extract<Declaration, { kind: 'router' }>): RouterLimiter {
+  const id = state.declare(name, declaration);
   const asVerdict = (verdict: unknown): Verdict => verdict as Verdict;
   const refuse = (): Verdict => ENDPOINT_LIMITED;
   if (declaration.client === undefined) {
@@ -27,7 +27,7 @@ export function createSharedRouterLimiter(state: SharedStateClient, id: string, 
 }
 
 /** Resolves true when the primary's bucket gave a token; rejects with PRT_ERR_STATE_UNAVAILABLE. */
-export function createSharedBucket(state: SharedStateClient, id: string, bucket: BucketSettings): () => Promise<boolean> {
-  state.declare(id, { kind: 'bucket', bucket });
+export function createSharedBucket(state: SharedStateClient, name: string, bucket: BucketSettings): () => Promise<boolean> {
+  const id = state.declare(name, { kind: 'bucket', bucket });
   return () => state.ask(OP.bucketTake, id) as Promise<boolean>;
 }
