@@ -13,6 +13,8 @@ import { loggerFor, startGateway } from '../runtime/start.js';
 import { processChannel } from '../shared-state/client.js';
 import { PORTICO_VERSION } from '../version.js';
 import { runPrimary, workerRenderedConfig } from './primary.js';
+import { blockOf } from '../components/registry.js';
+import { METRICS_NAMESPACE, readMetricsSettings } from '../components/metrics/settings.js';
 import { UsageError, auditCommand } from './audit.js';
 import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
@@ -212,7 +214,18 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
     return;
   }
-  runPrimary({ workers, file, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger: loggerFor(result.config, debug), allowMissingPlugins, ...(result.rendered ? { rendered: result.rendered } : {}) });
+  const metricsBlock = blockOf(result.config.extraConfig, METRICS_NAMESPACE);
+  runPrimary({
+    workers,
+    file,
+    port,
+    debug,
+    graceMs: result.config.server.maxShutdownWaitMs,
+    logger: loggerFor(result.config, debug),
+    allowMissingPlugins,
+    ...(result.rendered ? { rendered: result.rendered } : {}),
+    ...(metricsBlock ? { metrics: readMetricsSettings(metricsBlock) } : {}),
+  });
 }
 
 function allowedPluginsOf(values: Record<string, unknown>): string[] {

@@ -12,6 +12,9 @@ import { REVOCATION_RELAY } from '../components/revoker/relay.js';
 import type { Logger } from '../server/logger.js';
 import { SharedStateHost } from '../shared-state/host.js';
 import { STATE_TAG, stateCalls } from '../shared-state/protocol.js';
+import { collectFromWorkers } from '../components/metrics/relay.js';
+import type { MetricsSettings } from '../components/metrics/settings.js';
+import { startStatsServer } from '../components/metrics/stats-server.js';
 
 export interface PrimaryOptions {
   workers: number;
@@ -25,6 +28,8 @@ export interface PrimaryOptions {
   allowMissingPlugins: readonly string[];
   /** A flexible configuration's rendered text: every worker runs this one rendering (see workerConfig). */
   rendered?: RenderedText;
+  /** `telemetry/metrics`: the primary serves `/__stats`, the sum of every worker's snapshot. */
+  metrics?: MetricsSettings;
 }
 
 export interface RenderedText {
@@ -69,6 +74,8 @@ export function runPrimary(options: PrimaryOptions): void {
     return worker;
   };
   for (let i = 0; i < options.workers; i++) fork();
+  const metrics = options.metrics;
+  if (metrics && !metrics.endpointDisabled && !metrics.addressInvalid) startStatsServer(metrics, collectFromWorkers, options.logger);
 
   // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others.
   cluster.on('message', (sender, message: unknown) => {
