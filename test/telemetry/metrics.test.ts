@@ -15,7 +15,7 @@ import type { Agent } from '../../src/transport/agent.js';
 /** These factories never call a backend. */
 const NO_AGENT = {} as Agent;
 import { freePort } from '../helpers/cli.js';
-import { delay, request } from '../helpers/http.js';
+import { delay, request, waitFor } from '../helpers/http.js';
 import { MemoryLog, sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 import type { TestGateway } from '../helpers/servers.js';
 
@@ -160,6 +160,18 @@ describe('telemetry/metrics /__stats', () => {
       await assert.rejects(request(`http://127.0.0.1:${port}/__stats`, { timeoutMs: 1_000 }), /ECONNREFUSED/);
     } finally {
       await gateway.close();
+    }
+  });
+
+  it('a stats port already in use is logged and the gateway serves on', async () => {
+    const taken = await startBackend((_req, res) => res.end('someone else'));
+    const gateway = await startGateway(config({ listen_address: `127.0.0.1:${taken.port}` }));
+    try {
+      assert.equal((await request(`${gateway.url}/c`)).status, 200);
+      assert.ok(await waitFor(() => gateway.log.lines.some((line) => line.includes('[SERVICE: Stats]') && line.includes('EADDRINUSE'))));
+    } finally {
+      await gateway.close();
+      await taken.close();
     }
   });
 
