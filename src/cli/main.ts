@@ -17,6 +17,8 @@ import { loggerFor, startGateway } from '../runtime/start.js';
 import { processChannel } from '../shared-state/client.js';
 import { PORTICO_VERSION } from '../version.js';
 import { runPrimary } from './primary.js';
+import { blockOf } from '../components/registry.js';
+import { METRICS_NAMESPACE, readMetricsSettings } from '../components/metrics/settings.js';
 import { UsageError, auditCommand } from './audit.js';
 import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
@@ -230,7 +232,18 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   }
   // The primary's own lines keep the start-up logging settings; each new worker applies the new ones.
   const logger = loggerFor(result.config, debug);
-  const primary = runPrimary({ workers, snapshot: result.snapshot as ConfigSnapshot, port, debug, graceMs: result.config.server.maxShutdownWaitMs, logger, allowMissingPlugins });
+  const metricsBlock = blockOf(result.config.extraConfig, METRICS_NAMESPACE);
+  const primary = runPrimary({
+    workers,
+    snapshot: result.snapshot as ConfigSnapshot,
+    port,
+    debug,
+    graceMs: result.config.server.maxShutdownWaitMs,
+    logger,
+    allowMissingPlugins,
+    // The stats listener is the primary's: it keeps its start-up settings across reloads.
+    ...(metricsBlock ? { metrics: readMetricsSettings(metricsBlock) } : {}),
+  });
   serveReloads(file, result.files, allowMissingPlugins, watch, () => logger, (config, snapshot) => primary.rollOut(snapshot, config.server.maxShutdownWaitMs));
 }
 

@@ -17,6 +17,9 @@ import { refusedLine, SNAPSHOT_TAG } from '../runtime/reload.js';
 import type { ConfigSnapshot } from '../runtime/reload.js';
 import { SharedStateHost } from '../shared-state/host.js';
 import { STATE_TAG, stateCalls } from '../shared-state/protocol.js';
+import { collectFromWorkers } from '../components/metrics/relay.js';
+import type { MetricsSettings } from '../components/metrics/settings.js';
+import { startStatsServer } from '../components/metrics/stats-server.js';
 
 export interface PrimaryOptions {
   workers: number;
@@ -29,6 +32,8 @@ export interface PrimaryOptions {
   logger: Logger;
   /** `--allow-missing-plugin` names, handed to each worker's config load. */
   allowMissingPlugins: readonly string[];
+  /** `telemetry/metrics`: the primary serves `/__stats`, the sum of every worker's snapshot. */
+  metrics?: MetricsSettings;
 }
 
 export interface Primary {
@@ -82,6 +87,8 @@ export function runPrimary(options: PrimaryOptions): Primary {
     return worker;
   };
   for (let i = 0; i < options.workers; i++) fork(active);
+  const metrics = options.metrics;
+  if (metrics && !metrics.endpointDisabled && !metrics.addressInvalid) startStatsServer(metrics, collectFromWorkers, options.logger);
 
   // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others.
   cluster.on('message', (sender, message: unknown) => {

@@ -22,3 +22,4 @@ import './lua/lua-endpoint.js';
 import './martian/component.js';
 import './client-credentials/component.js';
 import './revoker/component.js';
+import './metrics/component.js';

@@ -4,13 +4,21 @@
  * layer; a test checks that every component with a factory for a layer is listed here.
  */
 /**
+ * Namespaces set once at the root whose factories also run for every endpoint and backend layer
+ * (krakend-metrics instruments every handler, pipe and backend from its root block).
+ */
+export const SERVICE_WIDE: ReadonlySet<string> = new Set(['telemetry/metrics']);
+
+/**
  * `auth/revoker` adds no layer: its factory starts the revocation filter with the gateway. A v2-era name
  * KrakenD CE 2.13 still reads sits beside its component's current one.
  */
-export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'github_com/devopsfaith/bloomfilter', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
+export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'github_com/devopsfaith/bloomfilter', 'telemetry/metrics', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
 
 export const ENDPOINT_ORDER: readonly string[] = [
   'security/bot-detector',
+  // krakend-ce handler_factory.go: metrics wrap JWT, Lua and the rate limits; the bot detector wraps metrics.
+  'telemetry/metrics',
   'auth/api-keys',
   'auth/basic',
   'auth/validator',
@@ -22,9 +30,9 @@ export const ENDPOINT_ORDER: readonly string[] = [
 ];
 
 /** `proxy` holds static data and the endpoint flatmap; sequential/shadow are read by the merge itself. */
-export const PROXY_ORDER: readonly string[] = ['auth/signer', 'modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy'];
+export const PROXY_ORDER: readonly string[] = ['auth/signer', 'telemetry/metrics', 'modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy'];
 
-export const BACKEND_ORDER: readonly string[] = ['qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
+export const BACKEND_ORDER: readonly string[] = ['telemetry/metrics', 'qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
 
 /**
  * Around the raw HTTP exchange, below decoding (krakend-ce `internalNewBackendFactory` and
