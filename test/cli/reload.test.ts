@@ -8,10 +8,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { freePort, startCli } from '../helpers/cli.js';
+import { cleanEnv, freePort, startCli } from '../helpers/cli.js';
 import type { RunningCli } from '../helpers/cli.js';
 import { delay, request } from '../helpers/http.js';
 import type { LoadSummary } from '../helpers/load-loop.js';
@@ -184,6 +186,31 @@ describe('config reload', { timeout: 180_000 }, () => {
     assert.equal(await status(port, '/newer'), 200);
     assert.deepEqual(await statuses(5), [200, 200, 200, 200, 503], 'a changed limit starts fresh');
     await until('the old state freed', () => /dropped the state of \d+/.test(log()), 20_000);
+    cli.child.kill('SIGTERM');
+    await cli.exited(30_000);
+  });
+
+  it('re-renders a flexible configuration on SIGHUP, and every new worker serves that one rendering', async () => {
+    const port = await freePort();
+    const dir = await mkdtemp(join(tmpdir(), 'portico-fc-reload-'));
+    await mkdir(join(dir, 'settings'));
+    const template = join(dir, 'krakend.tmpl');
+    await writeFile(
+      template,
+      `{"version": 3, "port": ${port}, "endpoints": [{{ range $i, $path := .routes.paths }}{{ if $i }},{{ end }}` +
+        `{"endpoint": "{{ $path }}", "backend": [{"host": ["${backend.url}"], "url_pattern": "/data"}]}{{ end }}]}`,
+    );
+    const settings = join(dir, 'settings', 'routes.json');
+    await writeFile(settings, JSON.stringify({ paths: ['/before'] }));
+    const cli = startCli(['run', '-c', template, '-w', '2'], { ...cleanEnv(), FC_ENABLE: '1', FC_SETTINGS: join(dir, 'settings') });
+    running.push(cli);
+    await until('the rendered config to answer', async () => (await status(port, '/before')) === 200);
+    await writeFile(settings, JSON.stringify({ paths: ['/after'] }));
+    cli.child.kill('SIGHUP');
+    await until('the re-rendered endpoint', async () => (await status(port, '/after')) === 200);
+    await until('the old workers drained', async () => (await status(port, '/before')) === 404);
+    // Several requests, so both new workers answer: none serves the old rendering.
+    for (let i = 0; i < 10; i++) assert.equal(await status(port, '/before'), 404);
     cli.child.kill('SIGTERM');
     await cli.exited(30_000);
   });
