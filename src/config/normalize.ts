@@ -101,12 +101,14 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
 
 function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues: ConfigIssues): EndpointConfig | undefined {
   let path = readString(raw, 'endpoint');
-  if (path === '') return undefined; // reported by the schema
   if (!path.startsWith('/')) {
+    // lura's CleanPath prefixes "/" to whatever it gets, so an empty or missing endpoint serves "/" (config/uri.go).
     issues.warning({
       code: 'PRT_WARN_CONFIG_ENDPOINT_SLASH',
       at: [...at, 'endpoint'],
-      message: `endpoint "${path}" does not start with "/"; using "/${path}" as KrakenD does`,
+      message: path === ''
+        ? `endpoint is ${raw['endpoint'] === undefined ? 'missing' : 'empty'}; serving it at "/" as KrakenD does`
+        : `endpoint "${path}" does not start with "/"; using "/${path}" as KrakenD does`,
     });
     path = `/${path}`;
   }

@@ -41,6 +41,15 @@ describe('start-up rules', () => {
     assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_ENDPOINT_SLASH endpoints[0].endpoint']);
   });
 
+  it('serves an empty or missing endpoint at "/" with a warning, as lura\'s CleanPath does', async () => {
+    const { config, errors, warnings } = await issuesOf([{ endpoint: '', backend: [backend()] }, { method: 'POST', backend: [backend('/other')] }, { endpoint: '/{a}', backend: [backend('/x/{a}')] }]);
+    assert.deepEqual(codes(errors), []);
+    assert.deepEqual(config?.endpoints.map((endpoint) => endpoint.path), ['/', '/', '/{a}']);
+    assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_ENDPOINT_SLASH endpoints[0].endpoint', 'PRT_WARN_CONFIG_ENDPOINT_SLASH endpoints[1].endpoint']);
+    assert.match(warnings[0]?.message ?? '', /empty/);
+    assert.match(warnings[1]?.message ?? '', /missing/);
+  });
+
   it('refuses an endpoint without backends', async () => {
     const empty = await issuesOf([{ endpoint: '/a', backend: [] }]);
     assert.deepEqual(codes(empty.errors), ['PRT_ERR_CONFIG_NO_BACKENDS endpoints[0].backend']);
