@@ -50,6 +50,23 @@ describe('start-up rules', () => {
     assert.match(warnings[1]?.message ?? '', /missing/);
   });
 
+  it('warns for a CORS max_age without a unit (krakend-cors ignores it) but refuses a number (KrakenD panics on it)', async () => {
+    const unitless = await issuesOf([{ endpoint: '/a', backend: [backend()] }], { extra_config: { 'security/cors': { max_age: '86400' } } });
+    assert.deepEqual(codes(unitless.errors), []);
+    assert.deepEqual(codes(unitless.warnings), ['PRT_WARN_CONFIG_IGNORED_VALUE extra_config["security/cors"].max_age']);
+    const numeric = await issuesOf([{ endpoint: '/a', backend: [backend()] }], { extra_config: { 'security/cors': { max_age: 86400 } } });
+    assert.deepEqual(codes(numeric.errors), ['PRT_ERR_CONFIG_TYPE extra_config["security/cors"].max_age']);
+  });
+
+  it('warns for a wrong-typed security/http header key, refuses a wrong-typed host check or redirect key', async () => {
+    const headers = await issuesOf([{ endpoint: '/a', backend: [backend()] }], { extra_config: { 'security/http': { sts_seconds: '31536000', frame_deny: 'true' } } });
+    assert.deepEqual(codes(headers.errors), []);
+    assert.deepEqual(codes(headers.warnings), ['PRT_WARN_CONFIG_IGNORED_VALUE extra_config["security/http"].sts_seconds', 'PRT_WARN_CONFIG_IGNORED_VALUE extra_config["security/http"].frame_deny']);
+    assert.equal(headers.warnings[0]?.found, '31536000');
+    const guards = await issuesOf([{ endpoint: '/a', backend: [backend()] }], { extra_config: { 'security/http': { allowed_hosts: 'api.example.com', ssl_redirect: 'true' } } });
+    assert.deepEqual(codes(guards.errors), ['PRT_ERR_CONFIG_TYPE extra_config["security/http"].allowed_hosts', 'PRT_ERR_CONFIG_TYPE extra_config["security/http"].ssl_redirect']);
+  });
+
   it('refuses an endpoint without backends', async () => {
     const empty = await issuesOf([{ endpoint: '/a', backend: [] }]);
     assert.deepEqual(codes(empty.errors), ['PRT_ERR_CONFIG_NO_BACKENDS endpoints[0].backend']);

@@ -108,6 +108,27 @@ describe('security/http', () => {
     assert.equal(plain.headers['strict-transport-security'], undefined);
   });
 
+  test('a header key of the wrong type is ignored with a warning, as krakend-httpsecure skips it; the other headers stay', async () => {
+    const loose = await startGateway({
+      version: 3,
+      endpoints: [route('/x')],
+      extra_config: { 'security/http': { sts_seconds: '31536000', force_sts_header: true, content_type_nosniff: 'true', frame_deny: true } },
+    });
+    try {
+      assert.deepEqual(loose.warnings.map((issue) => `${issue.code} ${issue.keyPath}`), [
+        'PRT_WARN_CONFIG_IGNORED_VALUE extra_config["security/http"].sts_seconds',
+        'PRT_WARN_CONFIG_IGNORED_VALUE extra_config["security/http"].content_type_nosniff',
+      ]);
+      const answer = await send(`${loose.url}/x`);
+      assert.equal(answer.status, 200);
+      assert.equal(answer.headers['strict-transport-security'], undefined);
+      assert.equal(answer.headers['x-content-type-options'], undefined);
+      assert.equal(answer.headers['x-frame-options'], 'DENY');
+    } finally {
+      await loose.close();
+    }
+  });
+
   test('another host is refused with 500 "Bad Host"; host_proxy_headers are honoured', async () => {
     const bad = await send(`${gateway.url}/x`, { headers: { Host: 'evil.example.com' } });
     assert.equal(bad.status, 500);
