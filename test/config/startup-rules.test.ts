@@ -178,13 +178,23 @@ describe('start-up rules', () => {
     assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_MULTI_BACKEND_WRITE endpoints[0].method']);
   });
 
-  for (const bad of ['ftp://files', 'http://host/path', 'http://host?x=1', 'http://user@host', 'http://']) {
+  // Each is refused by KrakenD 2.13.8 too ("host … not valid: invalid host").
+  for (const bad of ['ftp://files', 'http://host/path', 'http://host?x=1', 'http://user@host', 'http://a:1/b']) {
     it(`refuses the backend host ${bad}`, async () => {
       const { errors } = await issuesOf([{ endpoint: '/a', backend: [{ host: ['http://good:1', bad], url_pattern: '/x' }] }]);
       assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_HOST endpoints[0].backend[0].host[1]'], errors.map(formatIssue).join('\n'));
       assert.equal(errors[0]?.found, bad);
     });
   }
+
+  it('reads a host that is no URL as lura\'s host pattern does, with a warning (KrakenD 2.13.8 shows the same hosts)', async () => {
+    const odd = ['[http://users:8080]', '<https://docs:8443/>', 'http://'];
+    const { config, errors, warnings } = await issuesOf([{ endpoint: '/a', backend: [{ host: ['http://good:1', ...odd], url_pattern: '/x' }] }]);
+    assert.deepEqual(codes(errors), []);
+    assert.deepEqual(config?.endpoints[0]?.backends[0]?.hosts, ['http://good:1', 'http://users:8080', 'https://docs:8443', 'http://http']);
+    assert.deepEqual(codes(warnings), [1, 2, 3].map((index) => `PRT_WARN_CONFIG_HOST endpoints[0].backend[0].host[${index}]`));
+    assert.equal(warnings[0]?.found, '[http://users:8080]');
+  });
 
   it('refuses a bad root host', async () => {
     const { errors } = await issuesOf([{ endpoint: '/a', backend: [{ url_pattern: '/x' }] }], { host: ['http://ok', 'ftp://no'] });
