@@ -196,10 +196,16 @@ describe('auth/api-keys', () => {
     }
   });
 
-  test('an endpoint asking for keys without a root key list is a config error', async () => {
-    const file = await writeConfig({ version: 3, endpoints: [{ endpoint: '/x', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }], extra_config: { 'auth/api-keys': {} } }] });
-    const result = await loadConfig(file, { env: {} });
-    assert.ok(result.issues.some((issue) => issue.code === 'PRT_ERR_CONFIG_API_KEYS'));
+  test('an endpoint asking for keys without a root key list starts with a warning and stays closed (401), where KrakenD CE would serve it', async () => {
+    const keyless = await startGateway({ version: 3, endpoints: [route('/x', { 'auth/api-keys': { roles: ['reader'] } }), route('/open')] });
+    try {
+      assert.deepEqual(keyless.warnings.map((issue) => `${issue.code} ${issue.keyPath}`), ['PRT_WARN_CONFIG_API_KEYS endpoints[0].extra_config["auth/api-keys"]']);
+      assert.equal((await send(`${keyless.url}/x`)).status, 401);
+      assert.equal((await send(`${keyless.url}/x`, { headers: { Authorization: 'Bearer anything' } })).status, 401);
+      assert.equal((await send(`${keyless.url}/open`)).status, 200);
+    } finally {
+      await keyless.close();
+    }
   });
 });
 
