@@ -101,12 +101,14 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
 
 function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues: ConfigIssues): EndpointConfig | undefined {
   let path = readString(raw, 'endpoint');
-  if (path === '') return undefined; // reported by the schema
   if (!path.startsWith('/')) {
+    // lura's CleanPath prefixes "/" to whatever it gets, so an empty or missing endpoint serves "/" (config/uri.go).
     issues.warning({
       code: 'PRT_WARN_CONFIG_ENDPOINT_SLASH',
       at: [...at, 'endpoint'],
-      message: `endpoint "${path}" does not start with "/"; using "/${path}" as KrakenD does`,
+      message: path === ''
+        ? `endpoint is ${raw['endpoint'] === undefined ? 'missing' : 'empty'}; serving it at "/" as KrakenD does`
+        : `endpoint "${path}" does not start with "/"; using "/${path}" as KrakenD does`,
     });
     path = `/${path}`;
   }
@@ -331,6 +333,20 @@ function backendEncoding(raw: Raw, at: KeyPath, issues: ConfigIssues): string {
 }
 
 /**
+ * lura's host rule, used where a host is not a plain URL: the text must hold exactly one
+ * `[http(s)://]name[:port][/]` (hostPattern in config/uri.go, unanchored), which becomes the host, http
+ * assumed; so `"[http://users:8080]"` is `http://users:8080`, and more than one match panics at start-up.
+ */
+const LURA_HOST_PATTERN = /(https?:\/\/)?([a-zA-Z0-9._-]+)(:[0-9]{2,6})?\/?/g;
+
+function luraCleanHost(host: string): string | undefined {
+  const matches = [...host.matchAll(LURA_HOST_PATTERN)];
+  if (matches.length !== 1) return undefined;
+  const [, scheme, name, port] = matches[0]!;
+  return `${scheme || 'http://'}${name}${port ?? ''}`;
+}
+
+/**
  * lura's host rule: `[scheme://]host[:port][/]`, http assumed. Portico also accepts IPv6 literals and
  * reports a bad host instead of panicking.
  */
@@ -349,6 +365,18 @@ function cleanHosts(hosts: string[], at: KeyPath, issues: ConfigIssues, keepAsIs
       url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '') {
+      const lura = luraCleanHost(host);
+      if (lura !== undefined) {
+        issues.warning({
+          code: 'PRT_WARN_CONFIG_HOST',
+          at: [...at, index],
+          message: `KrakenD reads this host as "${lura}" (the one scheme://host:port it finds in the text), so Portico does too`,
+          found: host,
+          hint: `write "${lura}"`,
+        });
+        cleaned.push(lura);
+        return;
+      }
       issues.error({
         code: 'PRT_ERR_CONFIG_HOST',
         at: [...at, index],

@@ -50,7 +50,7 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
   });
 
   const endpoint = object({
-    endpoint: { type: 'string', minLength: 1 },
+    endpoint: { type: 'string' }, // lura serves an empty or missing endpoint at "/" (normalize warns)
     method: { type: 'string', pattern: '^[A-Za-z]+$' },
     timeout: duration,
     cache_ttl: duration,
@@ -60,7 +60,7 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
     concurrent_calls: { type: 'integer', minimum: 0 }, // lura reads 0 as 1 (config.go initEndpointDefaults)
     backend: { type: 'array', items: backend },
     extra_config: extra(namespaces.endpoint),
-  }, { required: ['endpoint', 'backend'] });
+  }, { required: ['backend'] });
 
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',

@@ -114,9 +114,23 @@ function toKeyPath(pointer: string): (string | number)[] {
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
+/** The `x-krakend-ignores-invalid` annotation of the failing key (components/block-reader.ts `ignoredWhenInvalid`). */
+function ignoredEffect(error: ErrorObject): string | undefined {
+  const schema = error.parentSchema as Record<string, unknown> | undefined;
+  const note = schema?.['x-krakend-ignores-invalid'] as { keywords?: unknown; effect?: unknown } | undefined;
+  if (!note || !Array.isArray(note.keywords) || !note.keywords.includes(error.keyword)) return undefined;
+  return String(note.effect);
+}
+
 function report(error: ErrorObject, issues: ConfigIssues, options: SchemaCheckOptions): void {
   const at: KeyPath = toKeyPath(error.instancePath);
   const found = error.data;
+  const effect = ignoredEffect(error);
+  if (effect !== undefined) {
+    const expected = error.keyword === 'type' ? article(String(error.params['type'])) : 'a Go duration such as "300ms", "2s" or "1m30s"';
+    issues.warning({ code: 'PRT_WARN_CONFIG_IGNORED_VALUE', at, message: `KrakenD cannot read this value and ignores it, so Portico does too: ${effect}`, expected, found });
+    return;
+  }
   const envNote = at.length === 1 ? options.envSources.get(String(at[0])) : undefined;
   const hint = envNote ? `set by the environment variable ${envNote}` : undefined;
   const withHint = hint ? { hint } : {};

@@ -41,6 +41,32 @@ describe('start-up rules', () => {
     assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_ENDPOINT_SLASH endpoints[0].endpoint']);
   });
 
+  it('serves an empty or missing endpoint at "/" with a warning, as lura\'s CleanPath does', async () => {
+    const { config, errors, warnings } = await issuesOf([{ endpoint: '', backend: [backend()] }, { method: 'POST', backend: [backend('/other')] }, { endpoint: '/{a}', backend: [backend('/x/{a}')] }]);
+    assert.deepEqual(codes(errors), []);
+    assert.deepEqual(config?.endpoints.map((endpoint) => endpoint.path), ['/', '/', '/{a}']);
+    assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_ENDPOINT_SLASH endpoints[0].endpoint', 'PRT_WARN_CONFIG_ENDPOINT_SLASH endpoints[1].endpoint']);
+    assert.match(warnings[0]?.message ?? '', /empty/);
+    assert.match(warnings[1]?.message ?? '', /missing/);
+  });
+
+  it('warns for a CORS max_age without a unit (krakend-cors ignores it) but refuses a number (KrakenD panics on it)', async () => {
+    const unitless = await issuesOf([{ endpoint: '/a', backend: [backend()] }], { extra_config: { 'security/cors': { max_age: '86400' } } });
+    assert.deepEqual(codes(unitless.errors), []);
+    assert.deepEqual(codes(unitless.warnings), ['PRT_WARN_CONFIG_IGNORED_VALUE extra_config["security/cors"].max_age']);
+    const numeric = await issuesOf([{ endpoint: '/a', backend: [backend()] }], { extra_config: { 'security/cors': { max_age: 86400 } } });
+    assert.deepEqual(codes(numeric.errors), ['PRT_ERR_CONFIG_TYPE extra_config["security/cors"].max_age']);
+  });
+
+  it('warns for a wrong-typed security/http header key, refuses a wrong-typed host check or redirect key', async () => {
+    const headers = await issuesOf([{ endpoint: '/a', backend: [backend()] }], { extra_config: { 'security/http': { sts_seconds: '31536000', frame_deny: 'true' } } });
+    assert.deepEqual(codes(headers.errors), []);
+    assert.deepEqual(codes(headers.warnings), ['PRT_WARN_CONFIG_IGNORED_VALUE extra_config["security/http"].sts_seconds', 'PRT_WARN_CONFIG_IGNORED_VALUE extra_config["security/http"].frame_deny']);
+    assert.equal(headers.warnings[0]?.found, '31536000');
+    const guards = await issuesOf([{ endpoint: '/a', backend: [backend()] }], { extra_config: { 'security/http': { allowed_hosts: 'api.example.com', ssl_redirect: 'true' } } });
+    assert.deepEqual(codes(guards.errors), ['PRT_ERR_CONFIG_TYPE extra_config["security/http"].allowed_hosts', 'PRT_ERR_CONFIG_TYPE extra_config["security/http"].ssl_redirect']);
+  });
+
   it('refuses an endpoint without backends', async () => {
     const empty = await issuesOf([{ endpoint: '/a', backend: [] }]);
     assert.deepEqual(codes(empty.errors), ['PRT_ERR_CONFIG_NO_BACKENDS endpoints[0].backend']);
@@ -152,13 +178,23 @@ describe('start-up rules', () => {
     assert.deepEqual(codes(warnings), ['PRT_WARN_CONFIG_MULTI_BACKEND_WRITE endpoints[0].method']);
   });
 
-  for (const bad of ['ftp://files', 'http://host/path', 'http://host?x=1', 'http://user@host', 'http://']) {
+  // Each is refused by KrakenD 2.13.8 too ("host … not valid: invalid host").
+  for (const bad of ['ftp://files', 'http://host/path', 'http://host?x=1', 'http://user@host', 'http://a:1/b']) {
     it(`refuses the backend host ${bad}`, async () => {
       const { errors } = await issuesOf([{ endpoint: '/a', backend: [{ host: ['http://good:1', bad], url_pattern: '/x' }] }]);
       assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_HOST endpoints[0].backend[0].host[1]'], errors.map(formatIssue).join('\n'));
       assert.equal(errors[0]?.found, bad);
     });
   }
+
+  it('reads a host that is no URL as lura\'s host pattern does, with a warning (KrakenD 2.13.8 shows the same hosts)', async () => {
+    const odd = ['[http://users:8080]', '<https://docs:8443/>', 'http://'];
+    const { config, errors, warnings } = await issuesOf([{ endpoint: '/a', backend: [{ host: ['http://good:1', ...odd], url_pattern: '/x' }] }]);
+    assert.deepEqual(codes(errors), []);
+    assert.deepEqual(config?.endpoints[0]?.backends[0]?.hosts, ['http://good:1', 'http://users:8080', 'https://docs:8443', 'http://http']);
+    assert.deepEqual(codes(warnings), [1, 2, 3].map((index) => `PRT_WARN_CONFIG_HOST endpoints[0].backend[0].host[${index}]`));
+    assert.equal(warnings[0]?.found, '[http://users:8080]');
+  });
 
   it('refuses a bad root host', async () => {
     const { errors } = await issuesOf([{ endpoint: '/a', backend: [{ url_pattern: '/x' }] }], { host: ['http://ok', 'ftp://no'] });

@@ -128,4 +128,17 @@ describe('security/cors', () => {
     assert.equal(preflight.headers['access-control-allow-origin'], '*');
     assert.equal(preflight.headers['access-control-allow-methods'], 'GET');
   });
+
+  test('a max_age without a unit is ignored with a warning, as krakend-cors drops what time.ParseDuration refuses: CORS stays on', async () => {
+    const unitless = await startGateway({ version: 3, endpoints: [{ endpoint: '/items', backend: [{ host: [backend.url], url_pattern: '/items' }] }], extra_config: { 'security/cors': { allow_origins: ['https://app.example.com'], max_age: '86400' } } });
+    try {
+      assert.deepEqual(unitless.warnings.map((issue) => `${issue.code} ${issue.keyPath}`), ['PRT_WARN_CONFIG_IGNORED_VALUE extra_config["security/cors"].max_age']);
+      const preflight = await send(`${unitless.url}/items`, { method: 'OPTIONS', headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'GET' } });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers['access-control-allow-origin'], 'https://app.example.com');
+      assert.equal(preflight.headers['access-control-max-age'], undefined);
+    } finally {
+      await unitless.close();
+    }
+  });
 });

@@ -108,6 +108,27 @@ describe('security/http', () => {
     assert.equal(plain.headers['strict-transport-security'], undefined);
   });
 
+  test('a header key of the wrong type is ignored with a warning, as krakend-httpsecure skips it; the other headers stay', async () => {
+    const loose = await startGateway({
+      version: 3,
+      endpoints: [route('/x')],
+      extra_config: { 'security/http': { sts_seconds: '31536000', force_sts_header: true, content_type_nosniff: 'true', frame_deny: true } },
+    });
+    try {
+      assert.deepEqual(loose.warnings.map((issue) => `${issue.code} ${issue.keyPath}`), [
+        'PRT_WARN_CONFIG_IGNORED_VALUE extra_config["security/http"].sts_seconds',
+        'PRT_WARN_CONFIG_IGNORED_VALUE extra_config["security/http"].content_type_nosniff',
+      ]);
+      const answer = await send(`${loose.url}/x`);
+      assert.equal(answer.status, 200);
+      assert.equal(answer.headers['strict-transport-security'], undefined);
+      assert.equal(answer.headers['x-content-type-options'], undefined);
+      assert.equal(answer.headers['x-frame-options'], 'DENY');
+    } finally {
+      await loose.close();
+    }
+  });
+
   test('another host is refused with 500 "Bad Host"; host_proxy_headers are honoured', async () => {
     const bad = await send(`${gateway.url}/x`, { headers: { Host: 'evil.example.com' } });
     assert.equal(bad.status, 500);
@@ -175,10 +196,16 @@ describe('auth/api-keys', () => {
     }
   });
 
-  test('an endpoint asking for keys without a root key list is a config error', async () => {
-    const file = await writeConfig({ version: 3, endpoints: [{ endpoint: '/x', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }], extra_config: { 'auth/api-keys': {} } }] });
-    const result = await loadConfig(file, { env: {} });
-    assert.ok(result.issues.some((issue) => issue.code === 'PRT_ERR_CONFIG_API_KEYS'));
+  test('an endpoint asking for keys without a root key list starts with a warning and stays closed (401), where KrakenD CE would serve it', async () => {
+    const keyless = await startGateway({ version: 3, endpoints: [route('/x', { 'auth/api-keys': { roles: ['reader'] } }), route('/open')] });
+    try {
+      assert.deepEqual(keyless.warnings.map((issue) => `${issue.code} ${issue.keyPath}`), ['PRT_WARN_CONFIG_API_KEYS endpoints[0].extra_config["auth/api-keys"]']);
+      assert.equal((await send(`${keyless.url}/x`)).status, 401);
+      assert.equal((await send(`${keyless.url}/x`, { headers: { Authorization: 'Bearer anything' } })).status, 401);
+      assert.equal((await send(`${keyless.url}/open`)).status, 200);
+    } finally {
+      await keyless.close();
+    }
   });
 });
 

@@ -110,10 +110,12 @@ registerComponent({
   },
   validate(block, scope, at, issues, service) {
     if (scope === 'endpoint' && service.extraConfig[API_KEYS_NAMESPACE] === undefined) {
-      issues.error({
-        code: 'PRT_ERR_CONFIG_API_KEYS',
+      // KrakenD CE has no auth/api-keys and starts with the endpoint open; with no key to match, Portico
+      // starts with the endpoint closed instead (every request 401), the way an EE gateway without keys would.
+      issues.warning({
+        code: 'PRT_WARN_CONFIG_API_KEYS',
         at,
-        message: 'the endpoint requires API keys but the root extra_config declares none',
+        message: 'the endpoint requires API keys but the root extra_config declares none: every request to it is refused with 401',
         hint: 'add "auth/api-keys": { "keys": [...] } to the root extra_config',
       });
     }

@@ -20,7 +20,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { registerComponent } from '../registry.js';
 import type { BuildContext, RequestListener, ServiceMiddleware } from '../../pipeline/types.js';
-import { BOOLEAN_SCHEMA, DURATION_SCHEMA, STRINGS_SCHEMA, objectSchema, readBoolean, readDurationMs, readInteger, readStrings } from '../block-reader.js';
+import { BOOLEAN_SCHEMA, DURATION_SCHEMA, STRINGS_SCHEMA, ignoredWhenInvalid, objectSchema, readBoolean, readDurationMs, readInteger, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
 import { compileCorsPolicy } from './policy.js';
 import type { CorsPolicy } from './policy.js';
@@ -106,7 +106,8 @@ registerComponent({
       allow_headers: STRINGS_SCHEMA,
       expose_headers: STRINGS_SCHEMA,
       allow_credentials: BOOLEAN_SCHEMA,
-      max_age: DURATION_SCHEMA,
+      // krakend-cors drops a max_age that time.ParseDuration refuses ("86400"); a number makes KrakenD panic, so that stays an error.
+      max_age: ignoredWhenInvalid(DURATION_SCHEMA, ['pattern'], 'no Access-Control-Max-Age header is sent (write a duration with its unit, such as "24h")'),
       allow_private_network: BOOLEAN_SCHEMA,
       options_passthrough: BOOLEAN_SCHEMA,
       options_success_status: { type: 'integer', minimum: 200, maximum: 299 },

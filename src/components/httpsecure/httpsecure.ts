@@ -22,7 +22,7 @@
 import type { IncomingMessage } from 'node:http';
 import { registerComponent } from '../registry.js';
 import type { ServiceMiddleware } from '../../pipeline/types.js';
-import { BOOLEAN_SCHEMA, STRINGS_SCHEMA, objectSchema, readBoolean, readInteger, readString, readStrings } from '../block-reader.js';
+import { BOOLEAN_SCHEMA, STRINGS_SCHEMA, ignoredWhenInvalid, objectSchema, readBoolean, readInteger, readString, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
 import { compileGoPattern } from '../../util/go-regexp.js';
 
@@ -116,6 +116,15 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
+/**
+ * krakend-httpsecure's getters skip a value of the wrong type (`"sts_seconds": "31536000"` sends no HSTS)
+ * and KrakenD starts. The response-header keys follow it with a warning; a wrong-typed host check or HTTPS
+ * redirect key stays an error, since skipping it would serve hosts or plain HTTP the config meant to refuse.
+ */
+function headerKey(schema: Record<string, unknown>, effect: string): Record<string, unknown> {
+  return ignoredWhenInvalid(schema, ['type'], effect);
+}
+
 registerComponent({
   namespace: HTTP_SECURITY_NAMESPACE,
   schemas: {
@@ -127,19 +136,19 @@ registerComponent({
       ssl_temporary_redirect: BOOLEAN_SCHEMA,
       ssl_host: { type: 'string' },
       ssl_proxy_headers: { type: 'object', additionalProperties: { type: 'string' } },
-      sts_seconds: { type: 'integer', minimum: 0 },
-      sts_include_subdomains: BOOLEAN_SCHEMA,
-      sts_preload: BOOLEAN_SCHEMA,
-      force_sts_header: BOOLEAN_SCHEMA,
-      frame_deny: BOOLEAN_SCHEMA,
-      custom_frame_options_value: { type: 'string' },
-      content_type_nosniff: BOOLEAN_SCHEMA,
-      browser_xss_filter: BOOLEAN_SCHEMA,
-      custom_browser_xss_value: { type: 'string' },
-      content_security_policy: { type: 'string' },
-      referrer_policy: { type: 'string' },
+      sts_seconds: headerKey({ type: 'integer', minimum: 0 }, 'no Strict-Transport-Security header is sent (write the number without quotes)'),
+      sts_include_subdomains: headerKey(BOOLEAN_SCHEMA, 'the Strict-Transport-Security header has no includeSubDomains'),
+      sts_preload: headerKey(BOOLEAN_SCHEMA, 'the Strict-Transport-Security header has no preload'),
+      force_sts_header: headerKey(BOOLEAN_SCHEMA, 'Strict-Transport-Security is sent on HTTPS requests only'),
+      frame_deny: headerKey(BOOLEAN_SCHEMA, 'no X-Frame-Options: DENY header is sent'),
+      custom_frame_options_value: headerKey({ type: 'string' }, 'no custom X-Frame-Options header is sent'),
+      content_type_nosniff: headerKey(BOOLEAN_SCHEMA, 'no X-Content-Type-Options header is sent'),
+      browser_xss_filter: headerKey(BOOLEAN_SCHEMA, 'no X-XSS-Protection header is sent'),
+      custom_browser_xss_value: headerKey({ type: 'string' }, 'no custom X-XSS-Protection header is sent'),
+      content_security_policy: headerKey({ type: 'string' }, 'no Content-Security-Policy header is sent'),
+      referrer_policy: headerKey({ type: 'string' }, 'no Referrer-Policy header is sent'),
       hpkp_public_key: { type: 'string' },
-      is_development: BOOLEAN_SCHEMA,
+      is_development: headerKey(BOOLEAN_SCHEMA, 'the checks stay on'),
     }),
   },
   validate(block, _scope, at, issues) {
