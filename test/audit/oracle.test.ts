@@ -1,6 +1,6 @@
 /**
  * Portico's audit against the real `krakend audit` on the same fixtures: for krakend-audit's rules, the
- * same ids must be reported. Runs only when KRAKEND_BIN names a KrakenD CE binary (skipped otherwise).
+ * same recommendations (id, severity and message) must be reported. Runs only when KRAKEND_BIN names a KrakenD CE binary (skipped otherwise).
  * A fixture KrakenD's parser refuses (an endpoint without backends) is skipped: there is nothing to compare.
  */
 import assert from 'node:assert/strict';
@@ -15,13 +15,18 @@ import { TRIGGERS, cleanConfig } from './fixtures.js';
 const run = promisify(execFile);
 const KRAKEND_BIN = process.env['KRAKEND_BIN'];
 
-async function krakendRules(file: string): Promise<string[] | undefined> {
+interface Marshalled {
+  rule: string;
+  severity: string;
+  message: string;
+}
+
+async function krakendRecommendations(file: string): Promise<Marshalled[] | undefined> {
   const result = await run(KRAKEND_BIN as string, ['audit', '-c', file, '-f', '{{ marshal . }}'], { timeout: 20_000 }).catch(
     (error: { stdout: string; stderr: string; code: number }) => error,
   );
   if (/ERROR parsing the configuration file/.test(result.stderr + result.stdout)) return undefined;
-  const parsed = JSON.parse(result.stderr) as { recommendations: { rule: string }[] };
-  return parsed.recommendations.map((recommendation) => recommendation.rule);
+  return (JSON.parse(result.stderr) as { recommendations: Marshalled[] }).recommendations;
 }
 
 describe('audit compared with krakend audit', { skip: KRAKEND_BIN === undefined ? 'set KRAKEND_BIN to a KrakenD CE binary' : false }, () => {
@@ -37,11 +42,13 @@ describe('audit compared with krakend audit', { skip: KRAKEND_BIN === undefined 
     ]),
   ];
   for (const [name, make] of cases) {
-    it(`same KrakenD rule ids for the ${name} fixture`, async () => {
+    it(`same KrakenD recommendations for the ${name} fixture`, async () => {
       const config = make();
-      const expected = await krakendRules(await writeConfig(config));
+      const expected = await krakendRecommendations(await writeConfig(config));
       if (expected === undefined) return;
-      const ours = audit(buildSubject(config)).Recommendations.map((recommendation) => recommendation.Rule).filter((id) => !id.startsWith('P'));
+      const ours = audit(buildSubject(config))
+        .Recommendations.filter((recommendation) => !recommendation.Rule.startsWith('P'))
+        .map((recommendation) => ({ rule: recommendation.Rule, severity: recommendation.Severity, message: recommendation.Message }));
       assert.deepEqual(ours, expected);
     });
   }

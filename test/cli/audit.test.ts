@@ -41,7 +41,7 @@ describe('portico audit', () => {
     assert.equal(result.stdout, '');
     const ids = reportedIds(result.stderr);
     for (const id of ['1.2.1', '2.1.2', '2.2.1', '2.2.3', '3.1.2', '3.3.1', '5.2.2', 'P2.2.6', 'P7.4.2']) assert.ok(ids.includes(id), `${id} missing from ${ids.join(' ')}`);
-    assert.match(result.stderr, /^2\.2\.3\t\[HIGH\] {3}\tDo not pass every client header/m);
+    assert.match(result.stderr, /^2\.2\.3\t\[HIGH\] {3}\tAvoid passing all input headers to the backend\.$/m);
   });
 
   it('exits 0 with no output when nothing is left to report', async () => {
@@ -88,7 +88,7 @@ describe('portico audit', () => {
     const marshalled = await runCli(['audit', '-c', file, '-s', 'CRITICAL,HIGH', '-i', '1.2.1', '-f', '{{ marshal . }}']);
     const parsed = JSON.parse(marshalled.stderr) as { recommendations: Record<string, string>[]; stats: object };
     assert.deepEqual(Object.keys(parsed), ['recommendations', 'stats']);
-    assert.deepEqual(parsed.recommendations[0], { rule: '2.1.2', severity: 'HIGH', message: 'Enable TLS, or put a TLS terminator in front of the gateway.' });
+    assert.deepEqual(parsed.recommendations[0], { rule: '2.1.2', severity: 'HIGH', message: 'Enable TLS or use a terminator in front of KrakenD.' });
     const bad = await runCli(['audit', '-c', file, '-f', '{{ if .Recommendations }}x{{ end }}']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /ERROR parsing the template:.*unsupported action/);
