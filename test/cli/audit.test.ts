@@ -89,9 +89,12 @@ describe('portico audit', () => {
     const parsed = JSON.parse(marshalled.stderr) as { recommendations: Record<string, string>[]; stats: object };
     assert.deepEqual(Object.keys(parsed), ['recommendations', 'stats']);
     assert.deepEqual(parsed.recommendations[0], { rule: '2.1.2', severity: 'HIGH', message: 'Enable TLS or use a terminator in front of KrakenD.' });
-    const bad = await runCli(['audit', '-c', file, '-f', '{{ if .Recommendations }}x{{ end }}']);
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /ERROR parsing the template:.*unsupported action/);
+    const conditional = await runCli(['audit', '-c', file, '-s', 'CRITICAL', '-f', '{{ if .Recommendations }}found{{ else }}clean{{ end }}']);
+    assert.deepEqual([conditional.code, conditional.stderr], [0, 'clean']);
+    const unparsable = await runCli(['audit', '-c', file, '-f', '{{ upper .Rule }}']);
+    assert.deepEqual([unparsable.code, unparsable.stderr], [1, 'ERROR parsing the template:\ttemplate: audit:1: function "upper" not defined\n']);
+    const failing = await runCli(['audit', '-c', file, '-f', '{{ .Nope }}']);
+    assert.deepEqual([failing.code, failing.stderr], [1, 'ERROR rendering the results:\ttemplate: audit:1:3: executing "audit" at <.Nope>: can\'t evaluate field Nope in type audit.AuditResult\n']);
   });
 
   it('--format json prints the report with key locations on stdout', async () => {
