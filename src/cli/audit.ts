@@ -92,8 +92,9 @@ export async function auditCommand(flags: AuditFlags): Promise<number> {
       text = renderAuditTemplate(format ?? (colour ? TERMINAL_AUDIT_TEMPLATE : DEFAULT_AUDIT_TEMPLATE), result);
     } catch (error) {
       if (!(error instanceof AuditTemplateError)) throw error;
-      // krakend-cobra audit.go: the two steps have their own headings; both exit 1.
-      process.stderr.write(`${error.phase === 'parse' ? 'ERROR parsing the template:' : 'ERROR rendering the results:'}\t${error.message}\n`);
+      // krakend-cobra audit.go: the two steps have their own headings, and Println adds a blank line after
+      // the message's own newline; both exit 1.
+      process.stderr.write(`${error.phase === 'parse' ? 'ERROR parsing the template:' : 'ERROR rendering the results:'}\t${error.message}\n\n`);
       return 1;
     }
     // krakend audit writes its report to stderr; kept so scripts written for it still work.

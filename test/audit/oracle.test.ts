@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { audit } from '../../src/audit/audit.js';
 import { buildSubject } from '../../src/audit/subject.js';
+import { runCli } from '../helpers/cli.js';
 import { writeConfig } from '../helpers/servers.js';
 import { TRIGGERS, cleanConfig } from './fixtures.js';
 
@@ -50,6 +52,40 @@ describe('audit compared with krakend audit', { skip: KRAKEND_BIN === undefined 
         .Recommendations.filter((recommendation) => !recommendation.Rule.startsWith('P'))
         .map((recommendation) => ({ rule: recommendation.Rule, severity: recommendation.Severity, message: recommendation.Message }));
       assert.deepEqual(ours, expected);
+    });
+  }
+});
+
+/** From dist/test/audit/ the repository root is three levels up. */
+const DEMO = fileURLToPath(new URL('../../../examples/demo/krakend.json', import.meta.url));
+
+/** Templates KrakenD's audit takes, and some it refuses: Portico must print the same and exit the same. */
+const TEMPLATES = [
+  undefined,
+  '{{ marshal . }}',
+  '{{ if .Recommendations }}{{ len .Recommendations }} found{{ else }}clean{{ end }}',
+  '{{ range $i, $r := .Recommendations }}{{ $i }}:{{ $r.Rule }}{{ if eq $r.Severity "HIGH" "CRITICAL" }}!{{ end }} {{ end }}',
+  '{{ range .Recommendations }}{{ printf "%-6s|%8s|%q" .Rule .Severity .Message }};{{ end }}',
+  '{{ define "r" }}[{{ .Rule }}]{{ end }}{{ range .Recommendations }}{{ template "r" . }}{{ end }}',
+  '{{ range .Recommendations }}{{ colored .Severity }} {{ end }}{{ marshal .Stats }}',
+  '{{ . }}',
+  '{{ index .Recommendations 0 }}',
+  '{{ .Nope }}',
+  '{{ upper .Rule }}',
+  '{{ colored 3 }}',
+  '{{ range .Recommendations }}',
+];
+
+describe('audit -f compared with krakend audit -f on the demo config', { skip: KRAKEND_BIN === undefined ? 'set KRAKEND_BIN to a KrakenD CE binary' : false }, () => {
+  for (const template of TEMPLATES) {
+    it(`same stderr and exit status for ${template ?? 'the default template'}`, async () => {
+      const args = ['audit', '-c', DEMO, ...(template === undefined ? [] : ['-f', template])];
+      const krakend = await run(KRAKEND_BIN as string, args, { timeout: 20_000 }).then(
+        (result) => ({ code: 0, stderr: result.stderr }),
+        (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+      );
+      const ours = await runCli(args);
+      assert.deepEqual({ code: ours.code, stderr: ours.stderr }, krakend);
     });
   }
 });

@@ -92,9 +92,9 @@ describe('portico audit', () => {
     const conditional = await runCli(['audit', '-c', file, '-s', 'CRITICAL', '-f', '{{ if .Recommendations }}found{{ else }}clean{{ end }}']);
     assert.deepEqual([conditional.code, conditional.stderr], [0, 'clean']);
     const unparsable = await runCli(['audit', '-c', file, '-f', '{{ upper .Rule }}']);
-    assert.deepEqual([unparsable.code, unparsable.stderr], [1, 'ERROR parsing the template:\ttemplate: audit:1: function "upper" not defined\n']);
+    assert.deepEqual([unparsable.code, unparsable.stderr], [1, 'ERROR parsing the template:\ttemplate: audit:1: function "upper" not defined\n\n']);
     const failing = await runCli(['audit', '-c', file, '-f', '{{ .Nope }}']);
-    assert.deepEqual([failing.code, failing.stderr], [1, 'ERROR rendering the results:\ttemplate: audit:1:3: executing "audit" at <.Nope>: can\'t evaluate field Nope in type audit.AuditResult\n']);
+    assert.deepEqual([failing.code, failing.stderr], [1, 'ERROR rendering the results:\ttemplate: audit:1:3: executing "audit" at <.Nope>: can\'t evaluate field Nope in type audit.AuditResult\n\n']);
   });
 
   it('--format json prints the report with key locations on stdout', async () => {
