@@ -1,7 +1,8 @@
 /**
  * The audit rules as data: id, severity, message and one small finder each. KrakenD's rules (ids 1.x to
  * 7.x) fire exactly when krakend-audit v0.9.3's do (rules.go, parser.go), including its blind spots,
- * which docs/audit.md lists; Portico's own rules have ids starting with "P".
+ * which docs/audit.md lists, and carry its messages word for word (audit.go ruleSet) because CI scripts
+ * match on them; Portico's own rules have ids starting with "P".
  *
  * A finder returns undefined when the rule does not apply, else the key paths that make it apply (empty
  * when the cause is something missing from the whole config).
@@ -174,10 +175,6 @@ function listHasWildcard(key: string) {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
-function deprecatedComponent(namespace: string, upgrade: string): string {
-  return `Avoid the deprecated component ${namespace}; move to ${upgrade}.`;
-}
-
 /** An ignored namespace whose absence leaves something open rather than unobserved. */
 function isProtection(path: KeyPath): boolean {
   const key = path[path.length - 1];
@@ -189,20 +186,20 @@ const KRAKEND_RULES: AuditRule[] = [
   {
     id: '1.1.1',
     severity: 'HIGH',
-    message: 'Use a stronger authentication than Basic Auth.',
+    message: 'Implement more secure alternatives than Basic Auth to protect your data.',
     // krakend-audit also means to catch auth/basic, but its parser never records that namespace's flag.
     find: hasServerPlugin('basic-auth'),
   },
   {
     id: '1.1.2',
     severity: 'MEDIUM',
-    message: 'Prefer stateless authorisation such as JWT over API keys.',
+    message: 'Implement stateless authorization methods such as JWT to secure your endpoints as opposed to using API keys.',
     find: rootNamespace('auth/api-keys'),
   },
   {
     id: '1.2.1',
     severity: 'HIGH',
-    message: 'Protect endpoints with JWT validation (auth/validator).',
+    message: 'Prioritize using JWT for endpoint authorization to ensure security.',
     find: (subject) => when(!subject.endpoints.some((endpoint) => present(endpoint.raw, endpoint.at, 'auth/validator'))),
   },
 
@@ -210,25 +207,25 @@ const KRAKEND_RULES: AuditRule[] = [
   {
     id: '2.1.1',
     severity: 'HIGH',
-    message: 'Do not allow insecure connections to backends (allow_insecure_connections).',
+    message: 'Only allow secure connections (avoid insecure_connections).',
     find: (subject) =>
       some([
         subject.root['allow_insecure_connections'] === true ? ['allow_insecure_connections'] : undefined,
         isTrue(asObject(subject.root['client_tls']), 'allow_insecure_connections') ? ['client_tls', 'allow_insecure_connections'] : undefined,
       ]),
   },
-  { id: '2.1.2', severity: 'HIGH', message: 'Enable TLS, or put a TLS terminator in front of the gateway.', find: (subject) => when(subject.root['tls'] === undefined || subject.root['tls'] === null) },
+  { id: '2.1.2', severity: 'HIGH', message: 'Enable TLS or use a terminator in front of KrakenD.', find: (subject) => when(subject.root['tls'] === undefined || subject.root['tls'] === null) },
   {
     id: '2.1.3',
     severity: 'CRITICAL',
-    message: 'TLS is configured but switched off by its "disabled" flag.',
+    message: 'TLS is configured but its disable flag prevents from using it.',
     find: (subject) => when(subject.root['tls'] !== undefined && isTrue(asObject(subject.root['tls']), 'disabled'), [['tls', 'disabled']]),
   },
-  { id: '2.1.7', severity: 'HIGH', message: 'Enable the HTTP security checks and headers (security/http).', find: (subject) => when(present(subject.root, ROOT, 'security/http') === undefined) },
+  { id: '2.1.7', severity: 'HIGH', message: 'Enable HTTP security header checks (security/http).', find: (subject) => when(present(subject.root, ROOT, 'security/http') === undefined) },
   {
     id: '2.1.8',
     severity: 'HIGH',
-    message: 'Avoid clear-text HTTP/2 (use_h2c).',
+    message: 'Avoid clear text communication (h2c).',
     find: (subject) =>
       some([
         subject.root['use_h2c'] === true ? ['use_h2c'] : undefined,
@@ -238,7 +235,7 @@ const KRAKEND_RULES: AuditRule[] = [
   {
     id: '2.1.9',
     severity: 'LOW',
-    message: 'Verify backend certificates in internal traffic too (backend/http/client allow_insecure_connections).',
+    message: 'Establish secure connections in internal traffic (avoid insecure_connections internally)',
     find: (subject) =>
       some(
         subject.endpoints.flatMap((endpoint) =>
@@ -252,16 +249,16 @@ const KRAKEND_RULES: AuditRule[] = [
   {
     id: '2.2.1',
     severity: 'MEDIUM',
-    message: 'Hide the version banner (router.hide_version_header).',
+    message: 'Hide the version banner in runtime.',
     find: (subject) => when(!isTrue(block(subject.root, 'router'), 'hide_version_header'), some([blockPath(subject.root, ROOT, 'router')]) ?? WHOLE_CONFIG),
   },
-  { id: '2.2.2', severity: 'HIGH', message: 'Configure CORS (security/cors).', find: (subject) => when(present(subject.root, ROOT, 'security/cors') === undefined) },
-  { id: '2.2.3', severity: 'HIGH', message: 'Do not pass every client header to backends (input_headers "*").', find: listHasWildcard('input_headers') },
-  { id: '2.2.4', severity: 'HIGH', message: 'Do not pass every query string to backends (input_query_strings "*").', find: listHasWildcard('input_query_strings') },
+  { id: '2.2.2', severity: 'HIGH', message: 'Enable CORS.', find: (subject) => when(present(subject.root, ROOT, 'security/cors') === undefined) },
+  { id: '2.2.3', severity: 'HIGH', message: 'Avoid passing all input headers to the backend.', find: listHasWildcard('input_headers') },
+  { id: '2.2.4', severity: 'HIGH', message: 'Avoid passing all input query strings to the backend.', find: listHasWildcard('input_query_strings') },
   {
     id: '2.2.5',
     severity: 'LOW',
-    message: 'Do not expose a gRPC server without services.',
+    message: 'Avoid exposing gRPC server without services declared.',
     find: (subject) => {
       const server = asObject(block(subject.root, 'grpc')?.['server']);
       return when(server !== undefined && listOf(server, 'services').length === 0, [['extra_config', 'grpc', 'server']]);
@@ -270,7 +267,7 @@ const KRAKEND_RULES: AuditRule[] = [
   {
     id: '2.3.1',
     severity: 'MEDIUM',
-    message: 'Bound the HTTP cache (qos/http-cache max_items and max_size).',
+    message: 'Limit the amount of cacheable content.',
     find: (subject) =>
       some(
         subject.endpoints.flatMap((endpoint) =>
@@ -285,11 +282,11 @@ const KRAKEND_RULES: AuditRule[] = [
   },
 
   // 3. Traffic control
-  { id: '3.1.1', severity: 'LOW', message: 'Enable the bot detector (security/bot-detector).', find: (subject) => when(present(subject.root, ROOT, 'security/bot-detector') === undefined) },
+  { id: '3.1.1', severity: 'LOW', message: 'Enable a bot detector.', find: (subject) => when(present(subject.root, ROOT, 'security/bot-detector') === undefined) },
   {
     id: '3.1.2',
     severity: 'HIGH',
-    message: 'Set a rate limit: an API without one is all-you-can-eat.',
+    message: 'Implement a rate-limiting strategy and avoid having an All-You-Can-Eat API.',
     find: (subject) => {
       const root = subject.root;
       const limited =
@@ -308,7 +305,7 @@ const KRAKEND_RULES: AuditRule[] = [
   {
     id: '3.1.3',
     severity: 'HIGH',
-    message: 'Protect backends with a circuit breaker (qos/circuit-breaker).',
+    message: 'Protect your backends with a circuit breaker.',
     find: (subject) =>
       when(
         !subject.endpoints.some(
@@ -318,24 +315,24 @@ const KRAKEND_RULES: AuditRule[] = [
         ),
       ),
   },
-  { id: '3.3.1', severity: 'LOW', message: 'Keep timeouts at or below 3 seconds.', find: timeoutAbove(3_000) },
-  { id: '3.3.2', severity: 'MEDIUM', message: 'Keep timeouts at or below 5 seconds.', find: timeoutAbove(5_000) },
-  { id: '3.3.3', severity: 'HIGH', message: 'Keep timeouts at or below 30 seconds.', find: timeoutAbove(30_000) },
-  { id: '3.3.4', severity: 'CRITICAL', message: 'Keep timeouts at or below 1 minute.', find: timeoutAbove(60_000) },
+  { id: '3.3.1', severity: 'LOW', message: 'Set timeouts to below 3 seconds for improved performance.', find: timeoutAbove(3_000) },
+  { id: '3.3.2', severity: 'MEDIUM', message: 'Set timeouts to below 5 seconds for improved performance.', find: timeoutAbove(5_000) },
+  { id: '3.3.3', severity: 'HIGH', message: 'Set timeouts to below 30 seconds for improved performance.', find: timeoutAbove(30_000) },
+  { id: '3.3.4', severity: 'CRITICAL', message: 'Set timeouts to below 1 minute for improved performance.', find: timeoutAbove(60_000) },
 
   // 4. Telemetry
-  { id: '4.1.1', severity: 'MEDIUM', message: 'Collect metrics for monitoring and troubleshooting.', find: (subject) => when(metricsComponents(subject.root).length === 0) },
+  { id: '4.1.1', severity: 'MEDIUM', message: 'Implement a telemetry system for collecting metrics for monitoring and troubleshooting.', find: (subject) => when(metricsComponents(subject.root).length === 0) },
   {
     id: '4.1.2',
     severity: 'MEDIUM',
-    message: 'Name the configuration so metrics can tell it apart.',
+    message: 'Give your configuration a name for easy identification in metric tracking.',
     // Declared but not implemented by krakend-audit v0.9.3: it never fires there, so not here either.
     find: () => undefined,
   },
   {
     id: '4.1.3',
     severity: 'HIGH',
-    message: 'Do not run several metrics systems at once.',
+    message: 'Avoid duplicating telemetry options to prevent system overload.',
     find: (subject) => {
       const components = metricsComponents(subject.root);
       const otel = otelExporters(subject.root, 'otlp', 'disable_metrics') + otelExporters(subject.root, 'prometheus', 'disable_metrics');
@@ -346,7 +343,7 @@ const KRAKEND_RULES: AuditRule[] = [
   {
     id: '4.2.1',
     severity: 'MEDIUM',
-    message: 'Collect traces for monitoring and troubleshooting.',
+    message: 'Implement a telemetry system for tracing for monitoring and troubleshooting.',
     find: (subject) => {
       const root = subject.root;
       const tracing =
@@ -360,20 +357,20 @@ const KRAKEND_RULES: AuditRule[] = [
   {
     id: '4.3.1',
     severity: 'MEDIUM',
-    message: 'Use the structured logging component (telemetry/logging, gelf or logstash).',
+    message: 'Use the improved logging component for better log parsing.',
     find: (subject) => when(['telemetry/logging', 'telemetry/gelf', 'telemetry/logstash'].every((namespace) => present(subject.root, ROOT, namespace) === undefined)),
   },
 
   // 5. Endpoint design
-  { id: '5.1.1', severity: 'LOW', message: 'Keep RESTful endpoint paths (disable_rest is on).', find: (subject) => when(subject.root['disable_rest'] === true, [['disable_rest']]) },
-  { id: '5.1.2', severity: 'LOW', message: 'Disable the /__debug/ endpoint.', find: (subject) => when(subject.root['debug_endpoint'] === true, [['debug_endpoint']]) },
-  { id: '5.1.3', severity: 'LOW', message: 'Disable the /__echo/ endpoint.', find: (subject) => when(subject.root['echo_endpoint'] === true, [['echo_endpoint']]) },
-  { id: '5.1.4', severity: 'LOW', message: 'Declare explicit endpoints instead of wildcards.', find: endpointsWhere((endpoint) => (endpoint.path.endsWith('*') ? [...endpoint.at, 'endpoint'] : undefined)) },
-  { id: '5.1.5', severity: 'MEDIUM', message: 'Declare explicit endpoints instead of /__catchall.', find: endpointsWhere((endpoint) => (endpoint.path === '/__catchall' ? [...endpoint.at, 'endpoint'] : undefined)) },
+  { id: '5.1.1', severity: 'LOW', message: 'Follow a RESTful endpoint structure for improved readability and maintainability.', find: (subject) => when(subject.root['disable_rest'] === true, [['disable_rest']]) },
+  { id: '5.1.2', severity: 'LOW', message: 'Disable the /__debug/ endpoint for added security.', find: (subject) => when(subject.root['debug_endpoint'] === true, [['debug_endpoint']]) },
+  { id: '5.1.3', severity: 'LOW', message: 'Disable the /__echo/ endpoint for added security.', find: (subject) => when(subject.root['echo_endpoint'] === true, [['echo_endpoint']]) },
+  { id: '5.1.4', severity: 'LOW', message: 'Declare explicit endpoints instead of using wildcards.', find: endpointsWhere((endpoint) => (endpoint.path.endsWith('*') ? [...endpoint.at, 'endpoint'] : undefined)) },
+  { id: '5.1.5', severity: 'MEDIUM', message: 'Declare explicit endpoints instead of using /__catchall.', find: endpointsWhere((endpoint) => (endpoint.path === '/__catchall' ? [...endpoint.at, 'endpoint'] : undefined)) },
   {
     id: '5.1.6',
     severity: 'MEDIUM',
-    message: 'Avoid several write (non-GET) backends in one endpoint.',
+    message: 'Avoid using multiple write methods in endpoint definitions.',
     find: endpointsWhere((endpoint) => {
       // krakend-audit also counts a GET backend using gRPC as a write.
       const writes = endpoint.backends.filter((backend) => !SAFE_METHODS.has(backend.method) || present(backend.raw, backend.at, 'backend/grpc') !== undefined);
@@ -383,15 +380,15 @@ const KRAKEND_RULES: AuditRule[] = [
   {
     id: '5.1.7',
     severity: 'MEDIUM',
-    message: 'Avoid the sequential proxy where you can.',
+    message: 'Avoid using sequential proxy.',
     find: endpointsWhere((endpoint) => (isTrue(block(endpoint.raw, 'proxy'), 'sequential') ? [...(present(endpoint.raw, endpoint.at, 'proxy') as KeyPath), 'sequential'] : undefined)),
   },
-  { id: '5.2.1', severity: 'CRITICAL', message: 'Give every endpoint at least one backend.', find: endpointsWhere((endpoint) => (endpoint.backends.length === 0 ? endpoint.at : undefined)) },
-  { id: '5.2.2', severity: 'LOW', message: 'Use aggregation: no endpoint has more than one backend.', find: (subject) => when(subject.endpoints.every((endpoint) => endpoint.backends.length <= 1)) },
+  { id: '5.2.1', severity: 'CRITICAL', message: 'Ensure all endpoints have at least one backend for proper functionality.', find: endpointsWhere((endpoint) => (endpoint.backends.length === 0 ? endpoint.at : undefined)) },
+  { id: '5.2.2', severity: 'LOW', message: 'Benefit from the backend for frontend pattern capabilities.', find: (subject) => when(subject.endpoints.every((endpoint) => endpoint.backends.length <= 1)) },
   {
     id: '5.2.3',
     severity: 'LOW',
-    message: 'Avoid coupling clients to backends by using no-op encoding everywhere.',
+    message: 'Avoid coupling clients by overusing no-op encoding.',
     find: (subject) => {
       const serviceEncoding = typeof subject.root['output_encoding'] === 'string' ? subject.root['output_encoding'] : '';
       return when(subject.endpoints.every((endpoint) => (typeof endpoint.raw['output_encoding'] === 'string' && endpoint.raw['output_encoding'] !== '' ? endpoint.raw['output_encoding'] : serviceEncoding) === 'no-op'));
@@ -402,28 +399,28 @@ const KRAKEND_RULES: AuditRule[] = [
   {
     id: '6.1.1',
     severity: 'LOW',
-    message: 'Do not start 10 or more async agents sequentially (sequential_start).',
+    message: 'Ensure Async Agents do not start sequentially to avoid overloading the system (+10 agents).',
     find: (subject) => when(subject.root['sequential_start'] === true && subject.agents.length >= 10, [['sequential_start']]),
   },
 
   // 7. Deprecations
-  { id: '7.1.1', severity: 'HIGH', message: 'Avoid the deprecated server plugin virtualhost; use the virtual host component.', find: hasServerPlugin('virtualhost') },
-  { id: '7.1.2', severity: 'HIGH', message: 'Avoid the deprecated server plugin static-filesystem; use the static content component.', find: hasServerPlugin('static-filesystem') },
-  { id: '7.1.3', severity: 'HIGH', message: 'Avoid the deprecated server plugin basic-auth; use auth/basic.', find: hasServerPlugin('basic-auth') },
-  { id: '7.1.4', severity: 'HIGH', message: 'Avoid the deprecated server plugin wildcard; use the wildcard endpoints.', find: hasServerPlugin('wildcard') },
-  { id: '7.1.5', severity: 'HIGH', message: 'Avoid the deprecated client plugin http-proxy; use the backend proxy options.', find: hasEndpointClientPlugin('http-proxy') },
-  { id: '7.1.6', severity: 'HIGH', message: 'Avoid the deprecated client plugin static-filesystem; use the static content component.', find: hasEndpointClientPlugin('static-filesystem') },
-  { id: '7.1.7', severity: 'HIGH', message: 'Avoid the deprecated client plugin no-redirect; use the backend redirect options.', find: hasEndpointClientPlugin('no-redirect') },
-  { id: '7.1.8', severity: 'HIGH', message: 'Avoid the deprecated plugin content-replacer; use the content replacer component.', find: hasModifierPlugin('content-replacer') },
-  { id: '7.1.9', severity: 'HIGH', message: 'Avoid the deprecated plugin response-schema-validator; use the response schema validator component.', find: hasModifierPlugin('response-schema-validator') },
-  { id: '7.2.1', severity: 'HIGH', message: deprecatedComponent('telemetry/ganalytics', 'OpenTelemetry'), find: rootNamespace('telemetry/ganalytics') },
-  { id: '7.2.2', severity: 'HIGH', message: deprecatedComponent('telemetry/instana', 'OpenTelemetry'), find: rootNamespace('telemetry/instana') },
-  { id: '7.2.3', severity: 'HIGH', message: deprecatedComponent('telemetry/opencensus', 'OpenTelemetry'), find: (subject) => some([openCensus(subject.root)]) },
-  { id: '7.2.4', severity: 'HIGH', message: deprecatedComponent('telemetry/influx', 'OpenTelemetry'), find: rootNamespace('telemetry/influx') },
+  { id: '7.1.1', severity: 'HIGH', message: 'Avoid using deprecated plugin virtualhost. Please visit https://www.krakend.io/docs/enterprise/service-settings/virtual-hosts/#upgrading-from-the-old-plugin-before-v24 to upgrade to the new virtualhost.', find: hasServerPlugin('virtualhost') },
+  { id: '7.1.2', severity: 'HIGH', message: 'Avoid using deprecated plugin static-filesystem. Please visit https://www.krakend.io/docs/enterprise/endpoints/serve-static-content/#upgrading-from-the-old-plugin-before-v24 to upgrade to the new static-filesystem.', find: hasServerPlugin('static-filesystem') },
+  { id: '7.1.3', severity: 'HIGH', message: 'Avoid using deprecated plugin basic-auth. Please move your configuration to the namespace auth/basic to use the new component. See: https://www.krakend.io/docs/enterprise/authentication/basic-authentication/ .', find: hasServerPlugin('basic-auth') },
+  { id: '7.1.4', severity: 'HIGH', message: 'Avoid using deprecated plugin wildcard. Please visit https://www.krakend.io/docs/enterprise/endpoints/wildcard/#upgrading-from-the-old-wildcard-plugin-before-v23 to upgrade to the new Wildcard.', find: hasServerPlugin('wildcard') },
+  { id: '7.1.5', severity: 'HIGH', message: 'Avoid using deprecated plugin http-proxy. Please visit https://www.krakend.io/docs/enterprise/backends/http-proxy/#migration-from-old-plugin to upgrade to the new options.', find: hasEndpointClientPlugin('http-proxy') },
+  { id: '7.1.6', severity: 'HIGH', message: 'Avoid using deprecated plugin static-filesystem. Please visit https://www.krakend.io/docs/enterprise/endpoints/serve-static-content/#upgrading-from-the-old-plugin-before-v24 to upgrade to the new static-filesystem.', find: hasEndpointClientPlugin('static-filesystem') },
+  { id: '7.1.7', severity: 'HIGH', message: 'Avoid using deprecated plugin no-redirect. Please visit https://www.krakend.io/docs/enterprise/backends/client-redirect/#migration-from-old-plugin to upgrade to the new options.', find: hasEndpointClientPlugin('no-redirect') },
+  { id: '7.1.8', severity: 'HIGH', message: 'Avoid using deprecated plugin content-replacer. Please visit https://www.krakend.io/docs/enterprise/endpoints/content-replacer/#migration-from-old-plugin to upgrade to the new options.', find: hasModifierPlugin('content-replacer') },
+  { id: '7.1.9', severity: 'HIGH', message: 'Avoid using deprecated plugin response-schema-validator. Please visit https://www.krakend.io/docs/enterprise/endpoints/response-schema-validator/#migration-from-old-plugin to upgrade to the new options.', find: hasModifierPlugin('response-schema-validator') },
+  { id: '7.2.1', severity: 'HIGH', message: 'Avoid using deprecated component telemetry/ganalytics. Please visit https://www.krakend.io/docs/telemetry/opentelemetry/ to upgrade to OpenTelemetry', find: rootNamespace('telemetry/ganalytics') },
+  { id: '7.2.2', severity: 'HIGH', message: 'Avoid using deprecated component telemetry/instana. Please visit https://www.krakend.io/docs/telemetry/opentelemetry/ to upgrade to OpenTelemetry', find: rootNamespace('telemetry/instana') },
+  { id: '7.2.3', severity: 'HIGH', message: 'Avoid using deprecated component telemetry/opencensus. Please visit https://www.krakend.io/docs/telemetry/opencensus/#transition-from-opencensus to upgrade to OpenTelemetry', find: (subject) => some([openCensus(subject.root)]) },
+  { id: '7.2.4', severity: 'HIGH', message: 'Avoid using deprecated component telemetry/influx. Please visit https://www.krakend.io/docs/telemetry/influxdb/ to upgrade to OpenTelemetry', find: rootNamespace('telemetry/influx') },
   {
     id: '7.3.1',
     severity: 'MEDIUM',
-    message: "Use the TLS 'keys' list instead of 'private_key' and 'public_key'.",
+    message: "Avoid using 'private_key' and 'public_key' and use the 'keys' array.",
     find: (subject) => {
       const tls = asObject(subject.root['tls']);
       return some(['private_key', 'public_key'].map((key) => (typeof tls?.[key] === 'string' && tls[key] !== '' ? ['tls', key] : undefined)));

@@ -9,7 +9,7 @@ import { AUDIT_RULES, SEVERITIES } from '../audit/rules.js';
 import type { AuditSeverity } from '../audit/rules.js';
 import type { AuditResult } from '../audit/audit.js';
 import { buildSubject } from '../audit/subject.js';
-import { DEFAULT_AUDIT_TEMPLATE, TERMINAL_AUDIT_TEMPLATE, TemplateError, renderSubset } from '../audit/template.js';
+import { AuditTemplateError, DEFAULT_AUDIT_TEMPLATE, TERMINAL_AUDIT_TEMPLATE, renderAuditTemplate } from '../audit/template.js';
 import { formatIssue } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
 import type { KeyPath } from '../config/source.js';
@@ -89,10 +89,12 @@ export async function auditCommand(flags: AuditFlags): Promise<number> {
     const colour = process.stderr.isTTY === true && process.env['NO_COLOR'] === undefined;
     let text: string;
     try {
-      text = renderSubset(format ?? (colour ? TERMINAL_AUDIT_TEMPLATE : DEFAULT_AUDIT_TEMPLATE), result);
+      text = renderAuditTemplate(format ?? (colour ? TERMINAL_AUDIT_TEMPLATE : DEFAULT_AUDIT_TEMPLATE), result);
     } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      process.stderr.write(`ERROR parsing the template:\t${error.message}\n`);
+      if (!(error instanceof AuditTemplateError)) throw error;
+      // krakend-cobra audit.go: the two steps have their own headings, and Println adds a blank line after
+      // the message's own newline; both exit 1.
+      process.stderr.write(`${error.phase === 'parse' ? 'ERROR parsing the template:' : 'ERROR rendering the results:'}\t${error.message}\n\n`);
       return 1;
     }
     // krakend audit writes its report to stderr; kept so scripts written for it still work.

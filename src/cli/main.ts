@@ -70,7 +70,7 @@ Exits 0 when the config is valid, 1 otherwise, printing every problem as file:li
   -s, --severity LIST      severities to report (default CRITICAL,HIGH,MEDIUM,LOW)
   -i, --ignore IDS         rule ids to skip, comma-separated (e.g. 1.2.1,3.1.1)
   -I, --ignore-file FILE   a file of rule ids to skip, one per line
-  -f, --format TEMPLATE    a Go template for the report (the subset in docs/audit.md), on stderr;
+  -f, --format TEMPLATE    a Go template for the report (as krakend audit's), on stderr;
                            "json" or "sarif" (SARIF 2.1.0) prints the report on stdout instead
   -h, --help               show this help
 

@@ -41,7 +41,7 @@ describe('portico audit', () => {
     assert.equal(result.stdout, '');
     const ids = reportedIds(result.stderr);
     for (const id of ['1.2.1', '2.1.2', '2.2.1', '2.2.3', '3.1.2', '3.3.1', '5.2.2', 'P2.2.6', 'P7.4.2']) assert.ok(ids.includes(id), `${id} missing from ${ids.join(' ')}`);
-    assert.match(result.stderr, /^2\.2\.3\t\[HIGH\] {3}\tDo not pass every client header/m);
+    assert.match(result.stderr, /^2\.2\.3\t\[HIGH\] {3}\tAvoid passing all input headers to the backend\.$/m);
   });
 
   it('exits 0 with no output when nothing is left to report', async () => {
@@ -88,10 +88,13 @@ describe('portico audit', () => {
     const marshalled = await runCli(['audit', '-c', file, '-s', 'CRITICAL,HIGH', '-i', '1.2.1', '-f', '{{ marshal . }}']);
     const parsed = JSON.parse(marshalled.stderr) as { recommendations: Record<string, string>[]; stats: object };
     assert.deepEqual(Object.keys(parsed), ['recommendations', 'stats']);
-    assert.deepEqual(parsed.recommendations[0], { rule: '2.1.2', severity: 'HIGH', message: 'Enable TLS, or put a TLS terminator in front of the gateway.' });
-    const bad = await runCli(['audit', '-c', file, '-f', '{{ if .Recommendations }}x{{ end }}']);
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /ERROR parsing the template:.*unsupported action/);
+    assert.deepEqual(parsed.recommendations[0], { rule: '2.1.2', severity: 'HIGH', message: 'Enable TLS or use a terminator in front of KrakenD.' });
+    const conditional = await runCli(['audit', '-c', file, '-s', 'CRITICAL', '-f', '{{ if .Recommendations }}found{{ else }}clean{{ end }}']);
+    assert.deepEqual([conditional.code, conditional.stderr], [0, 'clean']);
+    const unparsable = await runCli(['audit', '-c', file, '-f', '{{ upper .Rule }}']);
+    assert.deepEqual([unparsable.code, unparsable.stderr], [1, 'ERROR parsing the template:\ttemplate: audit:1: function "upper" not defined\n\n']);
+    const failing = await runCli(['audit', '-c', file, '-f', '{{ .Nope }}']);
+    assert.deepEqual([failing.code, failing.stderr], [1, 'ERROR rendering the results:\ttemplate: audit:1:3: executing "audit" at <.Nope>: can\'t evaluate field Nope in type audit.AuditResult\n\n']);
   });
 
   it('--format json prints the report with key locations on stdout', async () => {

@@ -3,7 +3,7 @@ import type { ArgNode, CommandNode, ControlNode, Node, PipeNode, RangeNode, Temp
 import { TemplateError, lineAndColumn } from './errors.js';
 import type { FunctionMap, ParamType, TemplateFunction } from './functions.js';
 import { paramTypeName } from './functions.js';
-import { formatValue, goTypeName, isMap, isTrue, sortedKeys } from './values.js';
+import { formatValue, goTypeName, isMap, isTrue, sortedKeys, structType } from './values.js';
 import type { GoValue } from './values.js';
 
 /** Go stops at 100000 nested template calls; a JavaScript stack ends much sooner. */
@@ -152,7 +152,7 @@ export class Executor {
           ran = true;
           if (!iteration(BigInt(i), value[i])) break;
         }
-      } else if (isMap(value)) {
+      } else if (isMap(value) && structType(value) === undefined) {
         for (const key of sortedKeys(value)) {
           ran = true;
           if (!iteration(key, value[key])) break;
@@ -292,6 +292,8 @@ export class Executor {
     // missingkey=default, as KrakenD leaves it: a missing key, and a field of it, is "no value".
     if (receiver === undefined) return undefined;
     if (receiver === null) this.fail(`nil pointer evaluating interface {}.${name}`);
+    const struct = structType(receiver);
+    if (struct && !struct.fields.some(([field]) => field === name)) this.fail(`can't evaluate field ${name} in type ${struct.name}`);
     if (isMap(receiver)) {
       if (args.length > 1 || final !== MISSING) this.fail(`${name} is not a method but has arguments`);
       return Object.hasOwn(receiver, name) ? receiver[name] : undefined;

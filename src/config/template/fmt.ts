@@ -1,7 +1,7 @@
 /** Go's fmt.Sprint, Sprintln and Sprintf over template values, with Go's verbs and error markers. */
 import { roundSignificant, toExponentialEven, toFixedEven } from './decimal.js';
-import { formatFloat, formatValue, goTypeName, isMap, sortedKeys } from './values.js';
-import type { GoValue } from './values.js';
+import { formatFloat, formatValue, goTypeName, isMap, sortedKeys, structType } from './values.js';
+import type { GoMap, GoValue } from './values.js';
 
 /** fmt.Sprint: a space between two operands when neither is a string. */
 export function sprint(args: GoValue[]): string {
@@ -110,6 +110,8 @@ function formatArg(value: GoValue, verb: string, spec: Spec): string {
   if (verb === 'T') return pad(value === undefined || value === null ? '<nil>' : goTypeName(value), spec);
   if (value === undefined || value === null) return verb === 'v' ? pad('<nil>', spec) : badVerb(value, verb);
   if (Array.isArray(value)) return pad(`[${value.map((item) => formatArg(item, verb, { ...spec, width: undefined })).join(' ')}]`, spec);
+  const struct = structType(value);
+  if (struct) return pad(`{${struct.fields.map(([field]) => formatArg((value as GoMap)[field], verb, { ...spec, width: undefined })).join(' ')}}`, spec);
   if (isMap(value)) {
     const items = sortedKeys(value).map((key) => `${formatArg(key, verb, { ...spec, width: undefined })}:${formatArg(value[key], verb, { ...spec, width: undefined })}`);
     return pad(`map[${items.join(' ')}]`, spec);

@@ -19,10 +19,12 @@ import type { SystemContext } from './sprig/system.js';
 import type { GoValue } from './values.js';
 
 export { TemplateError } from './errors.js';
+export { builtinFunctions } from './builtins.js';
 export type { TemplateFunction, ParamType } from './functions.js';
 export { fn } from './functions.js';
 export { goJson } from './json.js';
-export type { GoValue, GoMap } from './values.js';
+export type { GoValue, GoMap, GoStructType } from './values.js';
+export { goStruct } from './values.js';
 
 /** text/template's built-ins with Sprig's functions over them (Sprig's `slice` replaces the built-in, as in KrakenD). */
 export function standardFunctions(context: SystemContext): Map<string, TemplateFunction> {
@@ -56,7 +58,14 @@ export class TemplateSet {
   private readonly trees = new Map<string, Tree>();
   private active: Executor | undefined;
 
-  constructor(private readonly functions: ReadonlyMap<string, TemplateFunction>) {}
+  /**
+   * `leftOut`: names to point out as Sprig functions Portico leaves out when a template calls them; a
+   * function map without Sprig (krakend audit's) passes an empty set.
+   */
+  constructor(
+    private readonly functions: ReadonlyMap<string, TemplateFunction>,
+    private readonly leftOut: ReadonlySet<string> = LEFT_OUT_SPRIG_FUNCTIONS,
+  ) {}
 
   /** Parses a source; its defines join the set, replacing earlier ones unless they are empty. Throws TemplateError. */
   add(source: TemplateSource): void {
@@ -64,7 +73,7 @@ export class TemplateSet {
       name: source.name,
       file: source.file,
       isFunction: (name) => this.functions.has(name),
-      isLeftOut: (name) => LEFT_OUT_SPRIG_FUNCTIONS.has(name),
+      isLeftOut: (name) => this.leftOut.has(name),
     });
     for (const tree of trees) {
       if (this.trees.has(tree.name) && isEmptyTree(tree)) continue;

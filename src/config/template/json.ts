@@ -1,5 +1,5 @@
 /** Go's encoding/json over template values: sorted map keys, HTML characters escaped unless asked. */
-import { GoFunction, GoTime, isMap, sortedKeys } from './values.js';
+import { GoFunction, GoTime, isMap, sortedKeys, structType } from './values.js';
 import type { GoValue } from './values.js';
 
 export interface JsonOptions {
@@ -39,9 +39,14 @@ function encode(value: GoValue, options: JsonOptions, prefix: string): string {
     return `[${open}${value.map((item) => encode(item, options, inner)).join(separator)}${close}]`;
   }
   if (!isMap(value)) return 'null';
+  const colon = options.indent === '' ? ':' : ': ';
+  const struct = structType(value);
+  if (struct) {
+    if (struct.fields.length === 0) return '{}';
+    return `{${open}${struct.fields.map(([field, tag]) => `${quote(tag, options.escapeHtml)}${colon}${encode(value[field], options, inner)}`).join(separator)}${close}}`;
+  }
   const keys = sortedKeys(value);
   if (keys.length === 0) return '{}';
-  const colon = options.indent === '' ? ':' : ': ';
   return `{${open}${keys.map((key) => `${quote(key, options.escapeHtml)}${colon}${encode(value[key], options, inner)}`).join(separator)}${close}}`;
 }
 

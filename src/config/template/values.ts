@@ -29,6 +29,32 @@ export function isMap(value: GoValue): value is GoMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof GoTime) && !(value instanceof GoFunction);
 }
 
+/**
+ * A Go struct handed to a template by a caller (krakend audit's result): a map whose fields are fixed.
+ * Go prints it as `{v1 v2}` in field order, refuses a field it lacks, and encodes it by its json tags.
+ */
+export interface GoStructType {
+  /** As Go's messages name it: `audit.AuditResult`. */
+  name: string;
+  /** Field name and json tag, in declaration order. */
+  fields: readonly (readonly [field: string, tag: string])[];
+}
+
+const STRUCT_TYPES = new WeakMap<GoMap, GoStructType>();
+
+/** Builds a struct value: a map of its fields, marked with its type. */
+export function goStruct(type: GoStructType, values: Readonly<Record<string, GoValue>>): GoMap {
+  const value: GoMap = {};
+  for (const [field] of type.fields) setEntry(value, field, values[field]);
+  STRUCT_TYPES.set(value, type);
+  return value;
+}
+
+/** The struct type of a value built by goStruct, if it is one. */
+export function structType(value: GoValue): GoStructType | undefined {
+  return isMap(value) ? STRUCT_TYPES.get(value) : undefined;
+}
+
 /** Stores a map entry; any key is data, `__proto__` included (a plain assignment would change the prototype). */
 export function setEntry(map: GoMap, key: string, value: GoValue): void {
   Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
@@ -54,6 +80,8 @@ export function goTypeName(value: GoValue): string {
       return 'float64';
   }
   if (Array.isArray(value)) return '[]interface {}';
+  const struct = structType(value);
+  if (struct) return struct.name;
   if (value instanceof GoTime) return 'time.Time';
   if (value instanceof GoFunction) return 'func(...interface {}) interface {}';
   return 'map[string]interface {}';
@@ -113,6 +141,8 @@ export function formatValue(value: GoValue): string {
   if (Array.isArray(value)) return `[${value.map(formatValue).join(' ')}]`;
   if (value instanceof GoTime) return formatTimeDefault(value);
   if (value instanceof GoFunction) return '0x1';
+  const struct = structType(value);
+  if (struct) return `{${struct.fields.map(([field]) => formatValue(value[field])).join(' ')}}`;
   return `map[${sortedKeys(value)
     .map((key) => `${key}:${formatValue(value[key])}`)
     .join(' ')}]`;
