@@ -208,9 +208,13 @@ describe('config reload', { timeout: 180_000 }, () => {
     await writeFile(settings, JSON.stringify({ paths: ['/after'] }));
     cli.child.kill('SIGHUP');
     await until('the re-rendered endpoint', async () => (await status(port, '/after')) === 200);
-    await until('the old workers drained', async () => (await status(port, '/before')) === 404);
-    // Several requests, so both new workers answer: none serves the old rendering.
-    for (let i = 0; i < 10; i++) assert.equal(await status(port, '/before'), 404);
+    // Both generations answer until every new worker listens; then the old ones drain.
+    await until('the reload to finish', () => /serving the new configuration/.test(cli.stdout() + cli.stderr()));
+    // Once the old ones have drained, no worker serves the old rendering (several requests reach both).
+    await until('the old generation gone', async () => {
+      for (let i = 0; i < 10; i++) if ((await status(port, '/before')) !== 404) return false;
+      return true;
+    });
     cli.child.kill('SIGTERM');
     await cli.exited(30_000);
   });
