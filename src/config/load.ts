@@ -71,7 +71,7 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   const renamed = renameLegacyNamespaces({ ...(document.value as Record<string, unknown>), ...overrides.values }, issues);
   const raw = applyWeakTypes(renamed, configSchema(), issues);
   checkGoPlugins(raw, issues, allowedMissingPlugins(env, options.allowMissingPlugins));
-  checkAgainstSchema(raw, configSchema(), issues, { strictUnknownKeys: options.lint === true, envSources: overrides.sources });
+  checkAgainstSchema(raw, configSchema(), issues, { strictUnknownKeys: options.lint === true, envSources: overrides.sources, namespaceLevels: namespaceLevels() });
   if (issues.list.some((issue) => issue.code === 'PRT_ERR_CONFIG_VERSION')) return { config: undefined, issues: issues.list, document, raw, ...rendered };
   const config = normalizeConfig(raw, file, issues);
   await prepareComponents(config);
@@ -105,4 +105,13 @@ export async function loadConfigOrThrow(file: string, options: LoadOptions = {})
   const result = await loadConfig(file, options);
   if (!result.config) throw new ConfigError(result.issues);
   return { config: result.config, warnings: result.issues.filter((issue) => issue.severity === 'warning') };
+}
+
+/** Each component namespace and the levels it is read at, for a block placed at another level. */
+function namespaceLevels(): Map<string, string[]> {
+  const levels = new Map<string, string[]>();
+  for (const [level, schemas] of Object.entries(namespaceSchemas())) {
+    for (const namespace of Object.keys(schemas)) levels.set(namespace, [...(levels.get(namespace) ?? []), level]);
+  }
+  return levels;
 }

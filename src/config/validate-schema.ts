@@ -53,6 +53,8 @@ export interface SchemaCheckOptions {
   strictUnknownKeys: boolean;
   /** Keys set from the environment, for messages (`port` → `KRAKEND_PORT`). */
   envSources: ReadonlyMap<string, string>;
+  /** The levels (service, endpoint, backend) each supported namespace is read at. */
+  namespaceLevels?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Runs the JSON Schema and turns each failure into a located, readable issue. */
@@ -82,13 +84,18 @@ const LISTED_PLACES = 5;
 function reportUnknownNamespace(places: KeyPath[], issues: ConfigIssues, options: SchemaCheckOptions): void {
   const first = places[0] as KeyPath;
   const namespace = String(first[first.length - 1]);
-  let message = `namespace "${namespace}" is not supported by Portico and is ignored`;
+  const readAt = options.namespaceLevels?.get(namespace);
+  // A block at a level its component does not read (`qos/http-cache` on an endpoint) is ignored by KrakenD too.
+  const misplaced = readAt !== undefined && readAt.length > 0;
+  let message = misplaced
+    ? `namespace "${namespace}" is read at the ${readAt.join(' and ')} level only, as KrakenD reads it; ignored here`
+    : `namespace "${namespace}" is not supported by Portico and is ignored`;
   if (places.length > 1) {
     const others = places.slice(1, LISTED_PLACES + 1).map((place) => formatKeyPath(place.slice(0, -2)) || 'the root');
     const more = places.length - 1 - others.length;
     message += `; also used at ${others.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
   }
-  const input = { code: 'PRT_WARN_CONFIG_UNKNOWN_NAMESPACE', at: first, message };
+  const input = { code: misplaced ? 'PRT_WARN_CONFIG_NAMESPACE_LEVEL' : 'PRT_WARN_CONFIG_UNKNOWN_NAMESPACE', at: first, message };
   if (options.strictUnknownKeys) issues.error({ ...input, code: input.code.replace('PRT_WARN', 'PRT_ERR') });
   else issues.warning(input);
 }

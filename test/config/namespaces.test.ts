@@ -213,3 +213,31 @@ describe("KrakenD's weakly typed reading of root, endpoint and backend keys (koa
     assert.deepEqual(codes, ['error PRT_ERR_CONFIG_TYPE endpoints[0].concurrent_calls']);
   });
 });
+
+describe('a supported namespace at a level its component does not read', () => {
+  it('is ignored as KrakenD ignores it, with a warning naming the level it belongs to and every other place', async () => {
+    const cache = { 'qos/http-cache': { shared: true } };
+    const { config, issues } = await load({
+      version: 3,
+      endpoints: [
+        { endpoint: '/a', extra_config: cache, backend: [backend] },
+        { endpoint: '/b', extra_config: cache, backend: [backend] },
+      ],
+    });
+    assert.ok(config);
+    const warnings = issues.filter((issue) => issue.code === 'PRT_WARN_CONFIG_NAMESPACE_LEVEL');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]?.message ?? '', /"qos\/http-cache" is read at the backend level only.*also used at endpoints\[1\]/);
+    assert.ok(!issues.some((issue) => issue.code === 'PRT_WARN_CONFIG_UNKNOWN_NAMESPACE'));
+  });
+
+  it('is an error with --lint, and an unknown namespace keeps its own code', async () => {
+    const { config, codes } = await load(
+      { version: 3, endpoints: [{ endpoint: '/a', extra_config: { 'qos/http-cache': {}, 'no/such-thing': {} }, backend: [backend] }] },
+      { lint: true },
+    );
+    assert.equal(config, undefined);
+    assert.ok(codes.some((code) => code.startsWith('error PRT_ERR_CONFIG_NAMESPACE_LEVEL')), codes.join('\n'));
+    assert.ok(codes.some((code) => code.startsWith('error PRT_ERR_CONFIG_UNKNOWN_NAMESPACE')), codes.join('\n'));
+  });
+});
