@@ -13,7 +13,7 @@ export const SERVICE_WIDE: ReadonlySet<string> = new Set(['telemetry/metrics']);
  * `auth/revoker` adds no layer: its factory starts the revocation filter with the gateway. A v2-era name
  * KrakenD CE 2.13 still reads sits beside its component's current one.
  */
-export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'github_com/devopsfaith/bloomfilter', 'telemetry/metrics', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
+export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'telemetry/metrics', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
 
 export const ENDPOINT_ORDER: readonly string[] = [
   'security/bot-detector',
@@ -43,9 +43,7 @@ export const BACKEND_ORDER: readonly string[] = ['telemetry/metrics', 'qos/circu
  */
 export const CLIENT_ORDER: readonly string[] = [
   'modifier/martian',
-  'github.com/devopsfaith/krakend-martian',
   'qos/http-cache',
   'backend/http/retry',
   'auth/client-credentials',
-  'github.com/devopsfaith/krakend-oauth2-clientcredentials',
 ];

@@ -51,9 +51,14 @@ describe('auth/revoker with two workers', { skip: process.platform !== 'linux' &
     }
     const added = await request(`http://127.0.0.1:${adminPort}/add`, { method: 'POST', body: JSON.stringify({ elems: ['jti-shared-1'] }) });
     assert.equal(added.status, 200);
-    await delay(300);
-    const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) statuses.push(await call());
+    // The relay crosses two processes through the primary: allow it a bounded moment on a loaded machine.
+    const relayDeadline = Date.now() + 5_000;
+    let statuses: number[] = [];
+    do {
+      await delay(200);
+      statuses = [];
+      for (let i = 0; i < 12; i++) statuses.push(await call());
+    } while (statuses.some((status) => status !== 401) && Date.now() < relayDeadline);
     assert.deepEqual(statuses, new Array<number>(12).fill(401), `every worker refuses the revoked token: ${statuses.join(',')}`);
   });
 });
