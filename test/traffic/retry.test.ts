@@ -59,14 +59,16 @@ describe('backend/http/retry', () => {
         {
           endpoint: '/down',
           timeout: '300ms',
-          backend: [{ host: [backend.url], url_pattern: '/', extra_config: { 'backend/http/retry': { max_retries: 10, initial_backoff: '100ms', max_backoff: '100ms' } } }],
+          backend: [{ host: [backend.url], url_pattern: '/', extra_config: { 'backend/http/retry': { max_retries: 10, initial_backoff: '200ms', max_backoff: '200ms' } } }],
         },
       ],
     });
     closers.push(() => gw.close());
     const response = await request(`${gw.url}/down`);
     assert.equal(response.status, 500);
-    assert.ok(hits >= 1 && hits < 10, `the timeout cut the retries short (${hits} attempts)`);
+    // Full jitter: each wait is uniform in [0, 200 ms), so all 11 attempts fit in 300 ms about once in 15,000
+    // runs (with 100 ms waits it was a few in a hundred, and the test failed by chance).
+    assert.ok(hits >= 1 && hits < 11, `the timeout cut the retries short (${hits} attempts)`);
     const settled = hits;
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(hits, settled, 'no retry runs after the endpoint answered');
