@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writePayloads } from './fixtures.js';
-import { cpuCount, ensurePackages, runWrk, startPinned, treeCpuSeconds, waitForPort } from './system.js';
+import { cpuCount, ensurePackages, runWrk, startPinned, treeCpuSeconds, waitForPort, writeStaticNginxConf } from './system.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '2' } } });
@@ -100,16 +100,7 @@ async function main(): Promise<void> {
   const loadCpu = String(Math.min(1, cpuCount() - 1));
   const dir = mkdtempSync(join(tmpdir(), 'portico-scale-out-'));
   writePayloads(dir);
-  const nginxConf = join(dir, 'nginx.conf');
-  writeFileSync(
-    nginxConf,
-    `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx.error.log error;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000; keepalive_timeout 300s;
-  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
-  server { listen 127.0.0.1:${BACKEND_PORT}; root ${dir}; default_type application/json; } }
-`,
-  );
+  const nginxConf = writeStaticNginxConf(dir, BACKEND_PORT);
   const nginx = startPinned(loadCpu, 'nginx', ['-c', nginxConf, '-p', dir]);
   process.on('exit', () => nginx.kill('SIGTERM'));
   await waitForPort(BACKEND_PORT);

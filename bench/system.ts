@@ -1,8 +1,9 @@
 /** Process, CPU and tool helpers for the benchmark harness. */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
@@ -147,4 +148,19 @@ export function runWrk(cpus: string, url: string, seconds: number, connections: 
     p99Ms: toMs(/99%\s+(\S+)/.exec(output)?.[1] ?? ''),
     errors,
   };
+}
+
+/** An nginx that serves `dir`'s files on 127.0.0.1:`port` as a JSON backend; returns the config file's path. */
+export function writeStaticNginxConf(dir: string, port: number, serverDirectives = ''): string {
+  const file = join(dir, 'nginx.conf');
+  writeFileSync(
+    file,
+    `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx.error.log error;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests 10000000; keepalive_timeout 300s;
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  server { listen 127.0.0.1:${port}; root ${dir}; default_type application/json;${serverDirectives} } }
+`,
+  );
+  return file;
 }

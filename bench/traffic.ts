@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writePayloads } from './fixtures.js';
-import { cpuCount, ensurePackages, hasCommand, runWrk, startPinned, treeCpuSeconds, waitForPort } from './system.js';
+import { cpuCount, ensurePackages, hasCommand, runWrk, startPinned, treeCpuSeconds, waitForPort, writeStaticNginxConf } from './system.js';
 
 /** As in bench/run.ts (not imported: that module runs its own bench when loaded). */
 const NODE_FLAGS = ['--max-semi-space-size=16'];
@@ -42,16 +42,7 @@ async function main(): Promise<void> {
   process.on('exit', () => processes.forEach((child) => child.kill('SIGTERM')));
 
   const backendPort = 19301;
-  const nginxConf = join(dir, 'nginx.conf');
-  writeFileSync(
-    nginxConf,
-    `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/nginx.error.log error;
-events { worker_connections 8192; }
-http { access_log off; keepalive_requests 10000000; keepalive_timeout 300s;
-  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
-  server { listen 127.0.0.1:${backendPort}; root ${dir}; default_type application/json; expires 1h; } }
-`,
-  );
+  const nginxConf = writeStaticNginxConf(dir, backendPort, ' expires 1h;');
   processes.push(startPinned(loadCpu, 'nginx', ['-c', nginxConf, '-p', dir]));
   await waitForPort(backendPort);
 

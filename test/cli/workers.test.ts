@@ -4,11 +4,10 @@
  * holds a connection comes from /proc (Linux only; skipped elsewhere).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { freePort, startCli } from '../helpers/cli.js';
+import { childPids, freePort, startCli } from '../helpers/cli.js';
 import type { RunningCli } from '../helpers/cli.js';
 import { delay, openSocket, request } from '../helpers/http.js';
 import { writeConfig } from '../helpers/servers.js';
@@ -19,16 +18,6 @@ import { join } from 'node:path';
 
 const isLinux = process.platform === 'linux';
 
-function childPids(parent: number): number[] {
-  try {
-    return execFileSync('ps', ['--ppid', String(parent), '-o', 'pid='], { encoding: 'utf8' })
-      .split('\n')
-      .map((line) => Number(line.trim()))
-      .filter((pid) => pid > 0);
-  } catch {
-    return []; // ps exits 1 when there are no children
-  }
-}
 
 async function waitForWorkers(parent: number, count: number, exclude: number[] = [], timeoutMs = 10_000): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;

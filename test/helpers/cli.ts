@@ -2,7 +2,7 @@
  * Runs the compiled CLI (`dist/src/cli/main.js`) as a child process, the way users run `portico`.
  * Every wait is bounded; a child left running is killed when the test ends.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -84,4 +84,16 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** The pids of a process's direct children (a `run -w N` primary's workers). */
+export function childPids(parent: number): number[] {
+  try {
+    return execFileSync('ps', ['--ppid', String(parent), '-o', 'pid='], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((pid) => pid > 0);
+  } catch {
+    return []; // ps exits 1 when there are no children
+  }
 }

@@ -7,11 +7,10 @@
  * Last, the primary is stopped (SIGSTOP) to check the bounded answer when the state cannot be reached.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { freePort, startCli } from '../helpers/cli.js';
+import { childPids, freePort, startCli } from '../helpers/cli.js';
 import type { RunningCli } from '../helpers/cli.js';
 import { delay, request } from '../helpers/http.js';
 import { sendJson, startBackend, writeConfig } from '../helpers/servers.js';
@@ -44,16 +43,6 @@ function keptAlive(agent: Agent, url: string): Promise<number> {
   });
 }
 
-function workerPids(parent: number): number[] {
-  try {
-    return execFileSync('ps', ['--ppid', String(parent), '-o', 'pid='], { encoding: 'utf8' })
-      .split('\n')
-      .map((line) => Number(line.trim()))
-      .filter((pid) => pid > 0);
-  } catch {
-    return [];
-  }
-}
 
 describe('per-instance state with two workers', { skip: !isLinux && 'needs ps --ppid' }, () => {
   const calls = new Map<string, number>();
@@ -144,7 +133,7 @@ describe('per-instance state with two workers', { skip: !isLinux && 'needs ps --
   });
 
   it('keeps the state when a worker dies and is replaced', async () => {
-    const [victim] = workerPids(cli.child.pid as number);
+    const [victim] = childPids(cli.child.pid as number);
     assert.ok(victim, 'a worker pid');
     process.kill(victim, 'SIGKILL');
     await waitFor('a replacement worker listens', () => listening(cli) === 3, cli);

@@ -43,8 +43,8 @@ function isLoopback(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
-const definition = (namespace: string): ComponentDefinition => ({
-  namespace,
+const definition: ComponentDefinition = {
+  namespace: CLIENT_CREDENTIALS_NAMESPACE,
   schemas: {
     backend: objectSchema({
       client_id: { type: 'string', description: 'The client ID the gateway authenticates with.' },
@@ -87,6 +87,6 @@ const definition = (namespace: string): ComponentDefinition => ({
     });
     return createClientCredentialsMiddleware(source);
   },
-});
+};
 
-registerComponent(definition(CLIENT_CREDENTIALS_NAMESPACE));
+registerComponent(definition);

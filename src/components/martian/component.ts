@@ -29,8 +29,8 @@ export const MARTIAN_NAMESPACE = 'modifier/martian';
 
 const typeSchemas = Object.fromEntries(MARTIAN_TYPES.map((type) => [type, { description: `Martian ${type} (see docs/components/modifier-martian.md)` }]));
 
-const definition = (namespace: string): ComponentDefinition => ({
-  namespace,
+const definition: ComponentDefinition = {
+  namespace: MARTIAN_NAMESPACE,
   schemas: {
     backend: {
       type: 'object',
@@ -44,7 +44,7 @@ const definition = (namespace: string): ComponentDefinition => ({
   },
   validate(block, scope, at, issues) {
     if (scope !== 'backend') {
-      issues.warning({ code: 'PRT_WARN_CONFIG_MARTIAN', at, message: `KrakenD applies ${namespace} on backends only: this ${scope}-level block is ignored, as in KrakenD; move it into the backend` });
+      issues.warning({ code: 'PRT_WARN_CONFIG_MARTIAN', at, message: `KrakenD applies ${MARTIAN_NAMESPACE} on backends only: this ${scope}-level block is ignored, as in KrakenD; move it into the backend` });
       return;
     }
     try {
@@ -61,7 +61,7 @@ const definition = (namespace: string): ComponentDefinition => ({
   client(block, backend, _endpoint, context) {
     let compiled: Compiled;
     try {
-      compiled = compileModifier(block, backend.at.concat(['extra_config', namespace]));
+      compiled = compileModifier(block, backend.at.concat(['extra_config', MARTIAN_NAMESPACE]));
     } catch (error) {
       if (!(error instanceof MartianConfigError)) throw error;
       context.logger.error(`[BACKEND: ${backend.urlPattern}][Martian] ${error.message}: running without modifiers`);
@@ -70,6 +70,6 @@ const definition = (namespace: string): ComponentDefinition => ({
     if (compiled.request === undefined && compiled.response === undefined) return undefined;
     return createMartianMiddleware(compiled);
   },
-});
+};
 
-registerComponent(definition(MARTIAN_NAMESPACE));
+registerComponent(definition);

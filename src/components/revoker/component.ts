@@ -124,8 +124,8 @@ function startRevoker(block: Block, context: BuildContext): Revoker {
 
 registerTokenRejecter((_endpoint, context) => revokerFor(context)?.rejecter);
 
-const definition = (namespace: string): ComponentDefinition => ({
-  namespace,
+const definition: ComponentDefinition = {
+  namespace: REVOKER_NAMESPACE,
   schemas: {
     service: {
       type: 'object',
@@ -172,6 +172,6 @@ const definition = (namespace: string): ComponentDefinition => ({
     revokerFor(context);
     return undefined;
   },
-});
+};
 
-registerComponent(definition(REVOKER_NAMESPACE));
+registerComponent(definition);
