@@ -11,7 +11,7 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { monotonicClock } from '../components/clock.js';
 import { heapFlagsFor } from '../runtime/heap-flags.js';
-import { REVOCATION_RELAY } from '../components/revoker/relay.js';
+import { isSyncRequest, REVOCATION_RELAY, RevocationLog, revocationMessage } from '../components/revoker/relay.js';
 import type { Logger } from '../server/logger.js';
 import { refusedLine, SNAPSHOT_TAG } from '../runtime/reload.js';
 import type { ConfigSnapshot } from '../runtime/reload.js';
@@ -90,10 +90,18 @@ export function runPrimary(options: PrimaryOptions): Primary {
   const metrics = options.metrics;
   if (metrics && !metrics.endpointDisabled && !metrics.addressInvalid) startStatsServer(metrics, collectFromWorkers, options.logger);
 
-  // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others.
+  // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others, and
+  // replayed to any worker that starts later.
+  const revocations = new RevocationLog(() => monotonicClock.now(), (message) => logger.warn(message));
   cluster.on('message', (sender, message: unknown) => {
-    if ((message as { type?: unknown } | null)?.type !== REVOCATION_RELAY) return;
-    for (const worker of Object.values(cluster.workers ?? {})) if (worker && worker !== sender && worker.isConnected()) worker.send(message as object);
+    if (isSyncRequest(message)) {
+      if (sender.isConnected()) sender.send({ type: REVOCATION_RELAY, elements: revocations.live(), replay: true }, undefined, () => undefined);
+      return;
+    }
+    const added = revocationMessage(message);
+    if (added === undefined) return;
+    revocations.add(added.elements, added.keepMs ?? 0);
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker && worker !== sender && worker.isConnected()) worker.send(added, undefined, () => undefined);
   });
 
   cluster.on('exit', (worker, code, signal) => {

@@ -56,7 +56,7 @@ describe('Lua scripts cannot stall or bloat the gateway', () => {
   const hostile = (path: string) => () => request(`${gateway.url}${path}`, { timeoutMs: 30_000 });
 
   // Time: the hostile request is answered within its endpoint timeout (+1 s of slack for a loaded machine).
-  // Memory: a script that allocated up to the 32 MiB cap leaves the WebAssembly heap that large (it cannot
+  // Memory: a script that allocated up to the 16 MiB cap leaves the WebAssembly heap that large (it cannot
   // shrink; the freed space is reused, see the last test); anything else should leave no trace.
   for (const [path, what, withinMs, growthMb] of [
     ['/loop', 'an endless loop (lua-proxy)', 2_000, 8],

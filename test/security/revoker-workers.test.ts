@@ -1,16 +1,27 @@
 /**
  * `auth/revoker` under `portico run -w 2`: the admin listener's port is shared by the workers, so an
- * addition reaches one of them; the primary relays it, and every worker refuses the token.
+ * addition reaches one of them; the primary relays it, and every worker refuses the token, including
+ * one that starts after the addition.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { freePort, startCli } from '../helpers/cli.js';
+import { childPids, freePort, startCli } from '../helpers/cli.js';
 import type { RunningCli } from '../helpers/cli.js';
 import { delay, request } from '../helpers/http.js';
 import { writeConfig } from '../helpers/servers.js';
 import type { RunningServer } from '../helpers/servers.js';
 import { makeKey, signToken, startEchoBackend, startJwkServer } from './helpers.js';
 import type { JwkServer } from './helpers.js';
+
+/** Waits until `count` workers have logged that they listen (each logs it once, when it starts serving). */
+async function waitForListeners(cli: RunningCli, count: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  const listening = () => (cli.stdout() + cli.stderr()).split('[SERVICE: Portico] Listening on').length - 1;
+  while (listening() < count) {
+    assert.ok(Date.now() < deadline, `${count} workers did not start: ${cli.stderr()}`);
+    await delay(50);
+  }
+}
 
 describe('auth/revoker with two workers', { skip: process.platform !== 'linux' && 'cluster round-robin is Linux-specific' }, () => {
   const running: RunningCli[] = [];
@@ -41,14 +52,8 @@ describe('auth/revoker with two workers', { skip: process.platform !== 'linux' &
         return 0;
       }
     };
-    // Both workers serving: several fresh connections answered 200 (round-robin spreads them).
-    const deadline = Date.now() + 15_000;
-    let served = 0;
-    while (served < 6) {
-      assert.ok(Date.now() < deadline, `the workers did not serve: ${cli.stderr()}`);
-      if ((await call()) === 200) served++;
-      else await delay(100);
-    }
+    await waitForListeners(cli, 2);
+    assert.equal(await call(), 200);
     const added = await request(`http://127.0.0.1:${adminPort}/add`, { method: 'POST', body: JSON.stringify({ elems: ['jti-shared-1'] }) });
     assert.equal(added.status, 200);
     // The relay crosses two processes through the primary: allow it a bounded moment on a loaded machine.
@@ -60,5 +65,14 @@ describe('auth/revoker with two workers', { skip: process.platform !== 'linux' &
       for (let i = 0; i < 12; i++) statuses.push(await call());
     } while (statuses.some((status) => status !== 401) && Date.now() < relayDeadline);
     assert.deepEqual(statuses, new Array<number>(12).fill(401), `every worker refuses the revoked token: ${statuses.join(',')}`);
+
+    // A worker that replaces a dead one learns the revocation from the primary before it serves.
+    const workers = childPids(cli.child.pid as number);
+    assert.equal(workers.length, 2, `two workers: ${workers.join(',')}`);
+    process.kill(workers[0] as number, 'SIGKILL');
+    await waitForListeners(cli, 3);
+    const afterRestart: number[] = [];
+    for (let i = 0; i < 12; i++) afterRestart.push(await call());
+    assert.deepEqual(afterRestart, new Array<number>(12).fill(401), `every worker, the new one too, refuses the revoked token: ${afterRestart.join(',')}`);
   });
 });

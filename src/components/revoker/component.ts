@@ -2,7 +2,7 @@
  * `auth/revoker` (KrakenD CE, krakend/bloomfilter): tokens whose `token_keys` claims were revoked get 401
  * from `auth/validator`. Revocations live in a rotating Bloom filter (`bloom-filter.ts`) fed through the
  * admin listener (`admin-api.ts`). One filter per gateway instance, as in KrakenD; with `run -w N` an
- * addition reaching one worker is relayed to the others through the primary process.
+ * addition reaching one worker is relayed to the others through the primary process (`relay.ts`).
  *
  * ```json
  * "extra_config": {
@@ -23,7 +23,7 @@ import { blockOf, registerComponent } from '../registry.js';
 import type { ComponentDefinition } from '../registry.js';
 import { createAdminServer } from './admin-api.js';
 import { RotatingBloomFilter, filterSize } from './bloom-filter.js';
-import { REVOCATION_RELAY } from './relay.js';
+import { REVOCATION_RELAY, SYNC_TIMEOUT_MS, WorkerRevocationFeed } from './relay.js';
 
 export const REVOKER_NAMESPACE = 'auth/revoker';
 /** The v2-era name KrakenD CE 2.13 still reads (krakend-ce `cmd/krakend-ce/main.go` aliases). */
@@ -52,6 +52,13 @@ interface Revoker {
   rejecter: ClaimsRejecter | undefined;
 }
 
+/**
+ * In a worker of `run -w N`: the channel to the primary, which relays revocations added on the other
+ * workers and, before this worker builds its filter, replays those added before it started.
+ */
+let workerFeed: WorkerRevocationFeed | undefined;
+const feedOfThisWorker = (): WorkerRevocationFeed | undefined => (cluster.isWorker ? (workerFeed ??= new WorkerRevocationFeed()) : undefined);
+
 /** One revoker per built gateway, made by whichever of its factories runs first. */
 const revokers = new WeakMap<ServiceConfig, Revoker>();
 
@@ -78,15 +85,10 @@ function startRevoker(block: Block, context: BuildContext): Revoker {
   const addLocally = (elements: string[]): void => {
     for (const element of elements) filter.add(element);
   };
-  const relay = cluster.isWorker ? (elements: string[]) => process.send?.({ type: REVOCATION_RELAY, elements }) : undefined;
-  if (relay) {
-    const onMessage = (message: unknown): void => {
-      const relayed = message as { type?: unknown; elements?: unknown };
-      if (relayed?.type === REVOCATION_RELAY && Array.isArray(relayed.elements)) addLocally(relayed.elements.filter((element): element is string => typeof element === 'string'));
-    };
-    process.on('message', onMessage);
-    context.onClose(() => void process.off('message', onMessage));
-  }
+  const keepMs = 3 * ttlSeconds * 1000;
+  const relay = cluster.isWorker ? (elements: string[]) => process.send?.({ type: REVOCATION_RELAY, elements, keepMs }) : undefined;
+  const feed = feedOfThisWorker();
+  if (feed) context.onClose(feed.attach(addLocally));
 
   const port = readInteger(block, 'port', 0);
   if (port > 0) {
@@ -126,6 +128,12 @@ registerTokenRejecter((_endpoint, context) => revokerFor(context)?.rejecter);
 
 const definition: ComponentDefinition = {
   namespace: REVOKER_NAMESPACE,
+  async prepare() {
+    const feed = feedOfThisWorker();
+    if (feed && !(await feed.sync())) {
+      process.stderr.write(`portico: [SERVICE: auth/revoker] the primary did not replay earlier revocations within ${SYNC_TIMEOUT_MS} ms; this worker knows only those added from now on\n`);
+    }
+  },
   schemas: {
     service: {
       type: 'object',
