@@ -13,6 +13,7 @@ import { createLogger } from '../src/server/logger.js';
 import { writeConfig } from '../test/helpers/servers.js';
 import { makeKey, signToken, startJwkServer } from '../test/security/helpers.js';
 import { Writable } from 'node:stream';
+import { components } from '../test/helpers/components.js';
 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 50);
@@ -37,11 +38,11 @@ const file = await writeConfig({
   extra_config: { router: { disable_access_log: true }, 'telemetry/logging': { level: 'ERROR' } },
   endpoints: [route('/open', {}), route('/jwt-rs256', { 'auth/validator': validator('RS256') }), route('/jwt-hs256', { 'auth/validator': validator('HS256') })],
 });
-const loaded = await loadConfig(file, { env: {} });
+const loaded = await loadConfig(file, { components, env: {} });
 if (!loaded.config) throw new Error(loaded.issues.map((issue) => issue.message).join('\n'));
 const silent = new Writable({ write: (_chunk, _encoding, callback) => callback() });
 const logger = createLogger({ level: 'ERROR', prefix: '[BENCH]', stdout: true, format: 'default', accessLog: false, skipPaths: [] }, silent);
-const gateway = createGateway(loaded.config, { logger });
+const gateway = createGateway(loaded.config, { components, logger });
 const address = await gateway.listen(0, '127.0.0.1');
 const base = `http://127.0.0.1:${address.port}`;
 

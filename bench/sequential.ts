@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { components } from '../test/helpers/components.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -39,9 +40,9 @@ async function runGateway(configFile: string): Promise<void> {
   const { loadConfigOrThrow } = await import('../src/config/load.js');
   const { createGateway } = await import('../src/server/gateway.js');
   const { createLogger } = await import('../src/server/logger.js');
-  const { config } = await loadConfigOrThrow(configFile);
+  const { config } = await loadConfigOrThrow(configFile, { components });
   const logger = createLogger({ level: 'ERROR', prefix: '[BENCH]', stdout: false, format: 'default', accessLog: false, skipPaths: [] });
-  const gateway = createGateway(config, { logger });
+  const gateway = createGateway(config, { components, logger });
   const address = await gateway.listen(0, '127.0.0.1');
   process.send?.({ port: address.port });
 }

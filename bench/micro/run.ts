@@ -7,7 +7,7 @@ import { renderJson } from '../../src/render/json.js';
 import { compileUrlPattern, encodeQuery } from '../../src/proxy/url-template.js';
 import { ResponseParser } from '../../src/transport/response-parser.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from '../../src/proxy/types.js';
-import { decoderFor } from '../../src/encoding/decode.js';
+import { coreDecoders } from '../../src/encoding/decode.js';
 import { runCases } from './harness.js';
 
 const table = new RouteTable<number>({ redirectTrailingSlash: true, redirectFixedPath: true, handleMethodNotAllowed: true });
@@ -62,7 +62,7 @@ runCases('JSON rendering (Go-compatible)', [
 // A typical 2 KB API answer: ids, names, prices written the shortest way; then one with a `1.50`.
 const catalog = Buffer.from(JSON.stringify({ page: 1, total: 20, items: Array.from({ length: 20 }, (_, i) => ({ id: 1000 + i, name: `product ${i}`, price: 9.5 + i, stock: i * 3, tags: ['a', 'b'] })) }));
 const catalogWithLiteral = Buffer.from(catalog.toString().replace('"price":9.5', '"price":9.50'));
-const decodeJson = decoderFor('json', false);
+const decodeJson = (coreDecoders['json'] as NonNullable<(typeof coreDecoders)['json']>)(false);
 runCases('backend JSON decoding', [
   { name: 'JSON.parse (reference)', fn: () => JSON.parse(catalog.toString('utf8')) as unknown },
   { name: 'decode, canonical numbers', fn: () => decodeJson(catalog) },

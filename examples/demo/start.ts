@@ -12,6 +12,7 @@ import { startGateway } from '../../src/runtime/start.js';
 import type { RunningGateway } from '../../src/runtime/start.js';
 import { startDemoBackends } from './backends.js';
 import type { DemoBackends } from './backends.js';
+import { components } from '../../test/helpers/components.js';
 
 /** From `dist/examples/demo/` back to the source tree, where the JSON file lives. */
 const DEFAULT_CONFIG = fileURLToPath(new URL('../../../examples/demo/krakend.json', import.meta.url));
@@ -35,7 +36,7 @@ function write(text: string): void {
 
 async function main(): Promise<void> {
   const file = process.argv[2] ?? DEFAULT_CONFIG;
-  const result = await loadConfig(file);
+  const result = await loadConfig(file, { components });
   for (const issue of result.issues) process.stderr.write(`${formatIssue(issue)}\n`);
   if (!result.config) {
     process.stderr.write(`${file}: the configuration has errors; not starting\n`);
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   let gateway: RunningGateway | undefined;
   try {
     backends = await startDemoBackends();
-    gateway = await startGateway(result.config);
+    gateway = await startGateway(result.config, { components });
   } catch (error) {
     await backends?.close();
     const err = error as NodeJS.ErrnoException;

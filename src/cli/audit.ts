@@ -11,6 +11,7 @@ import type { AuditResult } from '../audit/audit.js';
 import { buildSubject } from '../audit/subject.js';
 import { AuditTemplateError, DEFAULT_AUDIT_TEMPLATE, TERMINAL_AUDIT_TEMPLATE, renderAuditTemplate } from '../audit/template.js';
 import { formatIssue } from '../config/issues.js';
+import type { ConfigExtensions } from '../config/extensions.js';
 import { loadConfig } from '../config/load.js';
 import type { KeyPath } from '../config/source.js';
 import { sarifLog } from './sarif.js';
@@ -62,7 +63,7 @@ async function readIgnoreFile(path: string): Promise<string[]> {
 }
 
 /** Runs the audit and writes its output; returns the exit status. */
-export async function auditCommand(flags: AuditFlags): Promise<number> {
+export async function auditCommand(flags: AuditFlags, components: ConfigExtensions): Promise<number> {
   const file = flags.config;
   if (typeof file !== 'string') throw new UsageError('missing --config FILE');
   const severities = parseSeverities(flags.severity);
@@ -70,7 +71,7 @@ export async function auditCommand(flags: AuditFlags): Promise<number> {
   if (typeof flags['ignore-file'] === 'string') ignore.push(...(await readIgnoreFile(flags['ignore-file'])));
   const format = typeof flags.format === 'string' ? flags.format : undefined;
 
-  const loaded = await loadConfig(file);
+  const loaded = await loadConfig(file, { components });
   const unreadable = loaded.issues.find((issue) => issue.code === 'PRT_ERR_CONFIG_READ');
   if (unreadable) throw new UsageError(unreadable.message);
   const fatal = loaded.issues.filter((issue) => ['PRT_ERR_CONFIG_SYNTAX', 'PRT_ERR_CONFIG_VERSION'].includes(issue.code) || (issue.code === 'PRT_ERR_CONFIG_TYPE' && issue.keyPath === ''));

@@ -24,6 +24,10 @@ import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
 import { ConfigIssues } from '../config/issues.js';
 import { testRoutes } from '../runtime/test-routes.js';
+import { createBuiltinRegistry } from '../components/builtin.js';
+
+/** Every component this program knows: the one registry config checks and gateway builds use. */
+const components = createBuiltinRegistry();
 
 const USAGE: Record<string, string> = {
   main: `Usage: portico <command> [options]
@@ -153,14 +157,14 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`Portico ${PORTICO_VERSION} (KrakenD v3 configuration format)\n`);
       return;
     case 'schema':
-      process.stdout.write(`${JSON.stringify(configSchema(), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(configSchema(components), null, 2)}\n`);
       return;
     case 'check':
       await check(values, usage);
       return;
     case 'audit':
       try {
-        process.exit(await auditCommand(values));
+        process.exit(await auditCommand(values, components));
       } catch (error) {
         if (error instanceof UsageError) fail(error.message, usage);
         throw error;
@@ -176,7 +180,7 @@ async function check(values: Record<string, string | boolean | undefined>, usage
   if (typeof file !== 'string') fail('missing --config FILE', usage);
   const format = (values['format'] ?? 'text') as CheckFormat;
   if (!CHECK_FORMATS.includes(format)) fail(`--format expects one of ${CHECK_FORMATS.join(', ')}, got "${String(format)}"`, usage);
-  const result = await loadConfig(file, { lint: values['lint'] === true, allowMissingPlugins: allowedPluginsOf(values) });
+  const result = await loadConfig(file, { components, lint: values['lint'] === true, allowMissingPlugins: allowedPluginsOf(values) });
   failIfUnreadable(result.issues, usage);
   if (values['debug'] === true && result.rendered) {
     // A json/sarif report owns stdout; the rendering then goes to stderr.
@@ -187,7 +191,7 @@ async function check(values: Record<string, string | boolean | undefined>, usage
   if (values['test-gin-routes'] === true && result.config) {
     const routeIssues = new ConfigIssues(file);
     routeIssues.document = result.document;
-    await testRoutes(result.config, routeIssues);
+    await testRoutes(result.config, routeIssues, components);
     issues.push(...routeIssues.list);
   }
   const errors = issues.filter((issue) => issue.severity === 'error').length;
@@ -211,7 +215,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   const port = parseNumber(values['port'], 'port', usage);
   const workers = parseNumber(values['workers'], 'workers', usage) ?? availableParallelism();
   const allowMissingPlugins = allowedPluginsOf(values);
-  const result = await loadRunConfig(file, undefined, { allowMissingPlugins });
+  const result = await loadRunConfig(file, undefined, { components, allowMissingPlugins });
   failIfUnreadable(result.issues, usage);
   printIssues(result.issues);
   if (!result.config) {
@@ -222,7 +226,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   const watch = values['watch'] === true;
   if (workers <= 1) {
     // One process: the new config is compiled here and swapped in (see Gateway.replace).
-    const running = await startGateway(result.config, { ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
+    const running = await startGateway(result.config, { components, ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
     serveReloads(file, result.files, allowMissingPlugins, watch, () => running.logger, (config) => {
       const needRestart = running.reload(config);
       if (needRestart.length > 0) running.logger.warn(`[SERVICE: Portico][Reload] ${needRestart.join(', ')} changed: kept as they were until a restart (one process keeps its listener; with -w 2 or more, new workers apply them)`);
@@ -253,7 +257,7 @@ function serveReloads(file: string, files: string[], allowMissingPlugins: readon
   const reloader = createReloader({
     file,
     logger,
-    load: (path) => loadRunConfig(path, undefined, { allowMissingPlugins }),
+    load: (path) => loadRunConfig(path, undefined, { components, allowMissingPlugins }),
     apply: async (config, snapshot) => {
       try {
         return await apply(config, snapshot);
@@ -292,7 +296,7 @@ async function runWorker(): Promise<void> {
   process.on('SIGHUP', () => undefined);
   const snapshot = await snapshotFromPrimary();
   const allowMissingPlugins = (process.env['PORTICO_WORKER_ALLOW_MISSING_PLUGINS'] ?? '').split(',').filter(Boolean);
-  const result = await loadRunConfig(snapshot.file, snapshot, { allowMissingPlugins });
+  const result = await loadRunConfig(snapshot.file, snapshot, { components, allowMissingPlugins });
   if (!result.config) {
     // The primary checked this text: only a bug or a changed environment gets here. Say why and stop.
     printIssues(result.issues.filter((issue) => issue.severity === 'error'));
@@ -300,6 +304,7 @@ async function runWorker(): Promise<void> {
   }
   const port = process.env['PORTICO_WORKER_PORT'];
   await startGateway(result.config, {
+    components,
     ...(port ? { port: Number(port) } : {}),
     debug: process.env['PORTICO_WORKER_DEBUG'] === '1',
     handleSignals: true,

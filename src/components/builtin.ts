@@ -1,25 +1,78 @@
-/** Loads every built-in component so each registers its namespace. */
-import './core-namespaces.js';
-import './cors/cors.js';
-import './httpsecure/httpsecure.js';
-import './bot-detector/bot-detector.js';
-import './jwt/validator.js';
-import './jwt/signer.js';
-import './api-keys/api-keys.js';
-import './basic-auth/basic-auth.js';
-import './proxy-namespace.js';
-import './graphql-namespace.js';
-import './encodings.js';
-import './ratelimit/router.js';
-import './ratelimit/proxy.js';
-import './circuit-breaker/component.js';
-import './http-cache/component.js';
-import './retry/component.js';
-import './validation/json-schema.js';
-import './validation/cel.js';
-import './lua/lua-proxy.js';
-import './lua/lua-endpoint.js';
-import './martian/component.js';
-import './client-credentials/component.js';
-import './revoker/component.js';
-import './metrics/component.js';
+/**
+ * The built-in components, decoders and renderers, as one list: the registry a program builds from.
+ * A new component exports its definition as a named const and is added to `builtinComponents`.
+ */
+import { coreDecoders } from '../encoding/decode.js';
+import { ComponentRegistry } from '../pipeline/registry.js';
+import type { ComponentDefinition } from '../pipeline/registry.js';
+import { coreRenderers } from '../render/renderers.js';
+import { apiKeysComponent } from './api-keys/api-keys.js';
+import { basicAuthComponent } from './basic-auth/basic-auth.js';
+import { botDetectorComponent } from './bot-detector/bot-detector.js';
+import { circuitBreakerComponent } from './circuit-breaker/component.js';
+import { clientCredentialsComponent } from './client-credentials/component.js';
+import { backendHttpClientNamespace, backendHttpNamespace, goPluginNamespaces, loggingNamespace, routerNamespace } from './core-namespaces.js';
+import { corsComponent } from './cors/cors.js';
+import { extraDecoders, extraRenderers } from './encodings.js';
+import { graphqlComponent } from './graphql-namespace.js';
+import { httpCacheComponent } from './http-cache/component.js';
+import { httpSecureComponent } from './httpsecure/httpsecure.js';
+import { jwtSignerComponent } from './jwt/signer.js';
+import { jwtValidatorComponent } from './jwt/validator.js';
+import { luaEndpointComponent } from './lua/lua-endpoint.js';
+import { luaBackendComponent, luaProxyComponent } from './lua/lua-proxy.js';
+import { martianComponent } from './martian/component.js';
+import { metricsComponent } from './metrics/component.js';
+import { proxyComponent } from './proxy-namespace.js';
+import { backendRateLimitComponent } from './ratelimit/proxy.js';
+import { redisComponent } from './ratelimit/redis-settings.js';
+import { routerRateLimitComponent } from './ratelimit/router.js';
+import { lateRegisteredComponents } from './registry.js';
+import { retryComponent } from './retry/component.js';
+import { revokerComponent } from './revoker/component.js';
+import { celComponent } from './validation/cel.js';
+import { jsonSchemaComponent } from './validation/json-schema.js';
+
+export const builtinComponents: readonly ComponentDefinition[] = [
+  routerNamespace,
+  loggingNamespace,
+  backendHttpNamespace,
+  backendHttpClientNamespace,
+  ...goPluginNamespaces,
+  corsComponent,
+  httpSecureComponent,
+  botDetectorComponent,
+  jwtValidatorComponent,
+  jwtSignerComponent,
+  apiKeysComponent,
+  basicAuthComponent,
+  proxyComponent,
+  graphqlComponent,
+  redisComponent,
+  routerRateLimitComponent,
+  backendRateLimitComponent,
+  circuitBreakerComponent,
+  httpCacheComponent,
+  retryComponent,
+  jsonSchemaComponent,
+  celComponent,
+  luaProxyComponent,
+  luaBackendComponent,
+  luaEndpointComponent,
+  martianComponent,
+  clientCredentialsComponent,
+  revokerComponent,
+  metricsComponent,
+];
+
+export const builtinDecoders = { ...coreDecoders, ...extraDecoders };
+export const builtinRenderers = { ...coreRenderers, ...extraRenderers };
+
+/** The registry of everything built in, plus `extra` components (plugins). */
+export function createBuiltinRegistry(extra: readonly ComponentDefinition[] = []): ComponentRegistry {
+  return new ComponentRegistry({
+    components: [...builtinComponents, ...lateRegisteredComponents(), ...extra],
+    decoders: builtinDecoders,
+    renderers: builtinRenderers,
+  });
+}

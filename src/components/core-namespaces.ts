@@ -1,16 +1,16 @@
 /**
  * Schemas of the namespaces the core itself reads: `router`, `telemetry/logging`, `backend/http`,
- * `backend/http/client`, and the Go plugin namespaces. Registered like any component so `check --lint`
+ * `backend/http/client`, and the Go plugin namespaces. Listed with the components so `check --lint`
  * knows them.
  */
 import { PLUGIN_NAMESPACES } from '../config/go-plugins.js';
-import { registerComponent } from './registry.js';
+import type { ComponentDefinition } from './registry.js';
 
 const bool = { type: 'boolean' };
 const strings = { type: 'array', items: { type: 'string' } };
 const open = (properties: Record<string, unknown>) => ({ type: 'object', properties, patternProperties: { '^[@$_#]': {} }, additionalProperties: false });
 
-registerComponent({
+export const routerNamespace: ComponentDefinition = {
   namespace: 'router',
   schemas: {
     service: open({
@@ -45,9 +45,9 @@ registerComponent({
       });
     }
   },
-});
+};
 
-registerComponent({
+export const loggingNamespace: ComponentDefinition = {
   namespace: 'telemetry/logging',
   schemas: {
     service: open({
@@ -60,19 +60,20 @@ registerComponent({
       custom_format: { type: 'string' },
     }),
   },
-});
+};
 
-registerComponent({
+export const backendHttpNamespace: ComponentDefinition = {
   namespace: 'backend/http',
   schemas: { backend: open({ return_error_code: bool, return_error_details: { type: 'string' } }) },
-});
+};
 
-registerComponent({
+export const backendHttpClientNamespace: ComponentDefinition = {
   namespace: 'backend/http/client',
   schemas: { backend: open({ send_body_on_redirect: bool }) },
-});
+};
 
 // Go plugin namespaces: known keys (their blocks are plugin-specific), reported by config/go-plugins.ts.
-for (const [namespace, scopes] of Object.entries(PLUGIN_NAMESPACES)) {
-  registerComponent({ namespace, schemas: Object.fromEntries(scopes.map((scope) => [scope, { type: 'object' }])) });
-}
+export const goPluginNamespaces: readonly ComponentDefinition[] = Object.entries(PLUGIN_NAMESPACES).map(([namespace, scopes]) => ({
+  namespace,
+  schemas: Object.fromEntries(scopes.map((scope) => [scope, { type: 'object' }])),
+}));

@@ -8,9 +8,9 @@
  */
 import { existsSync } from 'node:fs';
 import { GRAPHQL_NAMESPACE } from '../proxy/graphql.js';
-import { registerComponent } from './registry.js';
+import type { ComponentDefinition } from './registry.js';
 
-registerComponent({
+export const graphqlComponent: ComponentDefinition = {
   namespace: GRAPHQL_NAMESPACE,
   schemas: {
     backend: {
@@ -43,4 +43,4 @@ registerComponent({
       issues.error({ code: 'PRT_ERR_CONFIG_GRAPHQL_QUERY', at, message: 'a GraphQL backend needs "query" or "query_path"' });
     }
   },
-});
+};

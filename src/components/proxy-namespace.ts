@@ -21,7 +21,7 @@ import { readFlatmapOperations } from '../proxy/flatmap.js';
 import { isShadowBackend } from '../proxy/shadow.js';
 import { createStaticMiddleware, STATIC_STRATEGIES } from '../proxy/static.js';
 import type { Middleware } from '../proxy/types.js';
-import { registerComponent } from './registry.js';
+import type { ComponentDefinition } from './registry.js';
 
 const COMMENT_KEYS = { '^[@$_#]': {} };
 
@@ -99,7 +99,7 @@ function validateFlatmap(value: unknown, at: KeyPath, issues: ConfigIssues): voi
   });
 }
 
-registerComponent({
+export const proxyComponent: ComponentDefinition = {
   namespace: 'proxy',
   schemas: { endpoint: endpointSchema, backend: backendSchema },
   validate(block, scope, at, issues, service) {
@@ -157,4 +157,4 @@ registerComponent({
     if (flatmap && staticData) return (next) => staticData(flatmap(next));
     return staticData ?? flatmap;
   },
-});
+};

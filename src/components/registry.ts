@@ -1,100 +1,24 @@
 /**
- * Components own a KrakenD namespace under `extra_config`. Each contributes the JSON Schema of its block
- * (so `check --lint` knows it) and, optionally, semantic checks run at load time. The middleware each
- * one adds is wired by the layer that owns it, in the order listed in `src/pipeline/order.ts`.
+ * Where components import their contract from. The registry itself is `pipeline/registry.ts`, built
+ * from the list in `builtin.ts`.
  */
-import type { ConfigIssues } from '../config/issues.js';
-import type { NamespaceSchemas, JsonSchema } from '../config/schema.js';
-import type { KeyPath } from '../config/source.js';
-import type { ServiceConfig } from '../config/types.js';
-import type { ComponentFactories } from '../pipeline/types.js';
+import type { ComponentDefinition } from '../pipeline/registry.js';
 
-export type Scope = 'service' | 'endpoint' | 'backend';
+export type { ComponentDefinition, Scope } from '../pipeline/registry.js';
+export { blockOf, componentBlockOf } from '../pipeline/registry.js';
 
-export interface ComponentDefinition extends ComponentFactories {
-  namespace: string;
-  /** Schema of the block at each scope where it may appear. */
-  schemas: Partial<Record<Scope, JsonSchema>>;
-  /**
-   * Asynchronous set-up needed before `validate` and the factories run (loading a WebAssembly runtime),
-   * done once, only when the namespace appears in the config being loaded.
-   */
-  prepare?(): Promise<void>;
-  /** Semantic checks beyond the schema; report through `issues` at `at` (the namespace's key path). */
-  validate?(block: Record<string, unknown>, scope: Scope, at: KeyPath, issues: ConfigIssues, service: ServiceConfig): void;
-}
-
-const components = new Map<string, ComponentDefinition>();
-
-export function registerComponent(definition: ComponentDefinition): void {
-  if (components.has(definition.namespace)) throw new Error(`component ${definition.namespace} registered twice`);
-  components.set(definition.namespace, definition);
-}
-
-export function registeredComponents(): ComponentDefinition[] {
-  return [...components.values()];
-}
-
-export function namespaceSchemas(): NamespaceSchemas {
-  const result: NamespaceSchemas = { service: {}, endpoint: {}, backend: {} };
-  for (const component of components.values()) {
-    for (const scope of ['service', 'endpoint', 'backend'] as const) {
-      const schema = component.schemas[scope];
-      if (schema) result[scope][component.namespace] = schema;
-    }
-  }
-  return result;
-}
-
-/** Runs the `prepare` step of every component whose namespace the config uses. */
-export async function prepareComponents(service: ServiceConfig): Promise<void> {
-  const used = new Set<string>(Object.keys(service.extraConfig));
-  for (const endpoint of service.endpoints) {
-    for (const namespace of Object.keys(endpoint.extraConfig)) used.add(namespace);
-    for (const backend of endpoint.backends) for (const namespace of Object.keys(backend.extraConfig)) used.add(namespace);
-  }
-  const steps: Promise<void>[] = [];
-  for (const namespace of used) {
-    const step = components.get(namespace)?.prepare?.();
-    if (step) steps.push(step);
-  }
-  await Promise.all(steps);
-}
-
-/** Runs every component's own checks on the blocks present in the config. */
-export function validateComponentConfigs(service: ServiceConfig, issues: ConfigIssues): void {
-  const visit = (extra: Readonly<Record<string, unknown>>, scope: Scope, at: KeyPath): void => {
-    for (const [namespace, block] of Object.entries(extra)) {
-      const component = components.get(namespace);
-      // A list reaches only a component whose schema asks for one (a misplaced list is a schema error).
-      if (component?.validate && block !== null && typeof block === 'object' && (!Array.isArray(block) || component.schemas[scope]?.['type'] === 'array')) {
-        component.validate(block as Record<string, unknown>, scope, [...at, 'extra_config', namespace], issues, service);
-      }
-    }
-  };
-  visit(service.extraConfig, 'service', []);
-  for (const endpoint of service.endpoints) {
-    visit(endpoint.extraConfig, 'endpoint', endpoint.at);
-    for (const backend of endpoint.backends) visit(backend.extraConfig, 'backend', backend.at);
-  }
-}
-
-export function componentFor(namespace: string): ComponentDefinition | undefined {
-  return components.get(namespace);
-}
+const lateRegistrations: ComponentDefinition[] = [];
 
 /**
- * The block a component's factories and `validate` receive. Most namespaces hold an object; a few hold a
- * list (`validation/cel`), which is handed over as is (its schema has already said which): such a
- * component reads it with `Array.isArray`.
+ * @deprecated For one release, so branches written against the side-effect API merge unchanged: a module
+ * imported (for its side effect) by `builtin.ts` may still call this, and the built-in registry includes
+ * it. New code lists its definition in `builtinComponents` instead.
  */
-export function componentBlockOf(extra: Readonly<Record<string, unknown>>, namespace: string): Record<string, unknown> | undefined {
-  const block = extra[namespace];
-  return block !== null && typeof block === 'object' ? (block as Record<string, unknown>) : undefined;
+export function registerComponent(definition: ComponentDefinition): void {
+  lateRegistrations.push(definition);
 }
 
-/** Reads a component's block; `undefined` when the namespace is absent. */
-export function blockOf(extra: Readonly<Record<string, unknown>>, namespace: string): Record<string, unknown> | undefined {
-  const block = extra[namespace];
-  return block !== null && typeof block === 'object' && !Array.isArray(block) ? (block as Record<string, unknown>) : undefined;
+/** @deprecated See `registerComponent`. */
+export function lateRegisteredComponents(): readonly ComponentDefinition[] {
+  return lateRegistrations;
 }

@@ -13,11 +13,12 @@ import { parseSource, readSource } from './source.js';
 import type { SourceDocument } from './source.js';
 import type { ServiceConfig } from './types.js';
 import { checkAgainstSchema, preloadValidator } from './validate-schema.js';
-import { namespaceSchemas, prepareComponents, validateComponentConfigs } from '../components/registry.js';
-import '../components/builtin.js';
+import type { ConfigExtensions } from './extensions.js';
 import { checkTlsConfig } from '../server/tls-settings.js';
 
 export interface LoadOptions {
+  /** The components whose namespaces the config may use (the program's registry). */
+  components: ConfigExtensions;
   env?: NodeJS.ProcessEnv;
   /** `check --lint`: unknown keys are errors. */
   lint?: boolean;
@@ -43,16 +44,20 @@ export interface LoadResult {
   rendered?: { text: string; parseAs: string; displayName: string };
 }
 
-let cachedSchema: JsonSchema | undefined;
+const schemas = new WeakMap<ConfigExtensions, JsonSchema>();
 
-/** The schema of every key Portico supports, including each registered component's namespace. */
-export function configSchema(): JsonSchema {
-  cachedSchema ??= buildSchema(namespaceSchemas());
-  return cachedSchema;
+/** The schema of every key Portico supports, including the namespace of each component in `components`. */
+export function configSchema(components: ConfigExtensions): JsonSchema {
+  let schema = schemas.get(components);
+  if (schema === undefined) {
+    schema = buildSchema(components.namespaceSchemas());
+    schemas.set(components, schema);
+  }
+  return schema;
 }
 
 /** Reads, checks and normalises a config file; collects every problem instead of stopping at the first. */
-export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadConfig(file: string, options: LoadOptions): Promise<LoadResult> {
   const issues = new ConfigIssues(file);
   const env = options.env ?? process.env;
   // A worker or a reload builds from text its primary already read (and rendered, for a template).
@@ -67,15 +72,16 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
     return { config: undefined, issues: issues.list, document, ...rendered };
   }
   const overrides = readEnvOverrides(env);
-  await preloadValidator(configSchema());
+  const schema = configSchema(options.components);
+  await preloadValidator(schema);
   const renamed = renameLegacyNamespaces({ ...(document.value as Record<string, unknown>), ...overrides.values }, issues);
-  const raw = applyWeakTypes(renamed, configSchema(), issues);
+  const raw = applyWeakTypes(renamed, schema, issues);
   checkGoPlugins(raw, issues, allowedMissingPlugins(env, options.allowMissingPlugins));
-  checkAgainstSchema(raw, configSchema(), issues, { strictUnknownKeys: options.lint === true, envSources: overrides.sources, namespaceLevels: namespaceLevels() });
+  checkAgainstSchema(raw, schema, issues, { strictUnknownKeys: options.lint === true, envSources: overrides.sources, namespaceLevels: namespaceLevels(options.components) });
   if (issues.list.some((issue) => issue.code === 'PRT_ERR_CONFIG_VERSION')) return { config: undefined, issues: issues.list, document, raw, ...rendered };
   const config = normalizeConfig(raw, file, issues);
-  await prepareComponents(config);
-  validateComponentConfigs(config, issues);
+  await options.components.prepare(config);
+  options.components.validate(config, issues);
   checkTlsConfig(config, issues);
   return { config: issues.hasErrors ? undefined : config, issues: issues.list, document, raw, ...rendered };
 }
@@ -101,16 +107,16 @@ async function readConfigText(
 }
 
 /** Like loadConfig, but throws a ConfigError carrying every issue when the config cannot run. */
-export async function loadConfigOrThrow(file: string, options: LoadOptions = {}): Promise<{ config: ServiceConfig; warnings: ConfigIssue[] }> {
+export async function loadConfigOrThrow(file: string, options: LoadOptions): Promise<{ config: ServiceConfig; warnings: ConfigIssue[] }> {
   const result = await loadConfig(file, options);
   if (!result.config) throw new ConfigError(result.issues);
   return { config: result.config, warnings: result.issues.filter((issue) => issue.severity === 'warning') };
 }
 
 /** Each component namespace and the levels it is read at, for a block placed at another level. */
-function namespaceLevels(): Map<string, string[]> {
+function namespaceLevels(components: ConfigExtensions): Map<string, string[]> {
   const levels = new Map<string, string[]>();
-  for (const [level, schemas] of Object.entries(namespaceSchemas())) {
+  for (const [level, schemas] of Object.entries(components.namespaceSchemas())) {
     for (const namespace of Object.keys(schemas)) levels.set(namespace, [...(levels.get(namespace) ?? []), level]);
   }
   return levels;

@@ -1,7 +1,7 @@
 /**
  * Backend body decoders (lura `encoding`): each turns bytes into the map the pipeline merges.
  * `json` wraps arrays as `collection`; `safejson` also wraps scalars as `content`; `string` always gives
- * `content`. XML/RSS decoders are registered by their component.
+ * `content`. XML/RSS decoders come from `components/encodings.ts`.
  */
 import { parseJson } from './json-lossless.js';
 import { GatewayError } from '../proxy/errors.js';
@@ -9,17 +9,6 @@ import { GatewayError } from '../proxy/errors.js';
 export type Decoded = Record<string, unknown>;
 export type Decoder = (body: Buffer) => Decoded;
 export type DecoderFactory = (isCollection: boolean) => Decoder;
-
-const decoders = new Map<string, DecoderFactory>();
-
-export function registerDecoder(encoding: string, factory: DecoderFactory): void {
-  decoders.set(encoding, factory);
-}
-
-/** Unknown encodings decode as JSON, as in KrakenD. */
-export function decoderFor(encoding: string, isCollection: boolean): Decoder {
-  return (decoders.get(encoding) ?? (decoders.get('json') as DecoderFactory))(isCollection);
-}
 
 function invalid(encoding: string, error: unknown): GatewayError {
   return new GatewayError('PRT_ERR_BACKEND_DECODE', `the backend response is not valid ${encoding}: ${(error as Error).message}`, { cause: error });
@@ -47,7 +36,7 @@ function typeMismatch(value: unknown, into: string): GatewayError {
  * with it; anything else fails the backend as Go's json.Decoder does (a JSON array without
  * is_collection included).
  */
-registerDecoder('json', (isCollection) =>
+const decodeJsonBody: DecoderFactory = (isCollection) =>
   isCollection
     ? function decodeJsonCollection(body) {
         const value = decodeJsonValue(body);
@@ -60,28 +49,25 @@ registerDecoder('json', (isCollection) =>
         if (value === null) return {};
         if (typeof value === 'object' && !Array.isArray(value)) return value as Decoded;
         throw typeMismatch(value, 'map[string]interface {}');
-      },
-);
+      };
 
-registerDecoder('safejson', () =>
-  function decodeSafeJson(body) {
-    const value = decodeJsonValue(body);
-    if (Array.isArray(value)) return { collection: value };
-    if (value !== null && typeof value === 'object') return value as Decoded;
-    return { content: value };
-  },
-);
-
-registerDecoder('fast-json', (isCollection) => decoderFor('json', isCollection));
-
-registerDecoder('string', () =>
-  function decodeString(body) {
-    return { content: body.toString('utf8') };
-  },
-);
-
-registerDecoder('no-op', () =>
-  function decodeNothing() {
-    return {};
-  },
-);
+/** lura's own decoders, by `encoding` name (the registry falls back to `json` for any other name). */
+export const coreDecoders: Readonly<Record<string, DecoderFactory>> = {
+  json: decodeJsonBody,
+  'fast-json': decodeJsonBody,
+  safejson: () =>
+    function decodeSafeJson(body) {
+      const value = decodeJsonValue(body);
+      if (Array.isArray(value)) return { collection: value };
+      if (value !== null && typeof value === 'object') return value as Decoded;
+      return { content: value };
+    },
+  string: () =>
+    function decodeString(body) {
+      return { content: body.toString('utf8') };
+    },
+  'no-op': () =>
+    function decodeNothing() {
+      return {};
+    },
+};

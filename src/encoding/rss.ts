@@ -15,8 +15,7 @@ import type * as FastXmlParser from 'fast-xml-parser';
 import { lazyRequire } from '../util/lazy-require.js';
 import { GatewayError } from '../proxy/errors.js';
 import { compileGoCaptures } from '../util/go-regexp.js';
-import { registerDecoder } from './decode.js';
-import type { Decoded } from './decode.js';
+import type { Decoded, DecoderFactory } from './decode.js';
 
 type Node = Record<string, unknown>;
 
@@ -237,8 +236,7 @@ export function parseFeed(body: Buffer | string): Decoded {
   throw invalid(new Error('expected an <rss>, <rdf:RDF> or <feed> document'));
 }
 
-registerDecoder('rss', () =>
+export const decodeRssBody: DecoderFactory = () =>
   function decodeRss(body) {
     return parseFeed(body);
-  },
-);
+  };

@@ -12,8 +12,7 @@
 import type * as FastXmlParser from 'fast-xml-parser';
 import { lazyRequire } from '../util/lazy-require.js';
 import { GatewayError } from '../proxy/errors.js';
-import { registerDecoder } from './decode.js';
-import type { Decoded } from './decode.js';
+import type { Decoded, DecoderFactory } from './decode.js';
 
 export const ATTRIBUTE_PREFIX = '-';
 export const TEXT_KEY = '#text';
@@ -69,12 +68,11 @@ export function parseXml(body: Buffer | string): Decoded {
   throw invalid(new Error('no root element'));
 }
 
-registerDecoder('xml', (isCollection) =>
+export const decodeXmlBody: DecoderFactory = (isCollection) =>
   isCollection
     ? function decodeXmlCollection(body) {
         return { collection: parseXml(body) };
       }
     : function decodeXml(body) {
         return parseXml(body);
-      },
-);
+      };

@@ -1,6 +1,6 @@
 import type { BackendConfig, EndpointConfig, ExtraConfig } from '../config/types.js';
-import { componentBlockOf, componentFor } from '../components/registry.js';
-import type { ComponentDefinition } from '../components/registry.js';
+import { componentBlockOf } from './registry.js';
+import type { ComponentDefinition, ComponentRegistry } from './registry.js';
 import type { Proxy } from '../proxy/types.js';
 import type { BackendCall } from '../transport/backend-call.js';
 import { BACKEND_ORDER, CLIENT_ORDER, ENDPOINT_ORDER, PROXY_ORDER, SERVICE_ORDER, SERVICE_WIDE } from './order.js';
@@ -14,11 +14,19 @@ type Block = NonNullable<ReturnType<typeof componentBlockOf>>;
  * A service-wide namespace (`SERVICE_WIDE`) set at the root reaches every endpoint and backend.
  * Applied so the first in `order` is the outermost.
  */
-function composeLayer<T>(inner: T, order: readonly string[], extra: ExtraConfig, serviceExtra: ExtraConfig, build: (component: ComponentDefinition, block: Block) => ((next: T) => T) | undefined): T {
+function composeLayer<T>(
+  inner: T,
+  order: readonly string[],
+  extra: ExtraConfig,
+  context: BuildContext,
+  build: (component: ComponentDefinition, block: Block) => ((next: T) => T) | undefined,
+): T {
+  const registry: ComponentRegistry = context.components;
+  const serviceExtra = context.service.extraConfig;
   const middlewares: ((next: T) => T)[] = [];
   for (const namespace of order) {
     const block = componentBlockOf(extra, namespace) ?? (SERVICE_WIDE.has(namespace) ? componentBlockOf(serviceExtra, namespace) : undefined);
-    const component = block === undefined ? undefined : componentFor(namespace);
+    const component = block === undefined ? undefined : registry.get(namespace);
     const middleware = component && block !== undefined ? build(component, block) : undefined;
     if (middleware) middlewares.push(middleware);
   }
@@ -28,23 +36,23 @@ function composeLayer<T>(inner: T, order: readonly string[], extra: ExtraConfig,
 }
 
 export function composeService(listener: RequestListener, context: BuildContext): RequestListener {
-  return composeLayer(listener, SERVICE_ORDER, context.service.extraConfig, context.service.extraConfig, (component, block) => component.service?.(block, context));
+  return composeLayer(listener, SERVICE_ORDER, context.service.extraConfig, context, (component, block) => component.service?.(block, context));
 }
 
 export function composeEndpoint(handler: EndpointHandler, endpoint: EndpointConfig, context: BuildContext): EndpointHandler {
-  return composeLayer(handler, ENDPOINT_ORDER, endpoint.extraConfig, context.service.extraConfig, (component, block) => component.endpoint?.(block, endpoint, context));
+  return composeLayer(handler, ENDPOINT_ORDER, endpoint.extraConfig, context, (component, block) => component.endpoint?.(block, endpoint, context));
 }
 
 export function composeProxy(proxy: Proxy, endpoint: EndpointConfig, context: BuildContext): Proxy {
-  return composeLayer(proxy, PROXY_ORDER, endpoint.extraConfig, context.service.extraConfig, (component, block) => component.proxy?.(block, endpoint, context));
+  return composeLayer(proxy, PROXY_ORDER, endpoint.extraConfig, context, (component, block) => component.proxy?.(block, endpoint, context));
 }
 
 export function composeBackend(proxy: Proxy, backend: BackendConfig, endpoint: EndpointConfig, context: BuildContext): Proxy {
-  return composeLayer(proxy, BACKEND_ORDER, backend.extraConfig, context.service.extraConfig, (component, block) => component.backend?.(block, backend, endpoint, context));
+  return composeLayer(proxy, BACKEND_ORDER, backend.extraConfig, context, (component, block) => component.backend?.(block, backend, endpoint, context));
 }
 
 /** The raw exchange of one backend with its client-layer components; `undefined` when it has none. */
 export function composeClient(call: BackendCall, backend: BackendConfig, endpoint: EndpointConfig, context: BuildContext): BackendCall | undefined {
-  const composed = composeLayer(call, CLIENT_ORDER, backend.extraConfig, context.service.extraConfig, (component, block) => component.client?.(block, backend, endpoint, context));
+  const composed = composeLayer(call, CLIENT_ORDER, backend.extraConfig, context, (component, block) => component.client?.(block, backend, endpoint, context));
   return composed === call ? undefined : composed;
 }

@@ -87,6 +87,7 @@ function buildBackendProxy(backend: BackendConfig, endpoint: EndpointConfig, ser
     transport: service.transport,
     agent: context.agent,
     maxBodyBytes: context.maxBodyBytes,
+    decode: context.components.decoderFor(target.encoding, target.isCollection),
     ...(balancer ? { balancer } : {}),
     ...(call ? { call } : {}),
   });

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../components/builtin.js';
-import { registeredComponents } from '../components/registry.js';
+import { builtinComponents } from '../components/builtin.js';
 import { BACKEND_ORDER, CLIENT_ORDER, ENDPOINT_ORDER, PROXY_ORDER, SERVICE_ORDER } from './order.js';
 
 test('every component with a factory for a layer is placed in that layer\'s order', () => {
   const layers = { service: SERVICE_ORDER, endpoint: ENDPOINT_ORDER, proxy: PROXY_ORDER, backend: BACKEND_ORDER, client: CLIENT_ORDER } as const;
-  for (const component of registeredComponents()) {
+  for (const component of builtinComponents) {
     for (const [layer, order] of Object.entries(layers)) {
       if (typeof component[layer as keyof typeof layers] === 'function') {
         assert.ok(order.includes(component.namespace), `${component.namespace} has a ${layer} factory but is missing from the ${layer} order`);

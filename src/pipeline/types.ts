@@ -10,6 +10,7 @@ import type { Agent } from '../transport/agent.js';
 import type { HeaderMap, Middleware } from '../proxy/types.js';
 import type { BackendCall } from '../transport/backend-call.js';
 import type { SharedStateClient } from '../shared-state/client.js';
+import type { ComponentRegistry } from './registry.js';
 
 /** Everything the router layer knows about one request; one shape for every request. */
 export class RequestContext {
@@ -55,12 +56,22 @@ export interface BuildContext {
   versionHeader: string;
   /** Registers work to do when the gateway closes (timers, connections). */
   onClose(cleanup: () => void | Promise<void>): void;
+  /** The components, decoders and renderers this gateway is built with. */
+  components: ComponentRegistry;
+  /**
+   * One value per built gateway under `key`, made by `create` the first time it is asked for (a state
+   * several factories of one component share, such as the revoker's filter).
+   */
+  instance<T>(key: symbol, create: () => T): T;
   /**
    * Set in the workers of `portico run -w N`: rate limits, breakers and caches keep their state in the
    * primary process, so it holds per instance. Undefined when this process is the whole instance.
    */
   sharedState?: SharedStateClient;
 }
+
+/** Returns true to refuse a verified token by its claims (krakend-jose's rejecter). */
+export type ClaimsRejecter = (claims: Readonly<Record<string, unknown>>) => boolean;
 
 export interface ComponentFactories {
   /** Wraps the whole request listener, before routing (CORS, security headers). */

@@ -8,7 +8,7 @@ import type { BackendConfig, TransportSettings } from '../config/types.js';
 import { canonicalHeaderName } from '../config/headers.js';
 import { readBody } from '../router/request-body.js';
 import { blockOf } from '../components/registry.js';
-import { decoderFor } from '../encoding/decode.js';
+import type { Decoder } from '../encoding/decode.js';
 import type { Agent } from '../transport/agent.js';
 import { createDirectCall, headerValue } from '../transport/backend-call.js';
 import { createStaticBalancer } from '../transport/balancer.js';
@@ -26,6 +26,8 @@ export interface HttpBackendOptions {
   agent: Agent;
   /** Upper bound on a buffered backend body. */
   maxBodyBytes: number;
+  /** Turns the body into data, for the backend's `encoding`. */
+  decode: Decoder;
   /** Picks the origin of each call; round robin over `backend.hosts` when absent (`sd: "static"`). */
   balancer?: Balancer;
   /** The raw exchange wrapped by client-layer components (HTTP cache, retry); the network call when absent. */
@@ -53,7 +55,7 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
   const pick = balancer;
 
   const isNoop = backend.encoding === 'no-op';
-  const decode = decoderFor(backend.encoding, backend.isCollection);
+  const decode = options.decode;
   const shape = createShaper(backend);
   const http = blockOf(backend.extraConfig, 'backend/http') ?? {};
   const errorAlias = typeof http['return_error_details'] === 'string' && http['return_error_details'] !== '' ? http['return_error_details'] : undefined;

@@ -9,7 +9,7 @@
  * maps and answers an empty body).
  */
 import { renderJson } from './json.js';
-import { registerRenderer } from './renderers.js';
+import type { Renderer } from './renderers.js';
 import { renderXml } from './xml.js';
 import { renderYaml, YAML_TYPE } from './yaml.js';
 
@@ -36,7 +36,7 @@ export function negotiateFormat(accept: string | undefined): Offer {
   return OFFERS[0];
 }
 
-registerRenderer('negotiate', function renderNegotiated(response, request) {
+export const renderNegotiated: Renderer = function renderNegotiated(response, request) {
   const data = response?.data ?? {};
   switch (negotiateFormat(request.headers.accept)) {
     case 'text/plain':
@@ -46,4 +46,4 @@ registerRenderer('negotiate', function renderNegotiated(response, request) {
     default:
       return { contentType: 'application/json; charset=utf-8', body: renderJson(data) };
   }
-});
+};

@@ -1,6 +1,6 @@
 /**
  * Output encodings (`output_encoding`). A renderer turns the merged response into a body and its
- * content type; the endpoint handler writes status and headers. More are registered by components
+ * content type; the endpoint handler writes status and headers. More come from `components/encodings.ts`
  * (xml, yaml, negotiate).
  */
 import type { IncomingMessage } from 'node:http';
@@ -17,29 +17,20 @@ export type Renderer = (response: ProxyResponse | undefined, request: IncomingMe
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
 
-const renderers = new Map<string, Renderer>();
-
-export function registerRenderer(encoding: string, renderer: Renderer): void {
-  renderers.set(encoding, renderer);
-}
-
-/** lura `getRender`: the endpoint's encoding, else JSON. */
-export function rendererFor(outputEncoding: string): Renderer {
-  return renderers.get(outputEncoding) ?? (renderers.get('json') as Renderer);
-}
-
-registerRenderer('json', function renderJsonResponse(response) {
+const renderJsonResponse: Renderer = function renderJsonResponse(response) {
   return { contentType: JSON_TYPE, body: response ? renderJson(response.data) : '{}' };
-});
+};
 
-registerRenderer('fast-json', rendererFor('json'));
-
-registerRenderer('json-collection', function renderCollection(response) {
-  const collection = response?.data['collection'];
-  return { contentType: JSON_TYPE, body: Array.isArray(collection) ? renderJson(collection) : '[]' };
-});
-
-registerRenderer('string', function renderString(response) {
-  const content = response?.data['content'];
-  return { contentType: TEXT_TYPE, body: typeof content === 'string' ? content : '' };
-});
+/** lura's own renderers, by `output_encoding` (the registry falls back to `json`, as lura's `getRender`). */
+export const coreRenderers: Readonly<Record<string, Renderer>> = {
+  json: renderJsonResponse,
+  'fast-json': renderJsonResponse,
+  'json-collection': function renderCollection(response) {
+    const collection = response?.data['collection'];
+    return { contentType: JSON_TYPE, body: Array.isArray(collection) ? renderJson(collection) : '[]' };
+  },
+  string: function renderString(response) {
+    const content = response?.data['content'];
+    return { contentType: TEXT_TYPE, body: typeof content === 'string' ? content : '' };
+  },
+};

@@ -12,7 +12,7 @@
  */
 import { RawNumber } from '../encoding/json-lossless.js';
 import { ATTRIBUTE_PREFIX, TEXT_KEY } from '../encoding/xml.js';
-import { registerRenderer } from './renderers.js';
+import type { Renderer } from './renderers.js';
 
 const ROOT = 'doc';
 const VALID_NAME = /^[A-Za-z_][\w.\-]*$/;
@@ -96,6 +96,6 @@ export function renderXml(data: Record<string, unknown>): string {
   return out.join('');
 }
 
-registerRenderer('xml', function renderXmlResponse(response) {
+export const renderXmlResponse: Renderer = function renderXmlResponse(response) {
   return { contentType: 'application/xml', body: renderXml(response?.data ?? {}) };
-});
+};

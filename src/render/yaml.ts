@@ -8,7 +8,7 @@ import { lazyRequire } from '../util/lazy-require.js';
 
 const yaml = lazyRequire<typeof Yaml>('yaml');
 import { RawNumber } from '../encoding/json-lossless.js';
-import { registerRenderer } from './renderers.js';
+import type { Renderer } from './renderers.js';
 
 export const YAML_TYPE = 'application/yaml; charset=utf-8';
 
@@ -38,6 +38,6 @@ export function renderYaml(data: Record<string, unknown>): string {
   return yaml().stringify(toYamlValue(data), OPTIONS);
 }
 
-registerRenderer('yaml', function renderYamlResponse(response) {
+export const renderYamlResponse: Renderer = function renderYamlResponse(response) {
   return { contentType: YAML_TYPE, body: renderYaml(response?.data ?? {}) };
-});
+};

@@ -10,7 +10,7 @@ import { BackendResponseError, GatewayError, InvalidStatusError, MergeError, tim
 import type { Proxy, ProxyRequest, ProxyResponse } from '../proxy/types.js';
 import { isUnsafePathValue } from '../proxy/url-template.js';
 import { renderJson } from '../render/json.js';
-import { rendererFor } from '../render/renderers.js';
+import type { Renderer } from '../render/renderers.js';
 import { isHopByHop } from '../server/hop-by-hop.js';
 import { writeHeadPairs } from '../server/write-head.js';
 import type { Logger } from '../server/logger.js';
@@ -29,14 +29,22 @@ export interface EndpointHandlerSettings extends InputSettings {
   logger: Logger;
 }
 
+/** What one endpoint needs besides its config: its proxy, how it renders, which path params to check. */
+export interface EndpointParts {
+  proxy: Proxy;
+  render: Renderer;
+  /** Path params whose decoded value must not escape the path (empty with `disable_path_decoding`). */
+  checkedParams: ReadonlySet<string>;
+}
+
 /** Anything with an HTTP status travels to the client with it (component errors: 401, 403, 429…). */
 interface StatusCarrier {
   statusCode: number;
 }
 
-export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, settings: EndpointHandlerSettings, pathParams: ReadonlySet<string>): EndpointHandler {
+export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointParts, settings: EndpointHandlerSettings): EndpointHandler {
+  const { proxy, render } = parts;
   const buildRequest = createRequestBuilder(endpoint, settings);
-  const render = rendererFor(endpoint.outputEncoding);
   const isNoop = endpoint.outputEncoding === 'no-op';
   const timeoutMs = endpoint.timeoutMs;
   const cacheControl = endpoint.cacheTtlMs > 0 ? `public, max-age=${Math.floor(endpoint.cacheTtlMs / 1000)}` : undefined;
@@ -44,7 +52,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
   const returnErrorMsg = settings.returnErrorMsg;
   const logger = settings.logger;
   const label = `[ENDPOINT: ${endpoint.path}]`;
-  const checkedParams = [...pathParams];
+  const checkedParams = [...parts.checkedParams];
   // Several backends, or several identical calls, each need the whole body.
   const buffersBody = endpoint.backends.length > 1 || endpoint.concurrentCalls > 1;
   // lura forwards the body with its length only when Content-Length is an input header; else chunked.

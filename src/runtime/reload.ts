@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { flexibleOptionsFrom } from '../config/flexible/options.js';
+import type { ConfigExtensions } from '../config/extensions.js';
 import { loadConfig } from '../config/load.js';
 import { formatIssue } from '../config/issues.js';
 import type { ConfigIssue } from '../config/issues.js';
@@ -37,6 +38,8 @@ export interface RunConfig {
 }
 
 export interface RunConfigOptions {
+  /** The registry the config is checked against. */
+  components: ConfigExtensions;
   /** `--allow-missing-plugin` names. */
   allowMissingPlugins?: readonly string[];
   env?: NodeJS.ProcessEnv;
@@ -47,8 +50,8 @@ export interface RunConfigOptions {
  * read (or rendered) before: a worker, which must build exactly what its primary checked. With
  * FC_ENABLE the template is rendered once here and the snapshot carries the rendering.
  */
-export async function loadRunConfig(file: string, snapshot?: ConfigSnapshot, options: RunConfigOptions = {}): Promise<RunConfig> {
-  const base = { ...(options.allowMissingPlugins ? { allowMissingPlugins: options.allowMissingPlugins } : {}), ...(options.env ? { env: options.env } : {}) };
+export async function loadRunConfig(file: string, snapshot: ConfigSnapshot | undefined, options: RunConfigOptions): Promise<RunConfig> {
+  const base = { components: options.components, ...(options.allowMissingPlugins ? { allowMissingPlugins: options.allowMissingPlugins } : {}), ...(options.env ? { env: options.env } : {}) };
   if (snapshot?.rendered) {
     const result = await loadConfig(file, { ...base, rendered: { text: snapshot.text, ...snapshot.rendered } });
     return { ...result, files: [file], snapshot };
@@ -88,7 +91,8 @@ export const SNAPSHOT_TAG = 'porticoConfig';
 export interface ReloaderOptions {
   file: string;
   logger: () => Logger;
-  load?: (file: string) => Promise<RunConfig>;
+  /** Loads the file (`loadRunConfig` with the program's registry). */
+  load: (file: string) => Promise<RunConfig>;
   /** Puts a valid config into service; resolves true when it serves, false when it was refused. */
   apply(config: ServiceConfig, snapshot: ConfigSnapshot): Promise<boolean>;
   /** Called with the files of each config loaded, valid or not (so a fix to a broken file is seen). */
@@ -101,7 +105,7 @@ export interface Reloader {
 }
 
 export function createReloader(options: ReloaderOptions): Reloader {
-  const load = options.load ?? loadRunConfig;
+  const load = options.load;
   let running: Promise<void> | undefined;
   let queued: { reason: string; done: Promise<void> } | undefined;
 

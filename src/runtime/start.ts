@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { blockOf } from '../components/registry.js';
 import type { ServiceConfig } from '../config/types.js';
+import type { ComponentRegistry } from '../pipeline/registry.js';
 import { createGateway } from '../server/gateway.js';
 import type { Gateway } from '../server/gateway.js';
 import { createLogger } from '../server/logger.js';
@@ -14,6 +15,8 @@ import { SharedStateClient } from '../shared-state/client.js';
 import type { StateChannel } from '../shared-state/client.js';
 
 export interface StartOptions {
+  /** The registry the config was loaded with. */
+  components: ComponentRegistry;
   port?: number;
   debug?: boolean;
   /** Installs SIGTERM/SIGINT handlers that drain and exit. */
@@ -44,10 +47,10 @@ export function loggerFor(config: ServiceConfig, debug = false): Logger {
   });
 }
 
-export async function startGateway(config: ServiceConfig, options: StartOptions = {}): Promise<RunningGateway> {
+export async function startGateway(config: ServiceConfig, options: StartOptions): Promise<RunningGateway> {
   const logger = loggerFor(config, options.debug);
   const sharedState = options.sharedState && new SharedStateClient(options.sharedState, { logger });
-  const gateway = createGateway(config, { logger, debug: options.debug === true, ...(sharedState ? { sharedState } : {}) });
+  const gateway = createGateway(config, { components: options.components, logger, debug: options.debug === true, ...(sharedState ? { sharedState } : {}) });
   const address = await gateway.listen(options.port ?? config.port);
   logger.info(`[SERVICE: Portico] Listening on ${address.address}:${address.port} (${config.endpoints.length} endpoints)`);
   let stopping: Promise<void> | undefined;

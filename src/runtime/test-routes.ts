@@ -11,16 +11,17 @@
  */
 import type { ConfigIssues } from '../config/issues.js';
 import type { ServiceConfig } from '../config/types.js';
+import type { ComponentRegistry } from '../pipeline/registry.js';
 import { RouteTable } from '../router/route-table.js';
 import { readRouterSettings } from '../router/settings.js';
 import { createGateway } from '../server/gateway.js';
 import { createLogger } from '../server/logger.js';
 
-export async function testRoutes(config: ServiceConfig, issues: ConfigIssues): Promise<void> {
+export async function testRoutes(config: ServiceConfig, issues: ConfigIssues, components: ComponentRegistry): Promise<void> {
   const logger = createLogger({ level: 'SILENT', prefix: '[PORTICO]', stdout: false, format: 'default', accessLog: false, skipPaths: [] });
   let gateway: ReturnType<typeof createGateway>;
   try {
-    gateway = createGateway(config, { logger });
+    gateway = createGateway(config, { components, logger });
   } catch (error) {
     issues.error({ code: 'PRT_ERR_CHECK_BUILD', message: `building the gateway failed: ${(error as Error).message}` });
     return;

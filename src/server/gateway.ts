@@ -14,6 +14,7 @@ import { createEndpointHandler, writeError } from '../router/endpoint-handler.js
 import { composeEndpoint, composeService } from '../pipeline/compose.js';
 import { RequestContext } from '../pipeline/types.js';
 import type { BuildContext, EndpointHandler } from '../pipeline/types.js';
+import type { ComponentRegistry } from '../pipeline/registry.js';
 import { RouteTable } from '../router/route-table.js';
 import { readRouterSettings } from '../router/settings.js';
 import { Agent } from '../transport/agent.js';
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   maxBackendBodyBytes?: number;
   /** A worker of `portico run -w N`: per-instance state lives in the primary. */
   sharedState?: SharedStateClient;
+  /** The components, decoders and renderers to build with (the registry the config was loaded with). */
+  components: ComponentRegistry;
 }
 
 export interface Gateway {
@@ -249,18 +252,25 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
   };
 
   const cleanups: (() => void | Promise<void>)[] = [];
+  const instances = new Map<symbol, unknown>();
   const buildContext: BuildContext = {
     service: config,
     logger,
     agent,
     versionHeader,
+    components: options.components,
     onClose: (cleanup) => cleanups.push(cleanup),
+    instance<T>(key: symbol, create: () => T): T {
+      if (!instances.has(key)) instances.set(key, create());
+      return instances.get(key) as T;
+    },
     ...(options.sharedState ? { sharedState: options.sharedState } : {}),
   };
   const table = new RouteTable<EndpointHandler>(router);
   for (const endpoint of config.endpoints) {
     const { proxy, pathParams } = buildEndpointProxy(endpoint, config, { ...buildContext, maxBodyBytes: options.maxBackendBodyBytes ?? 64 << 20 });
-    const handler = createEndpointHandler(endpoint, proxy, settings, router.disablePathDecoding ? new Set() : pathParams);
+    const render = options.components.rendererFor(endpoint.outputEncoding);
+    const handler = createEndpointHandler(endpoint, { proxy, render, checkedParams: router.disablePathDecoding ? new Set() : pathParams }, settings);
     table.add(endpoint.method, endpoint.path, composeEndpoint(handler, endpoint, buildContext));
   }
 

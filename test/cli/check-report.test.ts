@@ -8,6 +8,7 @@ import { writeConfig } from '../helpers/servers.js';
 import { ConfigIssues } from '../../src/config/issues.js';
 import { loadConfig } from '../../src/config/load.js';
 import { testRoutes } from '../../src/runtime/test-routes.js';
+import { components } from '../helpers/components.js';
 
 const BROKEN = `{
   "version": 3,
@@ -118,12 +119,12 @@ describe('portico check -t', () => {
 
   it('turns a failure to build the gateway into PRT_ERR_CHECK_BUILD instead of throwing', async () => {
     const file = await writeConfig(VALID);
-    const loaded = await loadConfig(file, { env: {} });
+    const loaded = await loadConfig(file, { components, env: {} });
     assert.ok(loaded.config);
     // A config the loader would never produce: the gateway's build step trips over it.
     (loaded.config.endpoints[0] as { backends: unknown }).backends = undefined;
     const issues = new ConfigIssues(file);
-    await testRoutes(loaded.config, issues);
+    await testRoutes(loaded.config, issues, components);
     assert.deepEqual(
       issues.list.map((issue) => issue.code),
       ['PRT_ERR_CHECK_BUILD'],

@@ -5,11 +5,12 @@ import { loadConfig } from '../../src/config/load.js';
 import type { LoadOptions } from '../../src/config/load.js';
 import { formatIssue } from '../../src/config/issues.js';
 import { writeConfig } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 const backend = { host: ['http://b:1'], url_pattern: '/b' };
 
-async function load(config: Record<string, unknown>, options: LoadOptions = {}) {
-  return loadConfig(await writeConfig(config), { env: {}, ...options });
+async function load(config: Record<string, unknown>, options: Partial<LoadOptions> = {}) {
+  return loadConfig(await writeConfig(config), { env: {}, ...options, components });
 }
 
 describe('config defaults', () => {

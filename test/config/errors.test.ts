@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { formatIssue } from '../../src/config/issues.js';
 import type { ConfigIssue } from '../../src/config/issues.js';
 import { writeConfig } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 /** 1-based line of the first line containing `needle`. */
 function lineOf(text: string, needle: string): number {
@@ -44,7 +45,7 @@ function find(issues: ConfigIssue[], keyPath: string): ConfigIssue {
 describe('config errors', () => {
   it('reports every error of a file in one run, each with file:line:col and key path', async () => {
     const file = await writeConfig(BROKEN, 'broken.json');
-    const result = await loadConfig(file, { env: {} });
+    const result = await loadConfig(file, { components, env: {} });
     assert.equal(result.config, undefined);
     const errors = result.issues.filter((issue) => issue.severity === 'error');
     assert.ok(errors.length >= 5, `five errors, got ${errors.length}`);
@@ -86,14 +87,14 @@ describe('config errors', () => {
 
   it('points at the key, not at its value, in JSON', async () => {
     const text = '{\n  "version": 3,\n  "port":\n    "x"\n}\n';
-    const result = await loadConfig(await writeConfig(text), { env: {} });
+    const result = await loadConfig(await writeConfig(text), { components, env: {} });
     const port = find(result.issues, 'port');
     assert.deepEqual(port.position, { line: 3, column: 3 });
   });
 
   it('points a missing required key at its parent', async () => {
     const text = '{\n  "version": 3,\n  "endpoints": [\n    {\n      "endpoint": "/a"\n    }\n  ]\n}\n';
-    const result = await loadConfig(await writeConfig(text), { env: {} });
+    const result = await loadConfig(await writeConfig(text), { components, env: {} });
     const missing = find(result.issues, 'endpoints[0].backend');
     assert.equal(missing.code, 'PRT_ERR_CONFIG_REQUIRED');
     assert.equal(missing.position?.line, 4);
@@ -101,7 +102,7 @@ describe('config errors', () => {
 
   it('locates errors in YAML files by line', async () => {
     const text = 'version: 3\nendpoints:\n  - endpoint: /a/{id}\n    backend:\n      - host: ["http://a:1"]\n        url_pattern: /a/{other}\n';
-    const result = await loadConfig(await writeConfig(text, 'krakend.yaml'), { env: {} });
+    const result = await loadConfig(await writeConfig(text, 'krakend.yaml'), { components, env: {} });
     const issue = find(result.issues, 'endpoints[0].backend[0].url_pattern');
     assert.equal(issue.position?.line, 6);
     assert.match(formatIssue(issue), /krakend\.yaml:6:\d+: error PRT_ERR_CONFIG_UNDEFINED_PARAM at endpoints\[0\]\.backend\[0\]\.url_pattern/);
@@ -109,14 +110,14 @@ describe('config errors', () => {
 
   it('locates errors in TOML files by line when the key is unambiguous', async () => {
     const text = 'version = 3\ntimeout = "soon"\n\n[[endpoints]]\nendpoint = "/a"\n[[endpoints.backend]]\nhost = ["http://a:1"]\nurl_pattern = "/a"\n';
-    const result = await loadConfig(await writeConfig(text, 'krakend.toml'), { env: {} });
+    const result = await loadConfig(await writeConfig(text, 'krakend.toml'), { components, env: {} });
     const issue = find(result.issues, 'timeout');
     assert.equal(issue.position?.line, 2);
   });
 
   it('quotes key path parts that are not plain identifiers', async () => {
     const text = JSON.stringify({ version: 3, extra_config: { 'qos/unknown': {} } }, null, 2);
-    const result = await loadConfig(await writeConfig(text), { env: {}, lint: true });
+    const result = await loadConfig(await writeConfig(text), { components, env: {}, lint: true });
     const issue = result.issues.find((item) => item.code === 'PRT_ERR_CONFIG_UNKNOWN_NAMESPACE');
     assert.ok(issue);
     assert.equal(issue.keyPath, 'extra_config["qos/unknown"]');

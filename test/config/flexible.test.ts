@@ -14,6 +14,7 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { formatIssue } from '../../src/config/issues.js';
 import { cleanEnv, runCli } from '../helpers/cli.js';
+import { components } from '../helpers/components.js';
 
 function repositoryRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -71,7 +72,7 @@ async function scratch(): Promise<string> {
 
 describe('flexible configuration', () => {
   it('renders settings, partials and sub-templates exactly as KrakenD, then loads the result', async () => {
-    const result = await loadConfig(ENTRY, { env: FC_ENV });
+    const result = await loadConfig(ENTRY, { components, env: FC_ENV });
     assert.equal(result.rendered?.text, EXPECTED_RENDERING);
     assert.deepEqual(result.issues.filter((issue) => issue.severity === 'error'), []);
     const config = result.config;
@@ -91,7 +92,7 @@ describe('flexible configuration', () => {
     const out = join(dir, 'rendered.json');
     const template = join(dir, 'krakend.tmpl');
     await writeFile(template, '{\n  "version": 3,\n  "timeout": "{{ env "TIMEOUT" }}",\n  "endpoints": []\n}\n');
-    const result = await loadConfig(template, { env: { FC_ENABLE: '1', FC_OUT: out, TIMEOUT: 'soon' } });
+    const result = await loadConfig(template, { components, env: { FC_ENABLE: '1', FC_OUT: out, TIMEOUT: 'soon' } });
     assert.equal(await readFile(out, 'utf8'), '{\n  "version": 3,\n  "timeout": "soon",\n  "endpoints": []\n}\n');
     const error = result.issues.find((issue) => issue.code === 'PRT_ERR_CONFIG_DURATION');
     assert.ok(error, result.issues.map(formatIssue).join('\n'));
@@ -103,7 +104,7 @@ describe('flexible configuration', () => {
     const dir = await scratch();
     const template = join(dir, 'krakend.tmpl');
     await writeFile(template, '{ "version": 3, "endpoints": [] }');
-    const result = await loadConfig(template, { env: { FC_ENABLE: '1', FC_OUT: join(dir, 'missing-folder', 'out.json') } });
+    const result = await loadConfig(template, { components, env: { FC_ENABLE: '1', FC_OUT: join(dir, 'missing-folder', 'out.json') } });
     assert.equal(result.config, undefined);
     assert.equal(result.issues[0]?.code, 'PRT_ERR_CONFIG_FC_OUT');
   });
@@ -112,9 +113,9 @@ describe('flexible configuration', () => {
     const dir = await scratch();
     const template = join(dir, 'krakend.yaml');
     await writeFile(template, 'version: 3\nport: {{ add 8000 80 }}\nendpoints: []\n');
-    const asYaml = await loadConfig(template, { env: { FC_ENABLE: '1', FC_OUT: join(dir, 'out.yml') } });
+    const asYaml = await loadConfig(template, { components, env: { FC_ENABLE: '1', FC_OUT: join(dir, 'out.yml') } });
     assert.equal(asYaml.config?.port, 8080);
-    const asJson = await loadConfig(template, { env: { FC_ENABLE: '1' } });
+    const asJson = await loadConfig(template, { components, env: { FC_ENABLE: '1' } });
     assert.equal(asJson.config, undefined);
     const syntax = asJson.issues.find((issue) => issue.code === 'PRT_ERR_CONFIG_SYNTAX');
     assert.ok(syntax);
@@ -122,7 +123,7 @@ describe('flexible configuration', () => {
   });
 
   it('without FC_ENABLE the file is read as it is', async () => {
-    const result = await loadConfig(ENTRY, { env: { ...FC_ENV, FC_ENABLE: '' } });
+    const result = await loadConfig(ENTRY, { components, env: { ...FC_ENV, FC_ENABLE: '' } });
     assert.equal(result.config, undefined);
     assert.ok(result.issues.some((issue) => issue.code === 'PRT_ERR_CONFIG_SYNTAX'));
   });
@@ -133,7 +134,7 @@ describe('flexible configuration', () => {
     await mkdir(templates);
     await writeFile(join(dir, 'krakend.tmpl'), '{ "version": 3, "endpoints": [ {{ template "endpoints.tmpl" . }} ] }');
     await writeFile(join(templates, 'endpoints.tmpl'), '\n\n  {{ index .hosts 2 }}');
-    const result = await loadConfig(join(dir, 'krakend.tmpl'), { env: { FC_ENABLE: '1', FC_TEMPLATES: templates } });
+    const result = await loadConfig(join(dir, 'krakend.tmpl'), { components, env: { FC_ENABLE: '1', FC_TEMPLATES: templates } });
     assert.equal(result.config, undefined);
     const [error] = result.issues;
     assert.ok(error);
@@ -144,7 +145,7 @@ describe('flexible configuration', () => {
     const dir = await scratch();
     const template = join(dir, 'krakend.tmpl');
     await writeFile(template, '{\n  "version": 3,{{ include "nope.json" }}\n  "endpoints": []\n}');
-    const result = await loadConfig(template, { env: { FC_ENABLE: '1', FC_PARTIALS: dir } });
+    const result = await loadConfig(template, { components, env: { FC_ENABLE: '1', FC_PARTIALS: dir } });
     assert.ok(result.config);
     const warning = result.issues.find((issue) => issue.code === 'PRT_WARN_CONFIG_FC_PARTIAL');
     assert.ok(warning);
@@ -159,14 +160,14 @@ describe('flexible configuration', () => {
     await writeFile(join(settings, 'list.json'), '[1, 2]');
     await writeFile(join(settings, 'broken.json'), '{\n  "a": 1,\n}');
     await writeFile(join(dir, 'krakend.tmpl'), '{ "version": 3, "endpoints": [] }');
-    const result = await loadConfig(join(dir, 'krakend.tmpl'), { env: { FC_ENABLE: '1', FC_SETTINGS: settings } });
+    const result = await loadConfig(join(dir, 'krakend.tmpl'), { components, env: { FC_ENABLE: '1', FC_SETTINGS: settings } });
     assert.equal(result.config, undefined);
     const errors = result.issues.map(formatIssue);
     assert.equal(errors.length, 2, errors.join('\n'));
     assert.match(errors[0] ?? '', /broken\.json:3:1: error PRT_ERR_CONFIG_FC_SETTINGS: invalid JSON in a settings file/);
     assert.match(errors[1] ?? '', /list\.json: error PRT_ERR_CONFIG_FC_SETTINGS: a settings file must hold a JSON object/);
 
-    const missing = await loadConfig(join(dir, 'krakend.tmpl'), { env: { FC_ENABLE: '1', FC_SETTINGS: join(dir, 'nope') } });
+    const missing = await loadConfig(join(dir, 'krakend.tmpl'), { components, env: { FC_ENABLE: '1', FC_SETTINGS: join(dir, 'nope') } });
     assert.equal(missing.issues[0]?.code, 'PRT_ERR_CONFIG_FC_SETTINGS');
   });
 });

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { formatIssue } from '../../src/config/issues.js';
 import { writeConfig } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 const JSON_TEXT = `{
   "version": 3,
@@ -48,7 +49,7 @@ allow = ["name"]
 `;
 
 async function load(text: string, name: string) {
-  return loadConfig(await writeConfig(text, name), { env: {} });
+  return loadConfig(await writeConfig(text, name), { components, env: {} });
 }
 
 describe('config formats', () => {
@@ -126,7 +127,7 @@ describe('config formats', () => {
   });
 
   it('reports a missing file', async () => {
-    const result = await loadConfig('/nonexistent/dir/krakend.json', { env: {} });
+    const result = await loadConfig('/nonexistent/dir/krakend.json', { components, env: {} });
     assert.equal(result.config, undefined);
     assert.equal(result.issues[0]?.code, 'PRT_ERR_CONFIG_READ');
     assert.match(result.issues[0]?.message ?? '', /not found/);

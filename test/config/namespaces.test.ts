@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { LEGACY_NAMESPACES } from '../../src/config/legacy-namespaces.js';
 import { request } from '../helpers/http.js';
 import { startBackend, startGateway, writeConfig } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 /** Parsed config objects have no prototype; compare their JSON. */
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as unknown;
@@ -12,7 +13,7 @@ const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value)) as 
 const backend = { host: ['http://b:1'], url_pattern: '/b' };
 
 async function load(config: Record<string, unknown> | string, options: { env?: NodeJS.ProcessEnv; allowMissingPlugins?: string[]; lint?: boolean } = {}) {
-  const result = await loadConfig(await writeConfig(config), { env: {}, ...options });
+  const result = await loadConfig(await writeConfig(config), { components, env: {}, ...options });
   return { ...result, codes: result.issues.map((issue) => `${issue.severity} ${issue.code} ${issue.keyPath}`) };
 }
 

@@ -4,12 +4,13 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { formatIssue } from '../../src/config/issues.js';
 import { writeConfig } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 const host = ['http://b:1'];
 const backend = (urlPattern = '/b', extra: Record<string, unknown> = {}) => ({ host, url_pattern: urlPattern, ...extra });
 
 async function issuesOf(endpoints: unknown[], root: Record<string, unknown> = {}) {
-  const result = await loadConfig(await writeConfig({ version: 3, ...root, endpoints }), { env: {} });
+  const result = await loadConfig(await writeConfig({ version: 3, ...root, endpoints }), { components, env: {} });
   return { config: result.config, errors: result.issues.filter((issue) => issue.severity === 'error'), warnings: result.issues.filter((issue) => issue.severity === 'warning') };
 }
 

@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
 import { KUSTOMIZE_BASE, KUSTOMIZE_OVERLAY, chartValues, durationSeconds, find, kubectlMissing, kustomize, renderChart, validateObject } from './manifests.js';
 import type { K8sObject } from './manifests.js';
+import { components } from '../helpers/components.js';
 
 interface Probe { httpGet?: { path?: string; port?: string | number } }
 interface Container {
@@ -73,7 +74,7 @@ async function assertDeployable(objects: K8sObject[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'portico-k8s-'));
   try {
     writeFileSync(join(dir, 'krakend.json'), configText);
-    const loaded = await loadConfig(join(dir, 'krakend.json'), { lint: true });
+    const loaded = await loadConfig(join(dir, 'krakend.json'), { components, lint: true });
     assert.deepEqual(loaded.issues.filter((issue) => issue.severity === 'error'), []);
     assert.equal(container.ports.find((port) => port.name === 'http')?.containerPort, loaded.config?.port);
   } finally {

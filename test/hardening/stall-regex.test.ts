@@ -11,6 +11,7 @@ import { request } from '../helpers/http.js';
 import { sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 import type { RunningServer, TestGateway } from '../helpers/servers.js';
 import { assertNoStall, describeStall, sideBySide } from '../helpers/stall.js';
+import { components } from '../helpers/components.js';
 
 const EVIL = '^(a+)+$';
 // 27 characters: a backtracking engine needs about 2^27 steps (seconds), so a regression fails the lag
@@ -171,7 +172,7 @@ describe('regular expressions on backend data', () => {
 });
 
 describe('patterns RE2 cannot run are start-up errors with a location', () => {
-  const load = async (extra: Record<string, unknown>) => loadConfig(await writeConfig({ version: 3, endpoints: [{ endpoint: '/x', method: 'POST', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }], extra_config: extra }] }), { env: {} });
+  const load = async (extra: Record<string, unknown>) => loadConfig(await writeConfig({ version: 3, endpoints: [{ endpoint: '/x', method: 'POST', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }], extra_config: extra }] }), { components, env: {} });
 
   it('a CEL matches() pattern with a backreference', async () => {
     const result = await load({ 'validation/cel': [{ check_expr: "req_headers['X'][0].matches('(a)\\\\1')" }] });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/load.js';
 import { sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 import type { RunningServer, TestGateway } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 describe('flatmap_filter through the gateway', () => {
   let backend: RunningServer;
@@ -159,7 +160,7 @@ describe('flatmap_filter through the gateway', () => {
         },
       ],
     });
-    const result = await loadConfig(file, { env: {} });
+    const result = await loadConfig(file, { components, env: {} });
     assert.equal(result.config, undefined);
     const errors = result.issues.filter((issue) => issue.severity === 'error');
     assert.ok(errors.some((issue) => issue.code === 'PRT_ERR_CONFIG_FLATMAP_ARGS' && issue.keyPath.endsWith('flatmap_filter[0].args')), JSON.stringify(errors));

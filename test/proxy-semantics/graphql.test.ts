@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { readAll, sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 import type { RunningServer, TestGateway } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 interface GraphqlCall {
   method: string;
@@ -148,7 +149,7 @@ describe('GraphQL backends', () => {
         { endpoint: '/b', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/g', extra_config: { 'backend/graphql': { type: 'query', query_path: '/no/such/file.graphql' } } }] },
       ],
     });
-    const result = await loadConfig(file, { env: {} });
+    const result = await loadConfig(file, { components, env: {} });
     const codes = result.issues.map((issue) => issue.code);
     assert.ok(codes.includes('PRT_ERR_CONFIG_GRAPHQL_QUERY'), codes.join());
     assert.ok(codes.includes('PRT_ERR_CONFIG_GRAPHQL_QUERY_PATH'), codes.join());

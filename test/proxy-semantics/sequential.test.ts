@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { loadConfig } from '../../src/config/load.js';
 import { readAll, sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 import type { RunningServer, TestGateway } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 interface Seen {
   method: string;
@@ -213,7 +214,7 @@ describe('sequential proxy', () => {
         },
       ],
     });
-    const result = await loadConfig(file, { env: {} });
+    const result = await loadConfig(file, { components, env: {} });
     assert.ok(result.config, 'lura v2.14 registers it (IsValidSequentialEndpoint is always true)');
     assert.ok(result.issues.some((issue) => issue.code === 'PRT_WARN_CONFIG_MULTI_BACKEND_WRITE' && issue.severity === 'warning'));
   });

@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { loadConfig } from '../../src/config/load.js';
 import { readAll, sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 import type { RunningServer, TestGateway } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 async function waitFor(check: () => boolean, what: string, limitMs = 2000): Promise<void> {
   const started = Date.now();
@@ -122,7 +123,7 @@ describe('shadow backends', () => {
       version: 3,
       endpoints: [{ endpoint: '/x', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/x', extra_config: { proxy: { shadow: true } } }] }],
     });
-    const result = await loadConfig(file, { env: {} });
+    const result = await loadConfig(file, { components, env: {} });
     assert.equal(result.config, undefined);
     assert.ok(result.issues.some((issue) => issue.code === 'PRT_ERR_CONFIG_ONLY_SHADOW'));
   });

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { startGateway, writeConfig } from '../helpers/servers.js';
 import type { RunningServer, TestGateway } from '../helpers/servers.js';
 import { send, startEchoBackend } from './helpers.js';
+import { components } from '../helpers/components.js';
 
 let backend: RunningServer;
 before(async () => {
@@ -61,7 +62,7 @@ describe('security/bot-detector', () => {
 
   test('a pattern that does not compile is a located config error', async () => {
     const file = await writeConfig({ version: 3, endpoints: [], extra_config: { 'security/bot-detector': { patterns: ['ok', '(unclosed'] } } });
-    const result = await loadConfig(file, { env: {} });
+    const result = await loadConfig(file, { components, env: {} });
     assert.equal(result.config, undefined);
     assert.deepEqual(result.issues.filter((issue) => issue.code === 'PRT_ERR_CONFIG_REGEX').map((issue) => issue.keyPath), ['extra_config["security/bot-detector"].patterns[1]']);
   });
@@ -244,7 +245,7 @@ describe('auth/basic', () => {
 
   test('plain-text passwords in the config are refused', async () => {
     const file = await writeConfig({ version: 3, endpoints: [], extra_config: { 'auth/basic': { users: { alice: 'wonderland' } } } });
-    const result = await loadConfig(file, { env: {} });
+    const result = await loadConfig(file, { components, env: {} });
     assert.equal(result.config, undefined);
     assert.ok(result.issues.some((issue) => issue.code === 'PRT_ERR_CONFIG_BASIC_AUTH'));
   });

@@ -8,6 +8,7 @@ import { startGateway, writeConfig } from '../helpers/servers.js';
 import type { RunningServer, TestGateway } from '../helpers/servers.js';
 import { makeKey, send, signToken, startEchoBackend, startJwkServer } from './helpers.js';
 import type { JwkServer, TestKey } from './helpers.js';
+import { components } from '../helpers/components.js';
 
 const ISSUER = 'https://idp.test';
 const AUDIENCE = 'https://api.test';
@@ -279,7 +280,7 @@ describe('auth/validator key sources (krakend-jose jws.go GetSignatureConfig, jw
 
   test('an unreadable jwk_local_path is refused at start-up (KrakenD exits: logger.Fatal)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-jwk-'));
-    const result = await loadConfig(await writeConfig({ version: 3, endpoints: [endpointWith({ alg: 'ES256', disable_jwk_security: true, jwk_local_path: join(dir, 'missing.json') })] }), { env: {} });
+    const result = await loadConfig(await writeConfig({ version: 3, endpoints: [endpointWith({ alg: 'ES256', disable_jwk_security: true, jwk_local_path: join(dir, 'missing.json') })] }), { components, env: {} });
     assert.equal(result.config, undefined);
     const issue = result.issues.find((item) => item.code === 'PRT_ERR_CONFIG_JWK_SOURCE');
     assert.equal(issue?.keyPath, 'endpoints[0].extra_config["auth/validator"].jwk_local_path');
@@ -289,19 +290,19 @@ describe('auth/validator key sources (krakend-jose jws.go GetSignatureConfig, jw
     const dir = await mkdtemp(join(tmpdir(), 'portico-jwk-'));
     const path = join(dir, 'jwks.json');
     await writeFile(path, JSON.stringify({ keys: [] }));
-    const result = await loadConfig(await writeConfig({ version: 3, endpoints: [endpointWith({ alg: 'ES256', disable_jwk_security: true, jwk_local_path: path, cache: true })] }), { env: {} });
+    const result = await loadConfig(await writeConfig({ version: 3, endpoints: [endpointWith({ alg: 'ES256', disable_jwk_security: true, jwk_local_path: path, cache: true })] }), { components, env: {} });
     assert.equal(result.config, undefined);
     assert.ok(result.issues.some((item) => item.code === 'PRT_ERR_CONFIG_JWK_SOURCE' && item.keyPath.endsWith('.cache')));
   });
 
   test('secret_url without jwk_local_path is ignored with a warning; jwk_url still serves the keys', async () => {
-    const result = await loadConfig(await writeConfig({ version: 3, endpoints: [endpointWith({ alg: 'HS256', disable_jwk_security: true, jwk_url: 'http://idp.test/jwks', secret_url: 'base64url:c2VjcmV0' })] }), { env: {} });
+    const result = await loadConfig(await writeConfig({ version: 3, endpoints: [endpointWith({ alg: 'HS256', disable_jwk_security: true, jwk_url: 'http://idp.test/jwks', secret_url: 'base64url:c2VjcmV0' })] }), { components, env: {} });
     assert.ok(result.config);
     assert.deepEqual(result.issues.map((item) => `${item.code} ${item.keyPath}`), ['PRT_WARN_CONFIG_UNUSED endpoints[0].extra_config["auth/validator"].secret_url']);
   });
 
   test('the service-level block (shared key cache) is accepted and checks no source', async () => {
-    const result = await loadConfig(await writeConfig({ version: 3, extra_config: { 'auth/validator': { shared_cache_duration: 60 } }, endpoints: [{ endpoint: '/x', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }] }] }), { env: {} });
+    const result = await loadConfig(await writeConfig({ version: 3, extra_config: { 'auth/validator': { shared_cache_duration: 60 } }, endpoints: [{ endpoint: '/x', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }] }] }), { components, env: {} });
     assert.ok(result.config);
     assert.deepEqual(result.issues, []);
   });

@@ -9,6 +9,7 @@ import { startGateway, writeConfig } from '../helpers/servers.js';
 import type { RunningServer, TestGateway } from '../helpers/servers.js';
 import { makeKey, signToken, startEchoBackend, startJwkServer } from './helpers.js';
 import type { JwkServer, TestKey } from './helpers.js';
+import { components } from '../helpers/components.js';
 
 /** A port free right now on 127.0.0.1 (the admin listener binds it next). */
 async function freePort(): Promise<number> {
@@ -121,7 +122,7 @@ describe('auth/revoker', () => {
 
   it('refuses what KrakenD crashes on and warns about an exposed or useless listener', async () => {
     const base = { version: 3, endpoints: [{ endpoint: '/x', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }] }] };
-    const load = async (block: Record<string, unknown>) => loadConfig(await writeConfig({ ...base, extra_config: { 'auth/revoker': block } }), { env: {} });
+    const load = async (block: Record<string, unknown>) => loadConfig(await writeConfig({ ...base, extra_config: { 'auth/revoker': block } }), { components, env: {} });
     const noHash = await load({ N: 10, P: 0.01, TTL: 10, port: 0, token_keys: ['jti'] });
     assert.ok(noHash.issues.some((issue) => issue.severity === 'error' && issue.keyPath.endsWith('hash_name')));
     const noTtl = await load({ N: 10, P: 0.01, hash_name: 'default', token_keys: ['jti'] });

@@ -15,6 +15,7 @@ import type { RunningServer, TestGateway } from '../helpers/servers.js';
 import { CertificateAuthority, hasOpenssl } from './certs.js';
 import type { Pem } from './certs.js';
 import { startEchoBackend } from './helpers.js';
+import { components } from '../helpers/components.js';
 
 const skip = hasOpenssl() ? false : 'the openssl command is not available';
 
@@ -134,7 +135,7 @@ describe('TLS listener', { skip }, () => {
 
   test('mTLS without ca_certs, and unreadable files, are config errors', async () => {
     const file = await writeConfig({ version: 3, endpoints: [], tls: { public_key: '/nonexistent.crt', private_key: '/nonexistent.key', enable_mtls: true } });
-    const result = await loadConfig(file, { env: {} });
+    const result = await loadConfig(file, { components, env: {} });
     assert.equal(result.config, undefined);
     const paths = result.issues.filter((issue) => issue.code === 'PRT_ERR_CONFIG_TLS').map((issue) => issue.keyPath);
     assert.deepEqual(paths.sort(), ['tls.ca_certs', 'tls.private_key', 'tls.public_key']);

@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import '../../src/components/builtin.js';
 import { loadConfig } from '../../src/config/load.js';
 import { composeBackend, composeEndpoint, composeProxy } from '../../src/pipeline/compose.js';
 import type { BuildContext, EndpointHandler } from '../../src/pipeline/types.js';
@@ -18,6 +17,7 @@ import { freePort } from '../helpers/cli.js';
 import { delay, request, waitFor } from '../helpers/http.js';
 import { MemoryLog, sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 import type { TestGateway } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 type Stats = Record<string, number | string[]>;
 
@@ -189,11 +189,11 @@ describe('telemetry/metrics /__stats', () => {
 
 describe('telemetry/metrics off the request path', () => {
   async function contextFor(metrics: Record<string, unknown> | undefined): Promise<{ context: BuildContext; service: NonNullable<Awaited<ReturnType<typeof loadConfig>>['config']>; closers: (() => void | Promise<void>)[] }> {
-    const result = await loadConfig(await writeConfig(config(metrics)), { env: {} });
+    const result = await loadConfig(await writeConfig(config(metrics)), { components, env: {} });
     assert.ok(result.config);
     const closers: (() => void | Promise<void>)[] = [];
     const logger = createLogger({ level: 'ERROR', prefix: '[TEST]', stdout: true, format: 'default', accessLog: false, skipPaths: [] }, new MemoryLog());
-    return { service: result.config, closers, context: { service: result.config, logger, agent: NO_AGENT, versionHeader: 'x', onClose: (cleanup) => closers.push(cleanup) } };
+    return { service: result.config, closers, context: { service: result.config, logger, agent: NO_AGENT, versionHeader: 'x', components, instance: (_key, create) => create(), onClose: (cleanup) => closers.push(cleanup) } };
   }
 
   it('without the namespace no layer is added anywhere; with it every layer is wrapped', async () => {

@@ -8,6 +8,7 @@ import { sendJson, startBackend, startGateway, writeConfig } from '../helpers/se
 import type { RunningServer, TestGateway } from '../helpers/servers.js';
 import { makeKey, signToken, startJwkServer } from '../security/helpers.js';
 import type { JwkServer, TestKey } from '../security/helpers.js';
+import { components } from '../helpers/components.js';
 
 const cel = (...expressions: string[]) => ({ 'validation/cel': expressions.map((check_expr) => ({ check_expr })) });
 
@@ -197,7 +198,7 @@ describe('validation/cel config checks', () => {
     version: 3,
     endpoints: [{ endpoint: '/x/{id}', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/', extra_config: backendExtra }], extra_config: endpointExtra }],
   });
-  const load = async (config: Record<string, unknown>) => loadConfig(await writeConfig(config), { env: {} });
+  const load = async (config: Record<string, unknown>) => loadConfig(await writeConfig(config), { components, env: {} });
 
   it('refuses an expression that does not parse, at its path', async () => {
     const result = await load(configWith(cel('req_params.Id ==')));

@@ -7,6 +7,7 @@ import { startRecordingBackend } from '../helpers/recording-backend.js';
 import type { RecordingBackend } from '../helpers/recording-backend.js';
 import { startGateway, writeConfig } from '../helpers/servers.js';
 import type { TestGateway } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 const ADDRESS_SCHEMA = {
   type: 'object',
@@ -157,7 +158,7 @@ describe('validation/json-schema config checks', () => {
   });
 
   it('refuses a schema that does not compile, at its path', async () => {
-    const result = await loadConfig(await writeConfig(configWith({ type: 'object', properties: { a: { type: 'no-such-type' } } })), { env: {} });
+    const result = await loadConfig(await writeConfig(configWith({ type: 'object', properties: { a: { type: 'no-such-type' } } })), { components, env: {} });
     assert.equal(result.config, undefined);
     const issue = result.issues.find((item) => item.code === 'PRT_ERR_CONFIG_JSON_SCHEMA');
     assert.ok(issue, JSON.stringify(result.issues));
@@ -165,14 +166,14 @@ describe('validation/json-schema config checks', () => {
   });
 
   it('refuses a draft it does not support', async () => {
-    const result = await loadConfig(await writeConfig(configWith({ $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' })), { env: {} });
+    const result = await loadConfig(await writeConfig(configWith({ $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' })), { components, env: {} });
     assert.equal(result.config, undefined);
     assert.ok(result.issues.some((item) => item.code === 'PRT_ERR_CONFIG_JSON_SCHEMA' && item.keyPath.endsWith('["$schema"]')));
   });
 
   it('accepts draft-06 and 2019-09 schemas', async () => {
     for (const draft of ['http://json-schema.org/draft-06/schema#', 'https://json-schema.org/draft/2019-09/schema']) {
-      const result = await loadConfig(await writeConfig(configWith({ $schema: draft, type: 'object' })), { env: {} });
+      const result = await loadConfig(await writeConfig(configWith({ $schema: draft, type: 'object' })), { components, env: {} });
       assert.ok(result.config, `${draft}: ${JSON.stringify(result.issues)}`);
     }
   });

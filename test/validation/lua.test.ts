@@ -11,6 +11,7 @@ import { startRecordingBackend } from '../helpers/recording-backend.js';
 import type { RecordingBackend } from '../helpers/recording-backend.js';
 import { sendJson, startGateway, writeConfig } from '../helpers/servers.js';
 import type { TestGateway } from '../helpers/servers.js';
+import { components } from '../helpers/components.js';
 
 /** Helpers the endpoints below load as a source. */
 const HELPERS = `
@@ -244,7 +245,7 @@ describe('Lua config checks', () => {
     version: 3,
     endpoints: [{ endpoint: '/x', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/' }], extra_config: { 'modifier/lua-proxy': block } }],
   });
-  const load = async (block: Record<string, unknown>) => loadConfig(await writeConfig(configWith(block)), { env: {} });
+  const load = async (block: Record<string, unknown>) => loadConfig(await writeConfig(configWith(block)), { components, env: {} });
 
   it('starts with a located warning when a source cannot be read, as KrakenD does', async () => {
     const result = await load({ sources: ['/no/such/file.lua'], pre: 'x()' });

@@ -20,7 +20,7 @@
  * ```
  */
 import type { IncomingMessage } from 'node:http';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { canonicalHeaderName } from '../../config/headers.js';
 import type { HandlerMiddleware } from '../../pipeline/types.js';
 import { STRINGS_SCHEMA, objectSchema, readString, readStrings } from '../block-reader.js';
@@ -90,7 +90,7 @@ function entriesOf(block: Block): ApiKeyEntry[] {
 
 const strategySchema = { type: 'string', enum: ['header', 'query_string'] };
 
-registerComponent({
+export const apiKeysComponent: ComponentDefinition = {
   namespace: API_KEYS_NAMESPACE,
   schemas: {
     service: objectSchema(
@@ -132,4 +132,4 @@ registerComponent({
     const service = context.service.extraConfig[API_KEYS_NAMESPACE];
     return createApiKeysMiddleware(block, (service ?? {}) as Block);
   },
-});
+};

@@ -15,7 +15,7 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import type { HandlerMiddleware } from '../../pipeline/types.js';
 import { DURATION_SCHEMA, STRINGS_SCHEMA, objectSchema, readDurationMs, readString, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
@@ -74,7 +74,7 @@ function inlineUsers(block: Block): Record<string, string> {
 /** One verifier per service block, so its cache is shared by every protected endpoint. */
 const verifiers = new WeakMap<object, UserVerifier>();
 
-registerComponent({
+export const basicAuthComponent: ComponentDefinition = {
   namespace: BASIC_AUTH_NAMESPACE,
   schemas: {
     service: objectSchema({
@@ -116,4 +116,4 @@ registerComponent({
     }
     return createBasicAuthMiddleware(block, verify, readString(service, 'realm', 'Restricted') || 'Restricted');
   },
-});
+};

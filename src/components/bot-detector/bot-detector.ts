@@ -13,7 +13,7 @@
  * }
  * ```
  */
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import type { HandlerMiddleware, ServiceMiddleware } from '../../pipeline/types.js';
 import { BOOLEAN_SCHEMA, STRINGS_SCHEMA, objectSchema, readBoolean, readInteger, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
@@ -60,7 +60,7 @@ const schema = objectSchema({
   cache_size: { type: 'integer', minimum: 0 },
 });
 
-registerComponent({
+export const botDetectorComponent: ComponentDefinition = {
   namespace: BOT_DETECTOR_NAMESPACE,
   schemas: { service: schema, endpoint: schema },
   validate(block, _scope, at, issues) {
@@ -80,4 +80,4 @@ registerComponent({
   },
   service: (block) => createBotDetectorService(block),
   endpoint: (block) => createBotDetectorEndpoint(block),
-});
+};

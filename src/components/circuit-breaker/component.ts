@@ -22,7 +22,7 @@ import type { Middleware, ProxyRequest, ProxyResponse } from '../../proxy/types.
 import type { Logger } from '../../server/logger.js';
 import type { Clock } from '../clock.js';
 import { monotonicClock } from '../clock.js';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { CircuitBreaker } from './breaker.js';
 import type { Refusal } from './breaker.js';
 import type { SharedStateClient } from '../../shared-state/client.js';
@@ -32,7 +32,7 @@ export const CIRCUIT_BREAKER_NAMESPACE = 'qos/circuit-breaker';
 /** gobreaker's open period when `timeout` is 0. */
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-registerComponent({
+export const circuitBreakerComponent: ComponentDefinition = {
   namespace: CIRCUIT_BREAKER_NAMESPACE,
   schemas: {
     backend: {
@@ -52,7 +52,7 @@ registerComponent({
   backend(block, backend, _endpoint, context) {
     return createCircuitBreakerMiddleware(block, backend, context.logger, monotonicClock, context.sharedState);
   },
-});
+};
 
 /** The breaker as a call sees it: in this process (synchronous), or the primary's. */
 interface BreakerGate {

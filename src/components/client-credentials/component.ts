@@ -16,7 +16,6 @@ import { isIP } from 'node:net';
 import { BOOLEAN_SCHEMA, objectSchema, readBoolean, readObject, readString } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
 import { monotonicClock } from '../clock.js';
-import { registerComponent } from '../registry.js';
 import type { ComponentDefinition } from '../registry.js';
 import { createClientCredentialsMiddleware } from './middleware.js';
 import { TokenSource, overwrittenParam } from './token-source.js';
@@ -43,7 +42,7 @@ function isLoopback(hostname: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
-const definition: ComponentDefinition = {
+export const clientCredentialsComponent: ComponentDefinition = {
   namespace: CLIENT_CREDENTIALS_NAMESPACE,
   schemas: {
     backend: objectSchema({
@@ -89,4 +88,3 @@ const definition: ComponentDefinition = {
   },
 };
 
-registerComponent(definition);

@@ -18,7 +18,7 @@
  * ```
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import type { BuildContext, RequestListener, ServiceMiddleware } from '../../pipeline/types.js';
 import { BOOLEAN_SCHEMA, DURATION_SCHEMA, STRINGS_SCHEMA, ignoredWhenInvalid, objectSchema, readBoolean, readDurationMs, readInteger, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
@@ -97,7 +97,7 @@ function appendVary(response: ServerResponse, value: string): void {
   else response.setHeader('Vary', [...(Array.isArray(existing) ? existing : [String(existing)]), value]);
 }
 
-registerComponent({
+export const corsComponent: ComponentDefinition = {
   namespace: CORS_NAMESPACE,
   schemas: {
     service: objectSchema({
@@ -131,4 +131,4 @@ registerComponent({
     }
   },
   service: (block, context) => createCorsMiddleware(block, context),
-});
+};

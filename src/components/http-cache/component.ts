@@ -13,7 +13,7 @@
  * so `private` answers must not be kept) and the cache is bounded (10 000 items, 64 MiB); `0` removes a
  * bound, as KrakenD has none.
  */
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { wallClock } from '../clock.js';
 import { createHttpCache } from './http-cache.js';
 import { entryCodec } from './http-cache.js';
@@ -24,7 +24,7 @@ export const HTTP_CACHE_NAMESPACE = 'qos/http-cache';
 const DEFAULT_MAX_ITEMS = 10_000;
 const DEFAULT_MAX_SIZE = 64 << 20;
 
-registerComponent({
+export const httpCacheComponent: ComponentDefinition = {
   namespace: HTTP_CACHE_NAMESPACE,
   schemas: {
     backend: {
@@ -61,4 +61,4 @@ registerComponent({
       ...(state ? { store: createSharedStore(state, backendStateName(HTTP_CACHE_NAMESPACE, backend), maxItems, maxSizeBytes, entryCodec) } : {}),
     }).middleware;
   },
-});
+};

@@ -20,7 +20,7 @@
  * ```
  */
 import type { IncomingMessage } from 'node:http';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import type { ServiceMiddleware } from '../../pipeline/types.js';
 import { BOOLEAN_SCHEMA, STRINGS_SCHEMA, ignoredWhenInvalid, objectSchema, readBoolean, readInteger, readString, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
@@ -125,7 +125,7 @@ function headerKey(schema: Record<string, unknown>, effect: string): Record<stri
   return ignoredWhenInvalid(schema, ['type'], effect);
 }
 
-registerComponent({
+export const httpSecureComponent: ComponentDefinition = {
   namespace: HTTP_SECURITY_NAMESPACE,
   schemas: {
     service: objectSchema({
@@ -166,4 +166,4 @@ registerComponent({
     }
   },
   service: (block) => createHttpSecurityMiddleware(block),
-});
+};

@@ -16,7 +16,7 @@
  * ```
  */
 import { loadJose } from './jose.js';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import type { EndpointConfig } from '../../config/types.js';
 import { renderJson } from '../../render/json.js';
 import type { BuildContext, HandlerMiddleware } from '../../pipeline/types.js';
@@ -110,7 +110,7 @@ export function createSignerAnswer(): HandlerMiddleware {
     };
 }
 
-registerComponent({
+export const jwtSignerComponent: ComponentDefinition = {
   namespace: SIGNER_NAMESPACE,
   schemas: {
     endpoint: objectSchema(
@@ -142,4 +142,4 @@ registerComponent({
   },
   proxy: (block, endpoint, context) => createSignerProxy(block, endpoint, context),
   endpoint: (block) => (signerCanStart(block) ? createSignerAnswer() : refuseEveryRequest),
-});
+};

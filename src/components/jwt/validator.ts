@@ -24,7 +24,7 @@ import { existsSync } from 'node:fs';
 import { loadJose } from './jose.js';
 import { LRUCache } from 'lru-cache';
 import type { CryptoKey, JWTHeaderParameters, JWTPayload } from 'jose';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { canonicalHeaderName } from '../../config/headers.js';
 import type { ConfigIssues } from '../../config/issues.js';
 import type { KeyPath } from '../../config/source.js';
@@ -39,7 +39,6 @@ import { claimAt, claimText, createListMatcher } from './claims.js';
 import type { Claims } from './claims.js';
 import { keySetFor, keySourceOf, readLocalJwkSet } from './key-source.js';
 import type { JwkKeySet } from './key-set.js';
-import { tokenRejecterFor } from './rejecters.js';
 import { createTokenExtractor } from './token-extractor.js';
 
 export const VALIDATOR_NAMESPACE = 'auth/validator';
@@ -67,7 +66,7 @@ export function createValidatorMiddleware(block: Block, endpoint: EndpointConfig
   const hasRoles = createListMatcher(readString(block, 'roles_key', 'roles') || 'roles', readBoolean(block, 'roles_key_is_nested'), readStrings(block, 'roles'), 'any');
   const scopesKey = readString(block, 'scopes_key');
   const hasScopes = scopesKey ? createListMatcher(scopesKey, true, readStrings(block, 'scopes'), readString(block, 'scopes_matcher') === 'all' ? 'all' : 'any') : undefined;
-  const isRejected = tokenRejecterFor(endpoint, context);
+  const isRejected = context.components.tokenRejecterFor(endpoint, context);
   const propagate = propagatedClaims(block);
   const placeholders = placeholderClaims(endpoint);
   const logger = context.logger;
@@ -248,7 +247,7 @@ export function validateKeySource(block: Block, at: KeyPath, issues: ConfigIssue
   }
 }
 
-registerComponent({
+export const jwtValidatorComponent: ComponentDefinition = {
   namespace: VALIDATOR_NAMESPACE,
   schemas: {
     // The service level holds krakend-jose's shared key cache (key_cacher.go); Portico shares key sets anyway.
@@ -279,4 +278,4 @@ registerComponent({
     }
   },
   endpoint: (block, endpoint, context) => createValidatorMiddleware(block, endpoint, context),
-});
+};

@@ -22,7 +22,7 @@ import { readBody } from '../../router/request-body.js';
 import { MAX_BUFFERED_BODY_BYTES } from '../../proxy/buffer-body.js';
 import type { Block } from '../block-reader.js';
 import { rejectRequest } from '../deny.js';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { LuaCall } from './bridge.js';
 import { poolFor } from './lua-proxy.js';
 import { loadLuaRuntime } from './runtime.js';
@@ -97,7 +97,7 @@ function hasBody(request: IncomingMessage): boolean {
   return request.headers['transfer-encoding'] !== undefined;
 }
 
-registerComponent({
+export const luaEndpointComponent: ComponentDefinition = {
   namespace: LUA_ENDPOINT_NAMESPACE,
   schemas: { service: LUA_BLOCK_SCHEMA, endpoint: LUA_BLOCK_SCHEMA },
   prepare: async () => void (await loadLuaRuntime()),
@@ -112,4 +112,4 @@ registerComponent({
   },
   endpoint: (block: Block, endpoint, context) => createLuaEndpoint(readLuaBlock(block), endpoint, context),
   service: (block: Block, context) => createLuaService(readLuaBlock(block), context),
-});
+};

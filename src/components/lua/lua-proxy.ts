@@ -23,7 +23,7 @@ import type { Middleware, ProxyRequest, ProxyResponse } from '../../proxy/types.
 import { compileUrlPattern } from '../../proxy/url-template.js';
 import { createStaticBalancer } from '../../transport/balancer.js';
 import type { Block } from '../block-reader.js';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { LuaCall } from './bridge.js';
 import type { BackendTarget, CustomError } from './bridge.js';
 import { loadedLuaRuntime, loadLuaRuntime } from './runtime.js';
@@ -149,20 +149,20 @@ function backendTarget(backend: BackendConfig): BackendTarget {
   return { template: compileUrlPattern(backend.urlPattern), balancer: createStaticBalancer(backend.hosts.length > 0 ? backend.hosts : ['']), method: backend.method };
 }
 
-registerComponent({
+export const luaProxyComponent: ComponentDefinition = {
   namespace: LUA_PROXY_NAMESPACE,
   schemas: { endpoint: LUA_BLOCK_SCHEMA },
   prepare: async () => void (await loadLuaRuntime()),
   validate: (block, _scope, at, issues) => validateLuaBlock(block, at, issues),
   proxy: (block: Block, endpoint: EndpointConfig, context) =>
     createLuaMiddleware(readLuaBlock(block), { label: `[ENDPOINT: ${endpoint.path}]`, timeoutMs: endpoint.timeoutMs, backend: undefined }, context),
-});
+};
 
-registerComponent({
+export const luaBackendComponent: ComponentDefinition = {
   namespace: LUA_BACKEND_NAMESPACE,
   schemas: { backend: LUA_BLOCK_SCHEMA },
   prepare: async () => void (await loadLuaRuntime()),
   validate: (block, _scope, at, issues) => validateLuaBlock(block, at, issues),
   backend: (block: Block, backend: BackendConfig, endpoint: EndpointConfig, context) =>
     createLuaMiddleware(readLuaBlock(block), { label: `[BACKEND: ${backend.urlPattern}]`, timeoutMs: endpoint.timeoutMs, backend: backendTarget(backend) }, context),
-});
+};

@@ -18,7 +18,6 @@
  * A block Martian's parser refuses is a start-up warning and the backend runs without modifiers, as in
  * KrakenD (which logs the error and does the same).
  */
-import { registerComponent } from '../registry.js';
 import type { ComponentDefinition } from '../registry.js';
 import { MartianConfigError, MARTIAN_TYPES, compileModifier } from './compile.js';
 import type { Compiled } from './compile.js';
@@ -29,7 +28,7 @@ export const MARTIAN_NAMESPACE = 'modifier/martian';
 
 const typeSchemas = Object.fromEntries(MARTIAN_TYPES.map((type) => [type, { description: `Martian ${type} (see docs/components/modifier-martian.md)` }]));
 
-const definition: ComponentDefinition = {
+export const martianComponent: ComponentDefinition = {
   namespace: MARTIAN_NAMESPACE,
   schemas: {
     backend: {
@@ -72,4 +71,3 @@ const definition: ComponentDefinition = {
   },
 };
 
-registerComponent(definition);

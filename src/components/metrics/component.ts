@@ -20,7 +20,8 @@ import type { BackendConfig, EndpointConfig } from '../../config/types.js';
 import type { BuildContext, HandlerMiddleware } from '../../pipeline/types.js';
 import type { Middleware } from '../../proxy/types.js';
 import { BOOLEAN_SCHEMA, objectSchema } from '../block-reader.js';
-import { blockOf, registerComponent } from '../registry.js';
+import { blockOf } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import type { Histogram } from './histogram.js';
 import { MetricsRegistry } from './registry.js';
 import type { Counter } from './registry.js';
@@ -199,7 +200,7 @@ function layerMiddleware(registry: MetricsRegistry, layer: 'pipe' | 'backend', n
     };
 }
 
-registerComponent({
+export const metricsComponent: ComponentDefinition = {
   namespace: METRICS_NAMESPACE,
   schemas: {
     service: objectSchema({
@@ -249,4 +250,4 @@ registerComponent({
     if (instrumentation === undefined || instrumentation.settings.backendDisabled) return undefined;
     return layerMiddleware(instrumentation.registry, 'backend', luraBackendName(backend.urlPattern));
   },
-});
+};

@@ -15,7 +15,7 @@ import type { Middleware, ProxyRequest } from '../../proxy/types.js';
 import type { Cancellation } from '../../proxy/cancellation.js';
 import type { Clock } from '../clock.js';
 import { monotonicClock } from '../clock.js';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { parseDuration } from '../../config/duration.js';
 import { bucketSettings, everyMs, MIN_EVERY_MS, positiveNumber } from './rate-settings.js';
 import { TokenBucket } from './token-bucket.js';
@@ -25,7 +25,7 @@ import { backendStateName } from '../../shared-state/protocol.js';
 
 export const PROXY_NAMESPACE = 'qos/ratelimit/proxy';
 
-registerComponent({
+export const backendRateLimitComponent: ComponentDefinition = {
   namespace: PROXY_NAMESPACE,
   schemas: {
     backend: {
@@ -49,7 +49,7 @@ registerComponent({
   backend(block, backend, _endpoint, context) {
     return createProxyRateLimit(block, backend, monotonicClock, context.sharedState);
   },
-});
+};
 
 export function createProxyRateLimit(block: Record<string, unknown>, backend: BackendConfig, clock: Clock = monotonicClock, state?: SharedStateClient): Middleware | undefined {
   const maxRate = positiveNumber(block['max_rate']);

@@ -20,7 +20,8 @@
 import { parseDuration } from '../../config/duration.js';
 import type { EndpointConfig, ServiceConfig } from '../../config/types.js';
 import { endpointAt } from '../locate.js';
-import { blockOf, registerComponent } from '../registry.js';
+import { blockOf } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import type { RedisConnectionSettings } from './redis-buckets.js';
 
 export const REDIS_NAMESPACE = 'qos/ratelimit/router/redis';
@@ -48,7 +49,7 @@ const schema = {
   additionalProperties: false,
 };
 
-registerComponent({
+export const redisComponent: ComponentDefinition = {
   namespace: REDIS_NAMESPACE,
   schemas: { service: schema, endpoint: schema },
   validate(block, scope, at, issues, service) {
@@ -65,7 +66,7 @@ registerComponent({
       issues.warning({ code: 'PRT_WARN_CONFIG_UNUSED', at, message: 'this endpoint has no qos/ratelimit/router, so there is nothing to keep in Redis' });
     }
   },
-});
+};
 
 /** The Redis settings for one endpoint, or undefined when its limits stay in memory. */
 export function redisSettingsFor(endpoint: EndpointConfig, service: ServiceConfig): RedisLimitSettings | undefined {

@@ -22,7 +22,8 @@ import type { EndpointConfig } from '../../config/types.js';
 import type { BuildContext, HandlerMiddleware, RequestContext } from '../../pipeline/types.js';
 import { monotonicClock } from '../clock.js';
 import { endpointAt } from '../locate.js';
-import { blockOf, registerComponent } from '../registry.js';
+import { blockOf } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { createClientKeyReader } from './client-key.js';
 import type { Strategy } from './client-key.js';
 import { bucketSettings, everyMs, MIN_EVERY_MS, positiveNumber } from './rate-settings.js';
@@ -42,7 +43,7 @@ const DEFAULT_MAX_CLIENTS = 100_000;
 const rate = { type: 'number', minimum: 0 };
 const count = { type: 'integer', minimum: 0 };
 
-registerComponent({
+export const routerRateLimitComponent: ComponentDefinition = {
   namespace: ROUTER_NAMESPACE,
   schemas: {
     endpoint: {
@@ -110,7 +111,7 @@ registerComponent({
   endpoint(block, endpoint, context) {
     return createRouterRateLimit(block, endpoint, context);
   },
-});
+};
 
 export function createRouterRateLimit(block: Record<string, unknown>, endpoint: EndpointConfig, context: BuildContext): HandlerMiddleware | undefined {
   const maxRate = positiveNumber(block['max_rate']);

@@ -10,13 +10,13 @@
  */
 import { parseDuration } from '../../config/duration.js';
 import { backendAt } from '../locate.js';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { createRetry, IDEMPOTENT_METHODS } from './retry.js';
 
 export const RETRY_NAMESPACE = 'backend/http/retry';
 const DEFAULT_RETRY_ON = [502, 503, 504];
 
-registerComponent({
+export const retryComponent: ComponentDefinition = {
   namespace: RETRY_NAMESPACE,
   schemas: {
     backend: {
@@ -59,7 +59,7 @@ registerComponent({
       onRetry: (attempt, cause, delayMs) => context.logger.debug(`${label} retry ${attempt} after ${cause}, in ${delayMs} ms`),
     });
   },
-});
+};
 
 function durationMs(value: unknown, fallback: number): number {
   const ms = typeof value === 'string' ? parseDuration(value) : undefined;

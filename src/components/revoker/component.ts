@@ -13,13 +13,10 @@
 import cluster from 'node:cluster';
 import { isIP } from 'node:net';
 import type { Server } from 'node:http';
-import type { ServiceConfig } from '../../config/types.js';
-import type { BuildContext } from '../../pipeline/types.js';
+import type { BuildContext, ClaimsRejecter } from '../../pipeline/types.js';
 import { readInteger, readString, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
-import { registerTokenRejecter } from '../jwt/rejecters.js';
-import type { ClaimsRejecter } from '../jwt/rejecters.js';
-import { blockOf, registerComponent } from '../registry.js';
+import { blockOf } from '../registry.js';
 import type { ComponentDefinition } from '../registry.js';
 import { createAdminServer } from './admin-api.js';
 import { RotatingBloomFilter, filterSize } from './bloom-filter.js';
@@ -59,18 +56,13 @@ interface Revoker {
 let workerFeed: WorkerRevocationFeed | undefined;
 const feedOfThisWorker = (): WorkerRevocationFeed | undefined => (cluster.isWorker ? (workerFeed ??= new WorkerRevocationFeed()) : undefined);
 
-/** One revoker per built gateway, made by whichever of its factories runs first. */
-const revokers = new WeakMap<ServiceConfig, Revoker>();
+const REVOKER = Symbol('auth/revoker');
 
+/** One revoker per built gateway, made by whichever of its factories runs first. */
 function revokerFor(context: BuildContext): Revoker | undefined {
   const block = blockOf(context.service.extraConfig, REVOKER_NAMESPACE);
   if (block === undefined) return undefined;
-  let revoker = revokers.get(context.service);
-  if (revoker === undefined) {
-    revoker = startRevoker(block, context);
-    revokers.set(context.service, revoker);
-  }
-  return revoker;
+  return context.instance(REVOKER, () => startRevoker(block, context));
 }
 
 function startRevoker(block: Block, context: BuildContext): Revoker {
@@ -124,10 +116,9 @@ function startRevoker(block: Block, context: BuildContext): Revoker {
   return { rejecter };
 }
 
-registerTokenRejecter((_endpoint, context) => revokerFor(context)?.rejecter);
-
-const definition: ComponentDefinition = {
+export const revokerComponent: ComponentDefinition = {
   namespace: REVOKER_NAMESPACE,
+  tokenRejecter: (_endpoint, context) => revokerFor(context)?.rejecter,
   async prepare() {
     const feed = feedOfThisWorker();
     if (feed && !(await feed.sync())) {
@@ -182,4 +173,3 @@ const definition: ComponentDefinition = {
   },
 };
 
-registerComponent(definition);

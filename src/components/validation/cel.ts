@@ -30,9 +30,9 @@ import { withPlainNumbers } from '../../encoding/json-lossless.js';
 import { GatewayError } from '../../proxy/errors.js';
 import type { Middleware, ProxyRequest, ProxyResponse } from '../../proxy/types.js';
 import { compileUrlPattern } from '../../proxy/url-template.js';
-import { registerTokenRejecter } from '../jwt/rejecters.js';
 import { VALIDATOR_NAMESPACE } from '../jwt/validator.js';
-import { componentBlockOf, registerComponent } from '../registry.js';
+import { componentBlockOf } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { compileCheck, firstFailure, loadCel, programsFor, rfc3339Now, stagesOf, titleCasedParams } from './cel-program.js';
 import type { CheckProgram } from './cel-program.js';
 
@@ -119,13 +119,6 @@ function responseVariables(response: ProxyResponse, now: string): Record<string,
   };
 }
 
-/** The `JWT` expressions of an endpoint, as a token rejecter for `auth/validator`. */
-registerTokenRejecter((endpoint) => {
-  const programs = programsFor(celExpressions(componentBlockOf(endpoint.extraConfig, CEL_NAMESPACE)), 'jwt');
-  if (programs.length === 0) return undefined;
-  return (claims) => firstFailure(programs, { JWT: claims, now: rfc3339Now() }) !== undefined;
-});
-
 const itemSchema = {
   type: 'object',
   properties: { check_expr: { type: 'string', minLength: 1 } },
@@ -166,7 +159,13 @@ function endpointAt(service: ServiceConfig, at: KeyPath): EndpointConfig | undef
   return service.endpoints.find((endpoint) => endpoint.at.every((part, index) => at[index] === part) && at.length === endpoint.at.length + 2);
 }
 
-registerComponent({
+export const celComponent: ComponentDefinition = {
+  /** The `JWT` expressions of an endpoint, as a token rejecter for `auth/validator`. */
+  tokenRejecter(endpoint) {
+    const programs = programsFor(celExpressions(componentBlockOf(endpoint.extraConfig, CEL_NAMESPACE)), 'jwt');
+    if (programs.length === 0) return undefined;
+    return (claims) => firstFailure(programs, { JWT: claims, now: rfc3339Now() }) !== undefined;
+  },
   namespace: CEL_NAMESPACE,
   schemas: { endpoint: blockSchema, backend: blockSchema },
   prepare: loadCel,
@@ -175,4 +174,4 @@ registerComponent({
   },
   proxy: (block, endpoint, context) => createCelMiddleware(celExpressions(block), ENDPOINT_VIEW, `[ENDPOINT: ${endpoint.path}]`, context),
   backend: (block, backend, _endpoint, context) => createCelMiddleware(celExpressions(block), backendView(backend), `[BACKEND: ${backend.urlPattern}]`, context),
-});
+};

@@ -21,7 +21,7 @@ import type { ValidateFunction } from 'ajv';
 import { bufferRequestBody } from '../../proxy/buffer-body.js';
 import { GatewayError } from '../../proxy/errors.js';
 import type { Middleware } from '../../proxy/types.js';
-import { registerComponent } from '../registry.js';
+import type { ComponentDefinition } from '../registry.js';
 import { compileBodySchema, describeFailures, draftOf, refusedSchemaPatterns, SUPPORTED_DRAFTS } from './schema-compiler.js';
 
 export const JSON_SCHEMA_NAMESPACE = 'validation/json-schema';
@@ -47,7 +47,7 @@ export function createJsonSchemaMiddleware(validate: ValidateFunction): Middlewa
     };
 }
 
-registerComponent({
+export const jsonSchemaComponent: ComponentDefinition = {
   namespace: JSON_SCHEMA_NAMESPACE,
   // The block is itself a JSON Schema; whether it is a valid one is checked by compiling it (below).
   schemas: { endpoint: { type: 'object' } },
@@ -69,4 +69,4 @@ registerComponent({
     }
   },
   proxy: (block) => createJsonSchemaMiddleware(compileBodySchema(block)),
-});
+};
