@@ -7,7 +7,7 @@
  * ```
  */
 import { existsSync } from 'node:fs';
-import { GRAPHQL_NAMESPACE } from '../proxy/graphql.js';
+import { GRAPHQL_NAMESPACE } from '../config/core-namespaces.js';
 import type { ComponentDefinition } from './registry.js';
 
 export const graphqlComponent: ComponentDefinition = {

@@ -1,9 +1,10 @@
 /**
- * The `proxy` namespace (lura `proxy.Namespace`). At the endpoint: `sequential` and
- * `sequential_propagated_params` (read by the merge, see `sequential-merge.ts`), `static` and
- * `flatmap_filter` (this component's proxy-layer middleware: static data outside, the endpoint flatmap
- * inside, as lura's factory stacks them). At the backend: `flatmap_filter` (read by the shaper),
- * `shadow` and `shadow_timeout` (read when the endpoint is built).
+ * The `proxy` namespace (lura `proxy.Namespace`): its schema and checks. The block is parsed once into
+ * `EndpointConfig.proxy` and `BackendConfig.proxy` (config/core-namespaces.ts). At the endpoint:
+ * `sequential` and `sequential_propagated_params` (used by the merge, see `sequential-merge.ts`), `static`
+ * and `flatmap_filter` (this component's proxy-layer middleware: static data outside, the endpoint flatmap
+ * inside, as lura's factory stacks them). At the backend: `flatmap_filter` (used by the shaper), `shadow`
+ * and `shadow_timeout` (used when the endpoint is built).
  *
  * ```json
  * "extra_config": { "proxy": {
@@ -17,8 +18,6 @@ import type { KeyPath } from '../config/source.js';
 import { DURATION_PATTERN } from '../config/schema.js';
 import type { EndpointConfig, ServiceConfig } from '../config/types.js';
 import { createEndpointFlatmapMiddleware } from '../proxy/endpoint-flatmap.js';
-import { readFlatmapOperations } from '../proxy/flatmap.js';
-import { isShadowBackend } from '../proxy/shadow.js';
 import { createStaticMiddleware, STATIC_STRATEGIES } from '../proxy/static.js';
 import type { Middleware } from '../proxy/types.js';
 import type { ComponentDefinition } from './registry.js';
@@ -106,7 +105,7 @@ export const proxyComponent: ComponentDefinition = {
     validateFlatmap(block['flatmap_filter'], [...at, 'flatmap_filter'], issues);
     const endpoint = endpointAt(service, at);
     if (!endpoint) return;
-    const regular = endpoint.backends.filter((backend) => !isShadowBackend(backend)).length;
+    const regular = endpoint.backends.filter((backend) => !backend.proxy.shadow).length;
     if (scope === 'backend') {
       // Reported once, by the first backend.
       const first = endpoint.backends[0];
@@ -145,15 +144,11 @@ export const proxyComponent: ComponentDefinition = {
       });
     }
   },
-  proxy(block, endpoint): Middleware | undefined {
-    const regular = endpoint.backends.filter((backend) => !isShadowBackend(backend)).length;
-    const flatmap = regular > 1 ? createEndpointFlatmapMiddleware(readFlatmapOperations(block['flatmap_filter'])) : undefined;
-    const staticBlock = block['static'];
-    const data = staticBlock !== null && typeof staticBlock === 'object' ? (staticBlock as Record<string, unknown>)['data'] : undefined;
-    const staticData =
-      data !== null && typeof data === 'object' && !Array.isArray(data)
-        ? createStaticMiddleware({ strategy: String((staticBlock as Record<string, unknown>)['strategy'] ?? 'always'), data: data as Record<string, unknown> })
-        : undefined;
+  proxy(_block, endpoint): Middleware | undefined {
+    const settings = endpoint.proxy;
+    const regular = endpoint.backends.filter((backend) => !backend.proxy.shadow).length;
+    const flatmap = regular > 1 ? createEndpointFlatmapMiddleware(settings.flatmapFilter) : undefined;
+    const staticData = settings.static && createStaticMiddleware(settings.static);
     if (flatmap && staticData) return (next) => staticData(flatmap(next));
     return staticData ?? flatmap;
   },

@@ -3,6 +3,15 @@ import { readBoolean, readDurationMs, readInteger, readObject, readString, readS
 import type { ConfigIssues } from './issues.js';
 import type { KeyPath } from './source.js';
 import { BACKEND_ENCODINGS } from './schema.js';
+import {
+  readBackendHttpClientSettings,
+  readBackendHttpSettings,
+  readBackendProxySettings,
+  readEndpointProxySettings,
+  readGraphqlSettings,
+  readLoggingSettings,
+  readRouterSettings,
+} from './core-namespaces.js';
 import { SUPPORTED_METHODS } from './types.js';
 import type { BackendConfig, EndpointConfig, EndpointMethod, ServiceConfig } from './types.js';
 import { DEFAULT_RESPONSE_HEAD_LIMITS } from '../transport/response-parser.js';
@@ -49,6 +58,7 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
     issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: ['async_agent'], message: '"async_agent" is not supported by Portico yet and is ignored' });
   }
 
+  const extra = readObject(raw, 'extra_config');
   const service: ServiceConfig = {
     file,
     name: readString(raw, 'name'),
@@ -86,7 +96,9 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
     },
     tls: raw['tls'] === undefined ? undefined : readObject(raw, 'tls'),
     clientTls: raw['client_tls'] === undefined ? undefined : readObject(raw, 'client_tls'),
-    extraConfig: readObject(raw, 'extra_config'),
+    router: readRouterSettings(extra),
+    logging: readLoggingSettings(extra),
+    extraConfig: extra,
     endpoints: [],
   };
 
@@ -173,6 +185,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   }
 
   const outputEncoding = readString(raw, 'output_encoding') || service.outputEncoding;
+  const extra = readObject(raw, 'extra_config');
   const rawBackends = Array.isArray(raw['backend']) ? raw['backend'] : [];
   if (rawBackends.length === 0 && raw['backend'] !== undefined) {
     issues.error({ code: 'PRT_ERR_CONFIG_NO_BACKENDS', at: [...at, 'backend'], message: `endpoint ${method} ${path} has no backends` });
@@ -200,7 +213,8 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
     inputQueryStrings: readStrings(raw, 'input_query_strings'),
     concurrentCalls: readInteger(raw, 'concurrent_calls', 1) || 1,
     backends: [],
-    extraConfig: readObject(raw, 'extra_config'),
+    proxy: readEndpointProxySettings(extra),
+    extraConfig: extra,
     at,
   };
 
@@ -211,7 +225,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   });
 
   // Shadow copies go to other services and never answer, so only the answering backends count.
-  const answering = endpoint.backends.filter((backend) => readObject(backend.extraConfig, 'proxy')['shadow'] !== true);
+  const answering = endpoint.backends.filter((backend) => !backend.proxy.shadow);
   if (method !== 'GET' && answering.length > 1 && !isSequentialWithUnsafeLast(endpoint)) {
     // lura v2.14's router.IsValidSequentialEndpoint returns true unconditionally (its checks are
     // commented out), so KrakenD CE 2.13 registers such an endpoint and sends the body to every backend.
@@ -227,8 +241,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
 
 /** What lura's `router.IsValidSequentialEndpoint` used to require: sequential, and only the last backend unsafe. */
 function isSequentialWithUnsafeLast(endpoint: EndpointConfig): boolean {
-  const proxy = readObject(endpoint.extraConfig, 'proxy');
-  if (proxy['sequential'] !== true) return false;
+  if (!endpoint.proxy.sequential) return false;
   return endpoint.backends.every((backend, index) => backend.method === 'GET' || index === endpoint.backends.length - 1);
 }
 
@@ -283,6 +296,7 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
     });
   }
   const backendHeaders = raw['input_headers'] === undefined ? undefined : readStrings(raw, 'input_headers').map((name) => (name === '*' ? name : canonicalHeaderName(name)));
+  const extra = readObject(raw, 'extra_config');
   return valid
     ? {
         hosts,
@@ -300,7 +314,11 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
         inputQueryStrings: raw['input_query_strings'] === undefined ? undefined : readStrings(raw, 'input_query_strings'),
         sd,
         sdScheme: readString(raw, 'sd_scheme', 'http') || 'http',
-        extraConfig: readObject(raw, 'extra_config'),
+        proxy: readBackendProxySettings(extra),
+        http: readBackendHttpSettings(extra),
+        httpClient: readBackendHttpClientSettings(extra),
+        graphql: readGraphqlSettings(extra),
+        extraConfig: extra,
         at,
       }
     : undefined;

@@ -52,6 +52,10 @@ export interface ServiceConfig {
   transport: TransportSettings;
   tls: Record<string, unknown> | undefined;
   clientTls: Record<string, unknown> | undefined;
+  /** The `router` namespace. */
+  router: RouterSettings;
+  /** The `telemetry/logging` namespace. */
+  logging: LoggingSettings;
   extraConfig: ExtraConfig;
   endpoints: EndpointConfig[];
 }
@@ -70,6 +74,8 @@ export interface EndpointConfig {
   inputQueryStrings: string[];
   concurrentCalls: number;
   backends: BackendConfig[];
+  /** The endpoint's `proxy` namespace. */
+  proxy: EndpointProxySettings;
   extraConfig: ExtraConfig;
   /** Where the endpoint sits in the source document, for messages at build time. */
   at: KeyPath;
@@ -92,6 +98,84 @@ export interface BackendConfig {
   inputQueryStrings: string[] | undefined;
   sd: string;
   sdScheme: string;
+  /** The backend's `proxy` namespace. */
+  proxy: BackendProxySettings;
+  /** `backend/http`. */
+  http: BackendHttpSettings;
+  /** `backend/http/client`. */
+  httpClient: BackendHttpClientSettings;
+  /** `backend/graphql`; undefined when the backend is not a GraphQL one. */
+  graphql: GraphqlSettings | undefined;
   extraConfig: ExtraConfig;
   at: KeyPath;
+}
+
+/** `router` (KrakenD's gin engine options). */
+export interface RouterSettings {
+  returnErrorMsg: boolean;
+  errorBody404: unknown;
+  errorBody405: unknown;
+  redirectTrailingSlash: boolean;
+  redirectFixedPath: boolean;
+  handleMethodNotAllowed: boolean;
+  hideVersionHeader: boolean;
+  healthPath: string | undefined;
+  accessLog: boolean;
+  loggerSkipPaths: string[];
+  forwardedByClientIp: boolean;
+  remoteIpHeaders: string[];
+  trustedProxies: string[] | undefined;
+  autoOptions: boolean;
+  removeExtraSlash: boolean;
+  disablePathDecoding: boolean;
+}
+
+/** `telemetry/logging`. */
+export interface LoggingSettings {
+  level: string;
+  prefix: string;
+  stdout: boolean;
+  format: string;
+}
+
+export interface FlatmapOperation {
+  type: 'move' | 'del' | 'append';
+  /** Dot paths, already split: `move`/`append` take two, `del` one or more. */
+  args: string[][];
+}
+
+export interface EndpointProxySettings {
+  sequential: boolean;
+  sequentialPropagatedParams: string[];
+  /** `static`: data merged per its strategy (unknown strategies act as `always`, as in lura). */
+  static: { strategy: string; data: Record<string, unknown> } | undefined;
+  flatmapFilter: FlatmapOperation[];
+}
+
+export interface BackendProxySettings {
+  flatmapFilter: FlatmapOperation[];
+  shadow: boolean;
+  /** `shadow_timeout`; undefined when unset or not positive (the endpoint timeout applies). */
+  shadowTimeoutMs: number | undefined;
+}
+
+export interface BackendHttpSettings {
+  /** `return_error_details`: failures are returned under `error_<alias>`. */
+  errorDetailsAlias: string | undefined;
+  /** `return_error_code` (ignored when `return_error_details` is set). */
+  returnErrorCode: boolean;
+}
+
+export interface BackendHttpClientSettings {
+  sendBodyOnRedirect: boolean;
+}
+
+export interface GraphqlSettings {
+  type: 'query' | 'mutation';
+  /** Inline `query`; `queryPath` (read when the gateway is built) is used when not empty. */
+  query: string;
+  queryPath: string;
+  operationName: string;
+  variables: Record<string, unknown>;
+  method: 'GET' | 'POST';
 }

@@ -10,14 +10,13 @@
  * components (static data and endpoint flatmap among them) wrap the whole.
  */
 import { readFileSync } from 'node:fs';
-import { blockOf } from '../components/registry.js';
-import type { BackendConfig, EndpointConfig, ServiceConfig } from '../config/types.js';
+import type { BackendConfig, EndpointConfig, GraphqlSettings, ServiceConfig } from '../config/types.js';
 import { createConcurrentMiddleware } from '../proxy/concurrent.js';
-import { createGraphqlMiddleware, graphqlBackend, graphqlSettings, GRAPHQL_NAMESPACE } from '../proxy/graphql.js';
+import { createGraphqlMiddleware, graphqlBackend } from '../proxy/graphql.js';
 import { createHttpBackend } from '../proxy/http-backend.js';
 import { createParallelMerge } from '../proxy/merge.js';
 import { createSequentialMerge } from '../proxy/sequential-merge.js';
-import { createShadowProxy, isShadowBackend, shadowTimeoutMs } from '../proxy/shadow.js';
+import { createShadowProxy } from '../proxy/shadow.js';
 import type { Proxy } from '../proxy/types.js';
 import { compileUrlPattern } from '../proxy/url-template.js';
 import type { Balancer } from '../transport/balancer.js';
@@ -45,12 +44,12 @@ export function buildEndpointProxy(endpoint: EndpointConfig, service: ServiceCon
     for (const name of compileUrlPattern(backend.urlPattern).pathParams) if (endpoint.params.includes(name)) pathParams.add(name);
     return buildBackendProxy(backend, endpoint, service, context);
   };
-  const regular = endpoint.backends.filter((backend) => !isShadowBackend(backend));
-  const shadows = endpoint.backends.filter((backend) => isShadowBackend(backend));
+  const regular = endpoint.backends.filter((backend) => !backend.proxy.shadow);
+  const shadows = endpoint.backends.filter((backend) => backend.proxy.shadow);
 
   let proxy = mergeBackends(regular, regular.map(build), endpoint, context.maxBodyBytes);
   if (shadows.length > 0) {
-    const timeoutMs = Math.max(...shadows.map((backend) => shadowTimeoutMs(backend, endpoint.timeoutMs)));
+    const timeoutMs = Math.max(...shadows.map((backend) => backend.proxy.shadowTimeoutMs ?? endpoint.timeoutMs));
     const shadow = createParallelMergeOrSingle(shadows.map(build), endpoint.timeoutMs);
     const label = `[ENDPOINT: ${endpoint.path}][Shadow]`;
     proxy = createShadowProxy(proxy, shadow, timeoutMs, { onShadowError: (error) => context.logger.debug(`${label} ${error.message}`) });
@@ -60,12 +59,10 @@ export function buildEndpointProxy(endpoint: EndpointConfig, service: ServiceCon
 
 function mergeBackends(backends: BackendConfig[], proxies: Proxy[], endpoint: EndpointConfig, maxBodyBytes: number): Proxy {
   if (proxies.length === 1) return proxies[0] as Proxy;
-  const settings = blockOf(endpoint.extraConfig, 'proxy');
-  if (settings?.['sequential'] === true) {
-    const propagated = settings['sequential_propagated_params'];
+  if (endpoint.proxy.sequential) {
     return createSequentialMerge(proxies, {
       urlPatterns: backends.map((backend) => backend.urlPattern),
-      propagatedParams: Array.isArray(propagated) ? propagated.filter((name): name is string => typeof name === 'string') : [],
+      propagatedParams: endpoint.proxy.sequentialPropagatedParams,
       endpointTimeoutMs: endpoint.timeoutMs,
       maxBodyBytes,
     });
@@ -78,8 +75,7 @@ function createParallelMergeOrSingle(proxies: Proxy[], timeoutMs: number): Proxy
 }
 
 function buildBackendProxy(backend: BackendConfig, endpoint: EndpointConfig, service: ServiceConfig, context: PipelineContext): Proxy {
-  const graphqlBlock = blockOf(backend.extraConfig, GRAPHQL_NAMESPACE);
-  const graphql = graphqlBlock && graphqlSettings(graphqlBlock, graphqlQuery(graphqlBlock));
+  const graphql = backend.graphql && { ...backend.graphql, query: graphqlQuery(backend.graphql) };
   const target = graphql ? graphqlBackend(backend, graphql) : backend;
   const balancer = backend.sd === 'dns' ? dnsBalancer(backend, service, context) : undefined;
   const call = composeClient(createDirectCall(context.agent), backend, endpoint, context);
@@ -98,9 +94,8 @@ function buildBackendProxy(backend: BackendConfig, endpoint: EndpointConfig, ser
 }
 
 /** `query`, or the file at `query_path` (read once, relative to the working directory like KrakenD). */
-function graphqlQuery(block: Record<string, unknown>): string {
-  if (typeof block['query_path'] === 'string' && block['query_path'] !== '') return readFileSync(block['query_path'], 'utf8');
-  return typeof block['query'] === 'string' ? block['query'] : '';
+function graphqlQuery(settings: GraphqlSettings): string {
+  return settings.queryPath !== '' ? readFileSync(settings.queryPath, 'utf8') : settings.query;
 }
 
 /** One SRV subscriber per name and scheme per gateway, shared by the backends that use it. */

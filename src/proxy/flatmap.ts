@@ -23,11 +23,10 @@
  */
 export type Data = Record<string, unknown>;
 
-export interface FlatmapOperation {
-  type: 'move' | 'del' | 'append';
-  /** Dot paths, already split: `move`/`append` take two, `del` one or more. */
-  args: string[][];
-}
+import type { FlatmapOperation } from '../config/types.js';
+
+export type { FlatmapOperation };
+export { readFlatmapOperations } from '../config/core-namespaces.js';
 
 const WILDCARD = '*';
 /** Marks a removed array element until the operations finish, so indexes keep their meaning. */
@@ -303,23 +302,4 @@ export function createFlatmap(operations: readonly FlatmapOperation[]): ((data: 
     for (const step of steps) step(run, root);
     return finish(run, data);
   };
-}
-
-/**
- * Reads `flatmap_filter` the way KrakenD does: entries without a known `type` or with non-string
- * arguments are skipped (the config check reports them first).
- */
-export function readFlatmapOperations(value: unknown): FlatmapOperation[] {
-  if (!Array.isArray(value)) return [];
-  const operations: FlatmapOperation[] = [];
-  for (const entry of value) {
-    if (entry === null || typeof entry !== 'object') continue;
-    const { type, args } = entry as { type?: unknown; args?: unknown };
-    if (type !== 'move' && type !== 'del' && type !== 'append') continue;
-    if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) continue;
-    const needed = type === 'del' ? 1 : 2;
-    if (args.length < needed) continue;
-    operations.push({ type, args: (args as string[]).map((arg) => arg.split('.')) });
-  }
-  return operations;
 }

@@ -21,34 +21,12 @@
 import type { IncomingMessage } from 'node:http';
 import { renderJson } from '../render/json.js';
 import { readBody } from '../router/request-body.js';
-import type { BackendConfig } from '../config/types.js';
+import type { BackendConfig, GraphqlSettings as BackendGraphqlSettings } from '../config/types.js';
 import { GatewayError } from './errors.js';
 import type { Middleware, ProxyRequest } from './types.js';
 
-export const GRAPHQL_NAMESPACE = 'backend/graphql';
-
-export interface GraphqlSettings {
-  type: 'query' | 'mutation';
-  query: string;
-  operationName: string;
-  variables: Record<string, unknown>;
-  method: 'GET' | 'POST';
-}
-
-/** Normalises the block as lura's `GetOptions` does (`method` defaults to POST). `query` is already loaded. */
-export function graphqlSettings(block: Record<string, unknown>, query: string): GraphqlSettings | undefined {
-  const type = typeof block['type'] === 'string' ? block['type'].toLowerCase() : '';
-  if (type !== 'query' && type !== 'mutation') return undefined;
-  const method = typeof block['method'] === 'string' && block['method'].toUpperCase() === 'GET' ? 'GET' : 'POST';
-  const variables = block['variables'];
-  return {
-    type,
-    query,
-    operationName: typeof block['operationName'] === 'string' ? block['operationName'] : '',
-    variables: variables !== null && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : {},
-    method,
-  };
-}
+/** The call to make: the backend's `backend/graphql` settings, with the query (from `query_path` too) loaded. */
+export type GraphqlSettings = Omit<BackendGraphqlSettings, 'queryPath'>;
 
 /**
  * The backend as the HTTP layer must call it: the GraphQL method, and (for GET) the three GraphQL

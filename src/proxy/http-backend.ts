@@ -7,7 +7,6 @@ import type { IncomingMessage } from 'node:http';
 import type { BackendConfig, TransportSettings } from '../config/types.js';
 import { canonicalHeaderName } from '../config/headers.js';
 import { readBody } from '../router/request-body.js';
-import { blockOf } from '../components/registry.js';
 import type { Decoder } from '../encoding/decode.js';
 import type { Agent } from '../transport/agent.js';
 import { createDirectCall, headerValue } from '../transport/backend-call.js';
@@ -57,17 +56,15 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
   const isNoop = backend.encoding === 'no-op';
   const decode = options.decode;
   const shape = createShaper(backend);
-  const http = blockOf(backend.extraConfig, 'backend/http') ?? {};
-  const errorAlias = typeof http['return_error_details'] === 'string' && http['return_error_details'] !== '' ? http['return_error_details'] : undefined;
-  const returnErrorCode = errorAlias === undefined && http['return_error_code'] === true;
-  const client = blockOf(backend.extraConfig, 'backend/http/client') ?? {};
+  const errorAlias = backend.http.errorDetailsAlias;
+  const returnErrorCode = backend.http.returnErrorCode;
   // Like Go's transport: gzip the gateway asked for itself is decoded; gzip the client asked for passes
   // through untouched (no-op). Data endpoints must decode either way to read the body.
   const callOptions: CallOptions = {
     stream: isNoop,
     decompress: !options.transport.disableCompression || !isNoop,
     maxBodyBytes: options.maxBodyBytes,
-    resendBodyOnRedirect: client['send_body_on_redirect'] === true,
+    resendBodyOnRedirect: backend.httpClient.sendBodyOnRedirect,
   };
   const resendBody = callOptions.resendBodyOnRedirect;
   const clientEncodingOptions: CallOptions = { ...callOptions, decompress: !isNoop };

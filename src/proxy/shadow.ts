@@ -12,24 +12,9 @@
  * ]
  * ```
  */
-import { blockOf } from '../components/registry.js';
-import { parseDuration } from '../config/duration.js';
-import type { BackendConfig } from '../config/types.js';
 import { Cancellation } from './cancellation.js';
 import { GatewayError, timeoutError } from './errors.js';
 import type { Proxy, ProxyResponse } from './types.js';
-
-/** True when the backend is a shadow copy. */
-export function isShadowBackend(backend: Pick<BackendConfig, 'extraConfig'>): boolean {
-  return blockOf(backend.extraConfig, 'proxy')?.['shadow'] === true;
-}
-
-/** `shadow_timeout` in ms, or `fallbackMs` (the endpoint timeout) when unset or invalid. */
-export function shadowTimeoutMs(backend: Pick<BackendConfig, 'extraConfig'>, fallbackMs: number): number {
-  const text = blockOf(backend.extraConfig, 'proxy')?.['shadow_timeout'];
-  const parsed = typeof text === 'string' ? parseDuration(text) : undefined;
-  return parsed !== undefined && parsed > 0 ? parsed : fallbackMs;
-}
 
 export interface ShadowHooks {
   /** Told about a shadow call that failed (for a debug log line); never affects the real answer. */

@@ -5,8 +5,7 @@
  * backend; each step is only in the chain when configured.
  */
 import type { BackendConfig } from '../config/types.js';
-import { blockOf } from '../components/registry.js';
-import { createFlatmap, readFlatmapOperations } from './flatmap.js';
+import { createFlatmap } from './flatmap.js';
 
 export type Data = Record<string, unknown>;
 export type Shaper = (data: Data) => Data;
@@ -16,11 +15,11 @@ function isObject(value: unknown): value is Data {
 }
 
 export function createShaper(
-  backend: Pick<BackendConfig, 'target' | 'allow' | 'deny' | 'mapping' | 'group'> & Partial<Pick<BackendConfig, 'extraConfig'>>,
+  backend: Pick<BackendConfig, 'target' | 'allow' | 'deny' | 'mapping' | 'group'> & Partial<Pick<BackendConfig, 'proxy'>>,
 ): Shaper | undefined {
   const steps: Shaper[] = [];
   if (backend.target !== '') steps.push(createTargetStep(backend.target));
-  const flatmap = backend.extraConfig && createFlatmap(readFlatmapOperations(blockOf(backend.extraConfig, 'proxy')?.['flatmap_filter']));
+  const flatmap = backend.proxy && createFlatmap(backend.proxy.flatmapFilter);
   if (flatmap) steps.push(flatmap);
   else {
     if (backend.allow.length > 0) steps.push(createAllowStep(backend.allow));

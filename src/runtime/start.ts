@@ -3,14 +3,12 @@
  * last-resort error handlers. Shared by `portico run` (each worker) and the demo.
  */
 import type { AddressInfo } from 'node:net';
-import { blockOf } from '../components/registry.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { ComponentRegistry } from '../pipeline/registry.js';
 import { createGateway } from '../server/gateway.js';
 import type { Gateway } from '../server/gateway.js';
 import { createLogger } from '../server/logger.js';
 import type { Logger } from '../server/logger.js';
-import { readRouterSettings } from '../router/settings.js';
 import { SharedStateClient } from '../shared-state/client.js';
 import type { StateChannel } from '../shared-state/client.js';
 
@@ -35,13 +33,12 @@ export interface RunningGateway {
 }
 
 export function loggerFor(config: ServiceConfig, debug = false): Logger {
-  const logging = blockOf(config.extraConfig, 'telemetry/logging');
-  const router = readRouterSettings(config);
+  const { logging, router } = config;
   return createLogger({
-    level: debug ? 'DEBUG' : typeof logging?.['level'] === 'string' ? logging['level'] : 'INFO',
-    prefix: typeof logging?.['prefix'] === 'string' ? logging['prefix'] : '[PORTICO]',
-    stdout: logging?.['stdout'] !== false,
-    format: typeof logging?.['format'] === 'string' ? logging['format'] : 'default',
+    level: debug ? 'DEBUG' : logging.level,
+    prefix: logging.prefix,
+    stdout: logging.stdout,
+    format: logging.format,
     accessLog: router.accessLog,
     skipPaths: router.loggerSkipPaths,
   });

@@ -13,7 +13,6 @@ import type { ConfigIssues } from '../config/issues.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { ComponentRegistry } from '../pipeline/registry.js';
 import { RouteTable } from '../router/route-table.js';
-import { readRouterSettings } from '../router/settings.js';
 import { createGateway } from '../server/gateway.js';
 import { createLogger } from '../server/logger.js';
 
@@ -28,7 +27,7 @@ export async function testRoutes(config: ServiceConfig, issues: ConfigIssues, co
   }
   await gateway.close(0);
 
-  const router = readRouterSettings(config);
+  const router = config.router;
   const table = new RouteTable<number>(router);
   config.endpoints.forEach((endpoint, index) => table.add(endpoint.method, endpoint.path, index));
   config.endpoints.forEach((endpoint, index) => {

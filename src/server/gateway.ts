@@ -16,7 +16,6 @@ import { RequestContext } from '../pipeline/types.js';
 import type { BuildContext, EndpointHandler } from '../pipeline/types.js';
 import type { ComponentRegistry } from '../pipeline/registry.js';
 import { RouteTable } from '../router/route-table.js';
-import { readRouterSettings } from '../router/settings.js';
 import { Agent } from '../transport/agent.js';
 import { debugHandler, echoHandler, healthHandler } from './builtins.js';
 import { renderJson } from '../render/json.js';
@@ -226,7 +225,7 @@ const SERVER_KEYS: Record<Exclude<keyof ServiceConfig['server'], 'maxShutdownWai
 
 function compileGateway(config: ServiceConfig, options: GatewayOptions): CompiledGateway {
   const logger = options.logger;
-  const router = readRouterSettings(config);
+  const router = config.router;
   const versionHeader = router.hideVersionHeader ? 'Version undefined' : `Version ${PORTICO_VERSION}`;
   const backendTls = clientTlsOptions(config);
   const agent = new Agent({

@@ -14,7 +14,6 @@ import { canonicalHeaderName } from '../../config/headers.js';
 import type { ServiceConfig } from '../../config/types.js';
 import type { RequestContext } from '../../pipeline/types.js';
 import { createClientIpResolver } from '../../router/client-ip.js';
-import { readRouterSettings } from '../../router/settings.js';
 
 export type Strategy = 'ip' | 'header' | 'param';
 export type ClientKeyReader = (context: RequestContext) => string;
@@ -35,7 +34,7 @@ export function createClientKeyReader(strategy: Strategy, key: string, service: 
 }
 
 function ipKeyReader(key: string, service: ServiceConfig): ClientKeyReader {
-  const router = readRouterSettings(service);
+  const router = service.router;
   const clientIp = createClientIpResolver(router);
   if (key === '') {
     return function clientIpKey(context) {

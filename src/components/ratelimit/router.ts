@@ -99,7 +99,7 @@ export const routerRateLimitComponent: ComponentDefinition = {
         issues.error({ code: 'PRT_ERR_CONFIG_VALUE', at: [...at, 'key'], message: `"${key}" is not a param of ${endpoint.path}`, expected: `one of: ${endpoint.params.join(', ') || '(the endpoint has no params)'}`, found: key });
       }
     }
-    if (strategy === 'ip' && key !== '' && blockOf(service.extraConfig, 'router')?.['trusted_proxies'] === undefined) {
+    if (strategy === 'ip' && key !== '' && service.router.trustedProxies === undefined) {
       issues.warning({
         code: 'PRT_WARN_CONFIG_UNTRUSTED_HEADER',
         at: [...at, 'key'],
