@@ -1,12 +1,75 @@
 // Type-aware lint for the rules that catch real gateway bugs: a floating promise is a crash or a leak.
+// And the layer rule: each directory of src/ imports only the directories below it.
+import { dirname, relative, resolve, sep } from 'node:path';
 import tseslint from 'typescript-eslint';
+
+/**
+ * What each directory of src/ may import besides itself. Config feeds the pipeline, which composes the
+ * router and proxy layers over the transport; components plug into the pipeline; server, runtime and cli
+ * compose the program. `core` is the vocabulary every layer shares (errors, cancellation, logger).
+ */
+const BASE = ['util', 'core', 'version.ts'];
+const DATA = [...BASE, 'config'];
+const PROXY = [...DATA, 'encoding', 'render', 'transport', 'proxy'];
+const PIPELINE = [...PROXY, 'router', 'shared-state', 'pipeline'];
+export const LAYERS = {
+  'version.ts': [],
+  util: [],
+  core: ['util'],
+  config: BASE,
+  encoding: BASE,
+  render: [...BASE, 'encoding'],
+  transport: DATA,
+  'shared-state': DATA,
+  audit: DATA,
+  proxy: PROXY,
+  router: [...PROXY, 'router'],
+  pipeline: PIPELINE,
+  components: [...PIPELINE, 'components'],
+  server: [...PIPELINE, 'server'],
+  runtime: [...PIPELINE, 'components', 'server', 'runtime'],
+  cli: [...PIPELINE, 'components', 'server', 'runtime', 'audit', 'cli'],
+};
+
+const SRC = resolve(import.meta.dirname, 'src');
+
+/** The directory of src/ a path is in (`version.ts` for that file), or undefined outside src/. */
+function layerOf(path) {
+  const inside = relative(SRC, path);
+  if (inside.startsWith('..') || inside === '') return undefined;
+  return inside.split(sep)[0].replace(/\.js$/, '.ts');
+}
+
+const layersRule = {
+  meta: { type: 'problem', schema: [], messages: { wrong: '{{from}} may not import {{to}}: layers point one way ({{from}} may import {{allowed}}; see LAYERS in eslint.config.js)', unplaced: 'src/{{from}} has no place in LAYERS (eslint.config.js)' } },
+  create(context) {
+    const file = context.filename;
+    const from = layerOf(file);
+    if (from === undefined || /\.test\.ts$/.test(file)) return {};
+    const allowed = LAYERS[from];
+    const check = (node) => {
+      const spec = node?.value;
+      if (typeof spec !== 'string' || !spec.startsWith('.')) return;
+      const to = layerOf(resolve(dirname(file), spec));
+      if (to === undefined || to === from) return;
+      if (allowed === undefined) context.report({ node, messageId: 'unplaced', data: { from } });
+      else if (!allowed.includes(to)) context.report({ node, messageId: 'wrong', data: { from: `src/${from}`, to: `src/${to}`, allowed: allowed.join(', ') || 'nothing' } });
+    };
+    return {
+      ImportDeclaration: (node) => check(node.source),
+      ExportNamedDeclaration: (node) => check(node.source),
+      ExportAllDeclaration: (node) => check(node.source),
+      ImportExpression: (node) => check(node.source),
+    };
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '**/*.generated.js'] },
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser, parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    plugins: { '@typescript-eslint': tseslint.plugin },
+    plugins: { '@typescript-eslint': tseslint.plugin, portico: { rules: { layers: layersRule } } },
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
@@ -16,6 +79,7 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/require-await': 'off',
+      'portico/layers': 'error',
     },
   },
 );

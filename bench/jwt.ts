@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config/load.js';
 import { createGateway } from '../src/server/gateway.js';
-import { createLogger } from '../src/server/logger.js';
+import { createLogger } from '../src/core/logger.js';
 import { writeConfig } from '../test/helpers/servers.js';
 import { makeKey, signToken, startJwkServer } from '../test/security/helpers.js';
 import { Writable } from 'node:stream';

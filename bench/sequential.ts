@@ -39,7 +39,7 @@ async function runBackend(): Promise<void> {
 async function runGateway(configFile: string): Promise<void> {
   const { loadConfigOrThrow } = await import('../src/config/load.js');
   const { createGateway } = await import('../src/server/gateway.js');
-  const { createLogger } = await import('../src/server/logger.js');
+  const { createLogger } = await import('../src/core/logger.js');
   const { config } = await loadConfigOrThrow(configFile, { components });
   const logger = createLogger({ level: 'ERROR', prefix: '[BENCH]', stdout: false, format: 'default', accessLog: false, skipPaths: [] });
   const gateway = createGateway(config, { components, logger });

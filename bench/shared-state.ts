@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { monotonicClock } from '../src/components/clock.js';
 import { createSharedRouterLimiter } from '../src/components/ratelimit/shared-limiters.js';
 import { processChannel, SharedStateClient } from '../src/shared-state/client.js';
-import { SharedStateHost } from '../src/shared-state/host.js';
+import { SharedStateHost } from '../src/runtime/shared-state-host.js';
 import { STATE_TAG, stateCalls } from '../src/shared-state/protocol.js';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '100000' }, serialization: { type: 'string', default: 'json' } } });

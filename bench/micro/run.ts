@@ -2,7 +2,7 @@
 import { RouteTable } from '../../src/router/route-table.js';
 import { createShaper } from '../../src/proxy/shaping.js';
 import { createParallelMerge } from '../../src/proxy/merge.js';
-import { Cancellation } from '../../src/proxy/cancellation.js';
+import { Cancellation } from '../../src/core/cancellation.js';
 import { renderJson } from '../../src/render/json.js';
 import { compileUrlPattern, encodeQuery } from '../../src/proxy/url-template.js';
 import { ResponseParser } from '../../src/transport/response-parser.js';

@@ -12,7 +12,7 @@ import type { ConfigIssue } from '../config/issues.js';
 import { createReloader, loadRunConfig, refusedLine, SNAPSHOT_TAG, watchConfigFiles } from '../runtime/reload.js';
 import type { ConfigSnapshot } from '../runtime/reload.js';
 import type { ServiceConfig } from '../config/types.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../core/logger.js';
 import { loggerFor, startGateway } from '../runtime/start.js';
 import { processChannel } from '../shared-state/client.js';
 import { PORTICO_VERSION } from '../version.js';

@@ -14,7 +14,7 @@ import type { SourceDocument } from './source.js';
 import type { ServiceConfig } from './types.js';
 import { checkAgainstSchema, preloadValidator } from './validate-schema.js';
 import type { ConfigExtensions } from './extensions.js';
-import { checkTlsConfig } from '../server/tls-settings.js';
+import { checkTlsConfig } from './tls-settings.js';
 
 export interface LoadOptions {
   /** The components whose namespaces the config may use (the program's registry). */

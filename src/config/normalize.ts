@@ -12,9 +12,8 @@ import {
   readLoggingSettings,
   readRouterSettings,
 } from './core-namespaces.js';
-import { SUPPORTED_METHODS } from './types.js';
+import { DEFAULT_RESPONSE_HEAD_LIMITS, SUPPORTED_METHODS } from './types.js';
 import type { BackendConfig, EndpointConfig, EndpointMethod, ServiceConfig } from './types.js';
-import { DEFAULT_RESPONSE_HEAD_LIMITS } from '../transport/response-parser.js';
 
 type Raw = Record<string, unknown>;
 

@@ -9,6 +9,9 @@ export type ExtraConfig = Readonly<Record<string, unknown>>;
 export const SUPPORTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type EndpointMethod = (typeof SUPPORTED_METHODS)[number];
 
+/** Bounds on a backend's response head when the config sets none (Portico: KrakenD has none below Go's 10 MiB). */
+export const DEFAULT_RESPONSE_HEAD_LIMITS = { maxBytes: 256 * 1024, maxFields: 500 } as const;
+
 export interface ServerSettings {
   readTimeoutMs: number;
   writeTimeoutMs: number;

@@ -4,7 +4,7 @@
  * `content`. XML/RSS decoders come from `components/encodings.ts`.
  */
 import { parseJson } from './json-lossless.js';
-import { GatewayError } from '../proxy/errors.js';
+import { GatewayError } from '../core/errors.js';
 
 export type Decoded = Record<string, unknown>;
 export type Decoder = (body: Buffer) => Decoded;

@@ -13,7 +13,7 @@
  */
 import type * as FastXmlParser from 'fast-xml-parser';
 import { lazyRequire } from '../util/lazy-require.js';
-import { GatewayError } from '../proxy/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { compileGoCaptures } from '../util/go-regexp.js';
 import type { Decoded, DecoderFactory } from './decode.js';
 

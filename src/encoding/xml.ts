@@ -11,7 +11,7 @@
  */
 import type * as FastXmlParser from 'fast-xml-parser';
 import { lazyRequire } from '../util/lazy-require.js';
-import { GatewayError } from '../proxy/errors.js';
+import { GatewayError } from '../core/errors.js';
 import type { Decoded, DecoderFactory } from './decode.js';
 
 export const ATTRIBUTE_PREFIX = '-';

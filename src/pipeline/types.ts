@@ -5,41 +5,17 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BackendConfig, EndpointConfig, ServiceConfig } from '../config/types.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { Agent } from '../transport/agent.js';
-import type { HeaderMap, Middleware } from '../proxy/types.js';
+import type { Middleware } from '../proxy/types.js';
 import type { BackendCall } from '../transport/backend-call.js';
 import type { SharedStateClient } from '../shared-state/client.js';
+import type { EndpointHandler, HandlerMiddleware } from '../router/context.js';
 import type { ComponentRegistry } from './registry.js';
 
-/** Everything the router layer knows about one request; one shape for every request. */
-export class RequestContext {
-  /** Extra params for `url_pattern` placeholders (e.g. `JWT.sub`), set by router-layer components. */
-  extraParams: Record<string, string> | undefined = undefined;
-  /** Extra headers for backends (e.g. propagated JWT claims). */
-  extraHeaders: HeaderMap | undefined = undefined;
-  /** Verified token claims, when `auth/validator` ran. */
-  claims: Record<string, unknown> | undefined = undefined;
-  /**
-   * Set by `auth/signer`: answer as KrakenD's token signer does, with the backend's status and headers and
-   * the JSON data plus a newline, without `X-Krakend`, `X-Krakend-Completed` or `Cache-Control`.
-   */
-  plainJsonAnswer = false;
-  /** The client's body, when a router-layer component had to read it (Lua's `ctx:body()`); used instead of the stream. */
-  body: Buffer | undefined = undefined;
-
-  constructor(
-    readonly request: IncomingMessage,
-    readonly response: ServerResponse,
-    readonly params: Record<string, string>,
-    /** Path and query the endpoint reads; router-layer components may rewrite them (Lua's `ctx:url()`). */
-    public path: string,
-    public rawQuery: string,
-  ) {}
-}
-
-export type EndpointHandler = (context: RequestContext) => void;
-export type HandlerMiddleware = (next: EndpointHandler) => EndpointHandler;
+// The router layer's request context, re-exported: components take everything they plug in with from here.
+export { RequestContext } from '../router/context.js';
+export type { EndpointHandler, HandlerMiddleware };
 
 /** Wraps the raw HTTP exchange of one backend (KrakenD's HTTP client factory layer). */
 export type BackendCallMiddleware = (next: BackendCall) => BackendCall;

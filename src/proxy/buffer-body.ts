@@ -5,8 +5,8 @@
  * layers below (and the backend call) use it instead of the spent stream.
  */
 import type { IncomingMessage } from 'node:http';
-import { readBody } from '../router/request-body.js';
-import type { Cancellation } from './cancellation.js';
+import { readBody } from '../core/request-body.js';
+import type { Cancellation } from '../core/cancellation.js';
 import type { ProxyRequest } from './types.js';
 
 /** Bound on a client body a component buffers, the same as the endpoint handler's default. */

@@ -8,8 +8,8 @@
  * { "endpoint": "/products", "concurrent_calls": 3, "backend": [{ "url_pattern": "/products" }] }
  * ```
  */
-import type { Cancellation } from './cancellation.js';
-import { timeoutError } from './errors.js';
+import type { Cancellation } from '../core/cancellation.js';
+import { timeoutError } from '../core/errors.js';
 import type { Middleware, ProxyRequest, ProxyResponse } from './types.js';
 
 export function createConcurrentMiddleware(calls: number, endpointTimeoutMs: number): Middleware {

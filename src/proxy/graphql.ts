@@ -20,9 +20,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { renderJson } from '../render/json.js';
-import { readBody } from '../router/request-body.js';
+import { readBody } from '../core/request-body.js';
 import type { BackendConfig, GraphqlSettings as BackendGraphqlSettings } from '../config/types.js';
-import { GatewayError } from './errors.js';
+import { GatewayError } from '../core/errors.js';
 import type { Middleware, ProxyRequest } from './types.js';
 
 /** The call to make: the backend's `backend/graphql` settings, with the query (from `query_path` too) loaded. */

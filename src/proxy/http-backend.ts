@@ -6,19 +6,19 @@
 import type { IncomingMessage } from 'node:http';
 import type { BackendConfig, TransportSettings } from '../config/types.js';
 import { canonicalHeaderName } from '../config/headers.js';
-import { readBody } from '../router/request-body.js';
+import { readBody } from '../core/request-body.js';
 import type { Decoder } from '../encoding/decode.js';
 import type { Agent } from '../transport/agent.js';
 import { createDirectCall, headerValue } from '../transport/backend-call.js';
 import { createStaticBalancer } from '../transport/balancer.js';
 import type { Balancer } from '../transport/balancer.js';
 import type { BackendCall, BackendReply, CallOptions } from '../transport/backend-call.js';
-import type { Cancellation } from './cancellation.js';
-import { BackendResponseError, GatewayError, InvalidStatusError } from './errors.js';
+import type { Cancellation } from '../core/cancellation.js';
+import { BackendResponseError, GatewayError, InvalidStatusError } from '../core/errors.js';
 import { createShaper } from './shaping.js';
 import type { HeaderMap, Proxy, ProxyRequest, ProxyResponse } from './types.js';
 import { compileUrlPattern, encodeQuery } from './url-template.js';
-import { connectionListed, isHopByHop } from '../server/hop-by-hop.js';
+import { connectionListed, isHopByHop } from '../core/hop-by-hop.js';
 
 export interface HttpBackendOptions {
   transport: TransportSettings;

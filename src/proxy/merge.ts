@@ -3,8 +3,8 @@
  * once; responses are merged shallowly in arrival order; the merge stops waiting at 85 % of the
  * endpoint timeout, and whatever arrived by then is the (incomplete) answer.
  */
-import { Cancellation } from './cancellation.js';
-import { GatewayError, MergeError, timeoutError } from './errors.js';
+import { Cancellation } from '../core/cancellation.js';
+import { GatewayError, MergeError, timeoutError } from '../core/errors.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from './types.js';
 
 export function createParallelMerge(backends: Proxy[], endpointTimeoutMs: number): Proxy {

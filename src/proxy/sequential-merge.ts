@@ -23,8 +23,8 @@
  */
 import { RawNumber } from '../encoding/json-lossless.js';
 import { renderJson } from '../render/json.js';
-import type { Cancellation } from './cancellation.js';
-import { MergeError, timeoutError } from './errors.js';
+import type { Cancellation } from '../core/cancellation.js';
+import { MergeError, timeoutError } from '../core/errors.js';
 import { combine } from './merge.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from './types.js';
 import { compileUrlPattern } from './url-template.js';

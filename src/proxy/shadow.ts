@@ -12,8 +12,8 @@
  * ]
  * ```
  */
-import { Cancellation } from './cancellation.js';
-import { GatewayError, timeoutError } from './errors.js';
+import { Cancellation } from '../core/cancellation.js';
+import { GatewayError, timeoutError } from '../core/errors.js';
 import type { Proxy, ProxyResponse } from './types.js';
 
 export interface ShadowHooks {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Cancellation } from './cancellation.js';
+import type { Cancellation } from '../core/cancellation.js';
 import type { PassthroughBody } from '../transport/passthrough-body.js';
 
 /** Header values by canonical name, as Go's `http.Header` holds them. */

@@ -4,7 +4,6 @@
  * (xml, yaml, negotiate).
  */
 import type { IncomingMessage } from 'node:http';
-import type { ProxyResponse } from '../proxy/types.js';
 import { renderJson } from './json.js';
 
 export interface Rendered {
@@ -12,7 +11,12 @@ export interface Rendered {
   body: string | Buffer;
 }
 
-export type Renderer = (response: ProxyResponse | undefined, request: IncomingMessage) => Rendered;
+/** What a renderer reads of the merged response (a `ProxyResponse`). */
+export interface RenderedData {
+  data: Record<string, unknown>;
+}
+
+export type Renderer = (response: RenderedData | undefined, request: IncomingMessage) => Rendered;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const TEXT_TYPE = 'text/plain; charset=utf-8';

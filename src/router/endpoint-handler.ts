@@ -5,20 +5,20 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EndpointConfig } from '../config/types.js';
-import { Cancellation } from '../proxy/cancellation.js';
-import { BackendResponseError, GatewayError, InvalidStatusError, MergeError, timeoutError } from '../proxy/errors.js';
+import { Cancellation } from '../core/cancellation.js';
+import { BackendResponseError, GatewayError, InvalidStatusError, MergeError, timeoutError } from '../core/errors.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from '../proxy/types.js';
 import { isUnsafePathValue } from '../proxy/url-template.js';
 import { renderJson } from '../render/json.js';
 import type { Renderer } from '../render/renderers.js';
-import { isHopByHop } from '../server/hop-by-hop.js';
-import { writeHeadPairs } from '../server/write-head.js';
-import type { Logger } from '../server/logger.js';
+import { isHopByHop } from '../core/hop-by-hop.js';
+import { writeHeadPairs } from '../core/write-head.js';
+import type { Logger } from '../core/logger.js';
 import { krakendErrorText } from './error-text.js';
 import { createRequestBuilder } from './input.js';
 import type { InputSettings } from './input.js';
-import { readBody } from './request-body.js';
-import type { EndpointHandler, RequestContext } from '../pipeline/types.js';
+import { readBody } from '../core/request-body.js';
+import type { EndpointHandler, RequestContext } from './context.js';
 
 
 export interface EndpointHandlerSettings extends InputSettings {

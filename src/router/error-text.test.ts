@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GatewayError, InvalidStatusError, MergeError, timeoutError } from '../proxy/errors.js';
+import { GatewayError, InvalidStatusError, MergeError, timeoutError } from '../core/errors.js';
 import { luraUrlPattern } from '../proxy/http-backend.js';
 import { krakendErrorText } from './error-text.js';
 

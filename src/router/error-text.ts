@@ -5,7 +5,7 @@
  * transport and status errors, Go's net/http and encoding/json, krakend-cel, krakend-jsonschema,
  * krakend-ratelimit, gobreaker). Errors without a KrakenD counterpart answer with their own message.
  */
-import { GatewayError, InvalidStatusError, MergeError } from '../proxy/errors.js';
+import { GatewayError, InvalidStatusError, MergeError } from '../core/errors.js';
 
 /** Fixed texts by code (Go's error values). */
 const FIXED_TEXTS: Record<string, string> = {

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { canonicalHeaderName } from '../config/headers.js';
 import type { EndpointConfig } from '../config/types.js';
-import { connectionListed, isHopByHop } from '../server/hop-by-hop.js';
+import { connectionListed, isHopByHop } from '../core/hop-by-hop.js';
 import type { HeaderMap, ProxyRequest } from '../proxy/types.js';
 import type { ClientIpResolver } from './client-ip.js';
 

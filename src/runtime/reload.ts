@@ -16,7 +16,7 @@ import { loadConfig } from '../config/load.js';
 import { formatIssue } from '../config/issues.js';
 import type { ConfigIssue } from '../config/issues.js';
 import type { ServiceConfig } from '../config/types.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../core/logger.js';
 
 /** What a worker needs to build exactly the config its primary checked, whatever the files hold by then. */
 export interface ConfigSnapshot {

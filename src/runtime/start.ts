@@ -7,8 +7,8 @@ import type { ServiceConfig } from '../config/types.js';
 import type { ComponentRegistry } from '../pipeline/registry.js';
 import { createGateway } from '../server/gateway.js';
 import type { Gateway } from '../server/gateway.js';
-import { createLogger } from '../server/logger.js';
-import type { Logger } from '../server/logger.js';
+import { createLogger } from '../core/logger.js';
+import type { Logger } from '../core/logger.js';
 import { SharedStateClient } from '../shared-state/client.js';
 import type { StateChannel } from '../shared-state/client.js';
 

@@ -14,7 +14,7 @@ import type { ServiceConfig } from '../config/types.js';
 import type { ComponentRegistry } from '../pipeline/registry.js';
 import { RouteTable } from '../router/route-table.js';
 import { createGateway } from '../server/gateway.js';
-import { createLogger } from '../server/logger.js';
+import { createLogger } from '../core/logger.js';
 
 export async function testRoutes(config: ServiceConfig, issues: ConfigIssues, components: ComponentRegistry): Promise<void> {
   const logger = createLogger({ level: 'SILENT', prefix: '[PORTICO]', stdout: false, format: 'default', accessLog: false, skipPaths: [] });

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { canonicalHeaderName } from '../config/headers.js';
 import { renderJson } from '../render/json.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 

@@ -19,12 +19,12 @@ import { RouteTable } from '../router/route-table.js';
 import { Agent } from '../transport/agent.js';
 import { debugHandler, echoHandler, healthHandler } from './builtins.js';
 import { renderJson } from '../render/json.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 import type { SharedStateClient } from '../shared-state/client.js';
 import { rejectAmbiguousFraming } from './framing.js';
 import { serverOptions } from './limits.js';
 import { createSecureGatewayServer } from './secure-server.js';
-import { clientTlsOptions, serverTlsOptions } from './tls-settings.js';
+import { clientTlsOptions, serverTlsOptions } from '../config/tls-settings.js';
 import { PORTICO_VERSION, USER_AGENT_PRODUCT } from '../version.js';
 
 export interface GatewayOptions {

@@ -13,8 +13,8 @@
  * half-open circuit.
  */
 import { createHash } from 'node:crypto';
-import { GatewayError } from '../proxy/errors.js';
-import type { Logger } from '../server/logger.js';
+import { GatewayError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { OP, STATE_TAG, stateCalls, UNAVAILABLE } from './protocol.js';
 import type { Call, Declaration, Op } from './protocol.js';
 

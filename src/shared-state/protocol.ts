@@ -5,10 +5,17 @@
  * not one per request. node:cluster's JSON channel is used: measured (bench/shared-state.ts) several
  * times cheaper per call than its 'advanced' V8 serialization, so cached bodies travel as base64.
  */
-import type { BucketSettings } from '../components/ratelimit/token-bucket.js';
 import type { BackendConfig } from '../config/types.js';
 
 /** Marks Portico's messages on the cluster channel; anything else on it is ignored. */
+/** A token bucket's settings, as the ratelimit components and the primary's state host share them. */
+export interface BucketSettings {
+  /** Tokens added per millisecond (`max_rate` per `every`, scaled). */
+  ratePerMs: number;
+  /** Most tokens the bucket holds: the largest burst. */
+  capacity: number;
+}
+
 export const STATE_TAG = 'porticoState';
 
 /** What a piece of state is; a worker declares it at start-up, the first declaration of an id wins. */

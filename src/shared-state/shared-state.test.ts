@@ -13,7 +13,7 @@ import { CLIENT_LIMITED, ENDPOINT_LIMITED } from '../components/ratelimit/router
 import { createSharedBucket, createSharedRouterLimiter } from '../components/ratelimit/shared-limiters.js';
 import { SharedStateClient } from './client.js';
 import type { StateChannel } from './client.js';
-import { SharedStateHost } from './host.js';
+import { SharedStateHost } from '../runtime/shared-state-host.js';
 import { OP, STATE_TAG, stateCalls, UNAVAILABLE } from './protocol.js';
 import type { Declaration } from './protocol.js';
 

@@ -1,5 +1,5 @@
 import { gunzip, createGunzip, inflate, createInflate } from 'node:zlib';
-import type { Cancellation } from '../proxy/cancellation.js';
+import type { Cancellation } from '../core/cancellation.js';
 import type { Agent } from './agent.js';
 import { HttpClientError } from './errors.js';
 import type { Exchange, OutgoingRequest, ResponseHandler } from './http1-client.js';

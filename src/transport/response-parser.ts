@@ -7,6 +7,7 @@
  * are errors, never guesses.
  */
 import { HttpClientError } from './errors.js';
+import { DEFAULT_RESPONSE_HEAD_LIMITS } from '../config/types.js';
 
 const CR = 13;
 const LF = 10;
@@ -27,7 +28,7 @@ export interface ResponseHeadLimits {
   maxFields: number;
 }
 
-export const DEFAULT_RESPONSE_HEAD_LIMITS: ResponseHeadLimits = { maxBytes: 256 * 1024, maxFields: 500 };
+export { DEFAULT_RESPONSE_HEAD_LIMITS };
 
 /** A head arriving in pieces: appended in amortised constant time and searched about once per byte. */
 class PendingHead {

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { ConfigIssue } from '../../src/config/issues.js';
 import { createGateway } from '../../src/server/gateway.js';
 import type { Gateway } from '../../src/server/gateway.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import { components } from './components.js';
 
 export interface RunningServer {

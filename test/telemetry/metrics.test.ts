@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { composeBackend, composeEndpoint, composeProxy } from '../../src/pipeline/compose.js';
 import type { BuildContext, EndpointHandler } from '../../src/pipeline/types.js';
 import type { Proxy } from '../../src/proxy/types.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import type { Agent } from '../../src/transport/agent.js';
 
 /** These factories never call a backend. */

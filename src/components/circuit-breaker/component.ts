@@ -16,10 +16,10 @@
  * refused (`PRT_ERR_STATE_UNAVAILABLE`), as an open circuit would refuse it.
  */
 import type { BackendConfig } from '../../config/types.js';
-import type { Cancellation } from '../../proxy/cancellation.js';
-import { GatewayError } from '../../proxy/errors.js';
+import type { Cancellation } from '../../core/cancellation.js';
+import { GatewayError } from '../../core/errors.js';
 import type { Middleware, ProxyRequest, ProxyResponse } from '../../proxy/types.js';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { Clock } from '../clock.js';
 import { monotonicClock } from '../clock.js';
 import type { ComponentDefinition } from '../registry.js';

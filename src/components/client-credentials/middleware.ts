@@ -4,8 +4,8 @@
  * failed token fetch fails the call with `PRT_ERR_CLIENT_CREDENTIALS`; a call whose request is cancelled
  * while it waits for the shared fetch stops waiting at once.
  */
-import type { Cancellation } from '../../proxy/cancellation.js';
-import { GatewayError } from '../../proxy/errors.js';
+import type { Cancellation } from '../../core/cancellation.js';
+import { GatewayError } from '../../core/errors.js';
 import type { BackendCallMiddleware } from '../../pipeline/types.js';
 import { TokenError } from './token-source.js';
 import type { Token, TokenSource } from './token-source.js';

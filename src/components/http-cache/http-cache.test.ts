@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cancellation } from '../../proxy/cancellation.js';
+import { Cancellation } from '../../core/cancellation.js';
 import type { BackendCall, BackendReply, CallOptions } from '../../transport/backend-call.js';
 import type { OutgoingRequest } from '../../transport/http1-client.js';
 import { ManualClock } from '../clock.js';

@@ -15,7 +15,7 @@
  * Entries live in `store`: this process's LRU, or the primary's with `portico run -w N` (store.ts).
  * The key is the URL and every client-chosen header the backend is sent (see `cache-key.ts`).
  */
-import type { Cancellation } from '../../proxy/cancellation.js';
+import type { Cancellation } from '../../core/cancellation.js';
 import type { BackendCall, BackendReply, CallOptions } from '../../transport/backend-call.js';
 import type { OutgoingRequest } from '../../transport/http1-client.js';
 import { PassthroughBody } from '../../transport/passthrough-body.js';

@@ -20,7 +20,7 @@ import type { ComponentDefinition } from '../registry.js';
 import type { EndpointConfig } from '../../config/types.js';
 import { renderJson } from '../../render/json.js';
 import type { BuildContext, HandlerMiddleware } from '../../pipeline/types.js';
-import { GatewayError } from '../../proxy/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { Middleware } from '../../proxy/types.js';
 import { BOOLEAN_SCHEMA, STRINGS_SCHEMA, objectSchema, readBoolean, readString, readStrings } from '../block-reader.js';
 import type { Block } from '../block-reader.js';

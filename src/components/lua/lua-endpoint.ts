@@ -18,7 +18,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EndpointConfig } from '../../config/types.js';
 import type { BuildContext, HandlerMiddleware, RequestContext, ServiceMiddleware } from '../../pipeline/types.js';
-import { readBody } from '../../router/request-body.js';
+import { readBody } from '../../core/request-body.js';
 import { MAX_BUFFERED_BODY_BYTES } from '../../proxy/buffer-body.js';
 import type { Block } from '../block-reader.js';
 import { rejectRequest } from '../deny.js';

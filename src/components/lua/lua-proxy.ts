@@ -18,7 +18,7 @@
 import type { BackendConfig, EndpointConfig } from '../../config/types.js';
 import type { BuildContext } from '../../pipeline/types.js';
 import { bufferRequestBody } from '../../proxy/buffer-body.js';
-import { GatewayError } from '../../proxy/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { Middleware, ProxyRequest, ProxyResponse } from '../../proxy/types.js';
 import { compileUrlPattern } from '../../proxy/url-template.js';
 import { createStaticBalancer } from '../../transport/balancer.js';

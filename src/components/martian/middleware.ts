@@ -4,7 +4,7 @@
  * wraps the backend's HTTP request executor). A modifier's error fails the backend call, as it does in
  * KrakenD; a failed call (no answer) skips the response modifier.
  */
-import { GatewayError } from '../../proxy/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { BackendCallMiddleware } from '../../pipeline/types.js';
 import type { Compiled } from './compile.js';
 import { MartianRequest, MartianResponse, ModifierError } from './message.js';

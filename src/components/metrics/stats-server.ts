@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../core/logger.js';
 import { renderStats } from './registry.js';
 import type { MetricsSnapshot } from './registry.js';
 import type { MetricsSettings } from './settings.js';

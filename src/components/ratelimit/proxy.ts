@@ -10,9 +10,9 @@
  * ```
  */
 import type { BackendConfig } from '../../config/types.js';
-import { GatewayError } from '../../proxy/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { Middleware, ProxyRequest } from '../../proxy/types.js';
-import type { Cancellation } from '../../proxy/cancellation.js';
+import type { Cancellation } from '../../core/cancellation.js';
 import type { Clock } from '../clock.js';
 import { monotonicClock } from '../clock.js';
 import type { ComponentDefinition } from '../registry.js';

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis, RedisOptions } from 'ioredis';
-import type { Logger } from '../../server/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { BucketSettings } from './token-bucket.js';
 import { refillMs } from './rate-settings.js';
 

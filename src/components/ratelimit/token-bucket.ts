@@ -5,12 +5,9 @@
  */
 import type { Clock } from '../clock.js';
 
-export interface BucketSettings {
-  /** Tokens added per millisecond (`max_rate` per `every`, scaled). */
-  ratePerMs: number;
-  /** Most tokens the bucket holds: the largest burst. */
-  capacity: number;
-}
+import type { BucketSettings } from '../../shared-state/protocol.js';
+
+export type { BucketSettings };
 
 export class TokenBucket {
   private tokens: number;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cancellation } from '../../proxy/cancellation.js';
-import { GatewayError } from '../../proxy/errors.js';
+import { Cancellation } from '../../core/cancellation.js';
+import { GatewayError } from '../../core/errors.js';
 import type { BackendCall, CallOptions } from '../../transport/backend-call.js';
 import { HttpClientError } from '../../transport/errors.js';
 import { createRetry } from './retry.js';

@@ -7,8 +7,8 @@
  * get one attempt.
  */
 import type { Readable } from 'node:stream';
-import type { Cancellation } from '../../proxy/cancellation.js';
-import { GatewayError } from '../../proxy/errors.js';
+import type { Cancellation } from '../../core/cancellation.js';
+import { GatewayError } from '../../core/errors.js';
 import type { BackendCallMiddleware } from '../../pipeline/types.js';
 import type { BackendReply, CallOptions } from '../../transport/backend-call.js';
 import type { OutgoingRequest } from '../../transport/http1-client.js';

@@ -27,7 +27,7 @@ import type { KeyPath } from '../../config/source.js';
 import type { BackendConfig, EndpointConfig, ServiceConfig } from '../../config/types.js';
 import type { BuildContext } from '../../pipeline/types.js';
 import { withPlainNumbers } from '../../encoding/json-lossless.js';
-import { GatewayError } from '../../proxy/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { Middleware, ProxyRequest, ProxyResponse } from '../../proxy/types.js';
 import { compileUrlPattern } from '../../proxy/url-template.js';
 import { VALIDATOR_NAMESPACE } from '../jwt/validator.js';

@@ -19,7 +19,7 @@
  */
 import type { ValidateFunction } from 'ajv';
 import { bufferRequestBody } from '../../proxy/buffer-body.js';
-import { GatewayError } from '../../proxy/errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { Middleware } from '../../proxy/types.js';
 import type { ComponentDefinition } from '../registry.js';
 import { compileBodySchema, describeFailures, draftOf, refusedSchemaPatterns, SUPPORTED_DRAFTS } from './schema-compiler.js';

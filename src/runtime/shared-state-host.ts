@@ -15,8 +15,8 @@ import type { LocalCacheStore, Sized } from '../components/http-cache/store.js';
 import { createMemoryLimiter, ENDPOINT_LIMITED } from '../components/ratelimit/router-limiter.js';
 import type { MemoryRouterLimiter } from '../components/ratelimit/router-limiter.js';
 import { TokenBucket } from '../components/ratelimit/token-bucket.js';
-import { OP, UNAVAILABLE } from './protocol.js';
-import type { Answer, Call, Declaration } from './protocol.js';
+import { OP, UNAVAILABLE } from '../shared-state/protocol.js';
+import type { Answer, Call, Declaration } from '../shared-state/protocol.js';
 
 export interface SharedStateHostOptions {
   clock: Clock;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { GatewayError } from '../proxy/errors.js';
+import { GatewayError } from './errors.js';
 
 /** Reads a request body into memory, refusing more than `maxBytes` with a 413. */
 export function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {

@@ -17,9 +17,9 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import type { ConnectionOptions, SecureContext, SecureContextOptions, SecureVersion, TlsOptions } from 'node:tls';
-import type { ConfigIssues } from '../config/issues.js';
-import type { KeyPath } from '../config/source.js';
-import type { ServiceConfig } from '../config/types.js';
+import type { ConfigIssues } from './issues.js';
+import type { KeyPath } from './source.js';
+import type { ServiceConfig } from './types.js';
 
 type Raw = Readonly<Record<string, unknown>>;
 
