@@ -23,6 +23,7 @@ import { BOOLEAN_SCHEMA, objectSchema } from '../block-reader.js';
 import { blockOf, registerComponent } from '../registry.js';
 import type { Histogram } from './histogram.js';
 import { MetricsRegistry } from './registry.js';
+import type { MetricsSnapshot } from './registry.js';
 import type { Counter } from './registry.js';
 import { answerSnapshotRequests } from './relay.js';
 import { METRICS_NAMESPACE, readMetricsSettings } from './settings.js';
@@ -250,3 +251,8 @@ registerComponent({
     return layerMiddleware(instrumentation.registry, 'backend', luraBackendName(backend.urlPattern));
   },
 });
+
+/** This process's metrics of a built gateway (the console's live numbers without `run -w N`). */
+export function localMetricsSnapshot(service: object): MetricsSnapshot | undefined {
+  return instrumentations.get(service)?.registry.snapshot();
+}
