@@ -3,7 +3,8 @@
  * (or the file given as the first argument), and prints URLs to try. Ctrl-C drains and exits 0.
  *
  * The gateway is the same one `portico run -c FILE -w 1` starts: `loadConfig` + `startGateway`.
- * `PORTICO_PORT=9000 npm start` (or `KRAKEND_PORT`) moves the gateway off 8080.
+ * `PORTICO_PORT=9000 npm start` (or `KRAKEND_PORT`) moves the gateway off 8080. The console is on
+ * 127.0.0.1:9090 (`PORTICO_CONSOLE=ADDR` moves it, `PORTICO_CONSOLE=off` turns it off).
  */
 import { fileURLToPath } from 'node:url';
 import { formatIssue } from '../../src/config/issues.js';
@@ -11,6 +12,10 @@ import { loadConfig } from '../../src/config/load.js';
 import { startGateway } from '../../src/runtime/start.js';
 import type { RunningGateway } from '../../src/runtime/start.js';
 import { startDemoBackends } from './backends.js';
+import { localMetricsSnapshot } from '../../src/components/metrics/component.js';
+import { withConsoleMetrics } from '../../src/console/instrument.js';
+import { buildConsoleModel } from '../../src/console/model.js';
+import { parseConsoleAddress, startConsole } from '../../src/console/server.js';
 import type { DemoBackends } from './backends.js';
 import { components } from '../../test/helpers/components.js';
 
@@ -44,11 +49,13 @@ async function main(): Promise<void> {
     return;
   }
 
+  const consoleAt = process.env['PORTICO_CONSOLE'] ?? '127.0.0.1:9090';
+  const serving = consoleAt === 'off' ? result.config : withConsoleMetrics(result.config);
   let backends: DemoBackends | undefined;
   let gateway: RunningGateway | undefined;
   try {
     backends = await startDemoBackends();
-    gateway = await startGateway(result.config, { components });
+    gateway = await startGateway(serving, { components });
   } catch (error) {
     await backends?.close();
     const err = error as NodeJS.ErrnoException;
@@ -62,6 +69,18 @@ async function main(): Promise<void> {
   write('');
   write(`Portico demo gateway on ${base} (config: ${file})`);
   write(`Demo backends: ${Object.entries(backends.urls).map(([name, url]) => `${name} ${url}`).join(', ')}`);
+  if (consoleAt !== 'off') {
+    const address = parseConsoleAddress(consoleAt);
+    try {
+      if (address === undefined) throw new Error(`PORTICO_CONSOLE expects HOST:PORT, PORT or off, got "${consoleAt}"`);
+      const loaded = result;
+      await startConsole({ ...address, model: () => buildConsoleModel(file, loaded), snapshot: () => Promise.resolve(localMetricsSnapshot(serving)) });
+      write(`Console: http://${address.host}:${address.port}/ (endpoints, pipelines, findings, live traffic)`);
+    } catch (error) {
+      // The demo still serves without its console (a port in use, say).
+      write(`Console not started: ${(error as Error).message}`);
+    }
+  }
   write('');
   write('Try:');
   for (const [path, what] of TRY) write(`  curl -i ${base}${path}\n      ${what}`);

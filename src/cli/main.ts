@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `portico run | check | audit | version | schema`. The only module that calls process.exit.
+ * `portico run | check | audit | console | version | schema`. The only module that calls process.exit.
  */
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -28,6 +28,8 @@ import { createBuiltinRegistry } from '../components/builtin.js';
 
 /** Every component this program knows: the one registry config checks and gateway builds use. */
 const components = createBuiltinRegistry();
+import { CONSOLE_WORKER_ENV, withConsoleMetrics } from '../console/instrument.js';
+import { ConsoleUsageError, RunningConsole, consoleAddress, offlineConsole } from './console.js';
 
 const USAGE: Record<string, string> = {
   main: `Usage: portico <command> [options]
@@ -36,17 +38,20 @@ Commands:
   run      start the gateway
   check    validate a config file without starting
   audit    report security and design recommendations for a config (KrakenD's audit rules)
+  console  browse a config's endpoints, pipelines and findings in a web page
   schema   print the JSON Schema of the supported configuration
   version  print the version
 
 Run "portico <command> --help" for a command's options.`,
-  run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N] [--watch] [--allow-missing-plugin NAME]...
+  run: `Usage: portico run -c FILE [-p PORT] [-d] [-w N] [--watch] [--console ADDR] [--allow-missing-plugin NAME]...
 
   -c, --config FILE   the configuration file (JSON, YAML or TOML by extension; a template with FC_ENABLE=1)
   -p, --port PORT     listen on this port instead of the config's "port"
   -d, --debug         enable /__debug/ and debug logging
   -w, --workers N     worker processes (default: one per core; 1 runs in this process)
       --watch         reload when the config file changes (SIGHUP always reloads)
+      --console ADDR  serve the read-only console on ADDR (e.g. 127.0.0.1:9090; never the public
+                      listener): endpoints, pipelines, findings and live traffic (docs/console.md)
   --allow-missing-plugin NAME
                       start although the config names the Go plugin NAME, which Portico cannot
                       load (repeatable; also PORTICO_ALLOW_MISSING_PLUGINS=a,b; see docs/plugins.md)
@@ -80,6 +85,14 @@ Exits 0 when the config is valid, 1 otherwise, printing every problem as file:li
 
 Exits 1 when any recommendation is reported or the file cannot be parsed, 0 otherwise.
 Rules: docs/audit.md.`,
+  console: `Usage: portico console -c FILE [--listen ADDR]
+
+  -c, --config FILE   the configuration file
+      --listen ADDR   where to serve the page (default 127.0.0.1:9090)
+  -h, --help          show this help
+
+Serves a read-only page of the config: endpoints, pipelines, the endpoint → backend graph, and the
+check and audit findings with their lines. Secrets are masked. Each page load re-reads the file.`,
   schema: 'Usage: portico schema\n\nPrints the JSON Schema of every key Portico supports.',
   version: 'Usage: portico version',
 };
@@ -91,7 +104,13 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
     debug: { type: 'boolean', short: 'd' },
     workers: { type: 'string', short: 'w' },
     watch: { type: 'boolean' },
+    console: { type: 'string' },
     'allow-missing-plugin': { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  },
+  console: {
+    config: { type: 'string', short: 'c' },
+    listen: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   check: {
@@ -172,6 +191,12 @@ async function main(argv: string[]): Promise<void> {
     case 'run':
       await run(values, usage);
       return;
+    case 'console': {
+      const file = values['config'];
+      if (typeof file !== 'string') fail('missing --config FILE', usage);
+      await withConsoleUsage(usage, () => offlineConsole(file, typeof values['listen'] === 'string' ? values['listen'] : '127.0.0.1:9090', components));
+      return;
+    }
   }
 }
 
@@ -224,18 +249,26 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   }
   const debug = values['debug'] === true;
   const watch = values['watch'] === true;
+  const consoleAt = typeof values['console'] === 'string' ? values['console'] : undefined;
+  if (consoleAt !== undefined) await withConsoleUsage(usage, () => Promise.resolve(consoleAddress(consoleAt)));
   if (workers <= 1) {
     // One process: the new config is compiled here and swapped in (see Gateway.replace).
-    const running = await startGateway(result.config, { components, ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
-    serveReloads(file, result.files, allowMissingPlugins, watch, () => running.logger, (config) => {
+    const serving = consoleAt !== undefined ? withConsoleMetrics(result.config) : result.config;
+    const running = await startGateway(serving, { components, ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
+    const consoleView = consoleAt !== undefined ? await RunningConsole.start(file, consoleAt, result, 1, serving) : undefined;
+    serveReloads(file, result.files, allowMissingPlugins, watch, () => running.logger, (loaded) => {
+      const config = consoleView ? withConsoleMetrics(loaded) : loaded;
       const needRestart = running.reload(config);
+      consoleView?.applied(config);
       if (needRestart.length > 0) running.logger.warn(`[SERVICE: Portico][Reload] ${needRestart.join(', ')} changed: kept as they were until a restart (one process keeps its listener; with -w 2 or more, new workers apply them)`);
       return Promise.resolve(true);
-    });
+    }, consoleView);
     return;
   }
   // The primary's own lines keep the start-up logging settings; each new worker applies the new ones.
   const logger = loggerFor(result.config, debug);
+  // Each worker adds the console's metrics block to the config it loads (console/instrument.ts).
+  if (consoleAt !== undefined) process.env[CONSOLE_WORKER_ENV] = '1';
   const metricsBlock = blockOf(result.config.extraConfig, METRICS_NAMESPACE);
   const primary = runPrimary({
     workers,
@@ -248,16 +281,51 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     // The stats listener is the primary's: it keeps its start-up settings across reloads.
     ...(metricsBlock ? { metrics: readMetricsSettings(metricsBlock) } : {}),
   });
-  serveReloads(file, result.files, allowMissingPlugins, watch, () => logger, (config, snapshot) => primary.rollOut(snapshot, config.server.maxShutdownWaitMs));
+  const consoleView = consoleAt !== undefined ? await RunningConsole.start(file, consoleAt, result, workers) : undefined;
+  serveReloads(
+    file,
+    result.files,
+    allowMissingPlugins,
+    watch,
+    () => logger,
+    async (config, snapshot) => {
+      const rolled = await primary.rollOut(snapshot, config.server.maxShutdownWaitMs);
+      if (rolled) consoleView?.applied(config);
+      return rolled;
+    },
+    consoleView,
+  );
+}
+
+/** A bad console address is a usage mistake, like any bad flag. */
+async function withConsoleUsage<T>(usage: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof ConsoleUsageError) fail(error.message, usage);
+    throw error;
+  }
 }
 
 /** SIGHUP, and with --watch a change to any file the config was read from, reload the config. */
-function serveReloads(file: string, files: string[], allowMissingPlugins: readonly string[], watch: boolean, logger: () => Logger, apply: (config: ServiceConfig, snapshot: ConfigSnapshot) => Promise<boolean>): void {
+function serveReloads(
+  file: string,
+  files: string[],
+  allowMissingPlugins: readonly string[],
+  watch: boolean,
+  logger: () => Logger,
+  apply: (config: ServiceConfig, snapshot: ConfigSnapshot) => Promise<boolean>,
+  console?: RunningConsole,
+): void {
   const watcher = watch ? watchConfigFiles((changed) => void reloader.reload(`${changed} changed`)) : undefined;
   const reloader = createReloader({
     file,
     logger,
-    load: (path) => loadRunConfig(path, undefined, { components, allowMissingPlugins }),
+    load: async (path) => {
+      const result = await loadRunConfig(path, undefined, { components, allowMissingPlugins });
+      console?.loaded(result);
+      return result;
+    },
     apply: async (config, snapshot) => {
       try {
         return await apply(config, snapshot);
@@ -303,7 +371,7 @@ async function runWorker(): Promise<void> {
     process.exit(1);
   }
   const port = process.env['PORTICO_WORKER_PORT'];
-  await startGateway(result.config, {
+  await startGateway(process.env[CONSOLE_WORKER_ENV] === '1' ? withConsoleMetrics(result.config) : result.config, {
     components,
     ...(port ? { port: Number(port) } : {}),
     debug: process.env['PORTICO_WORKER_DEBUG'] === '1',

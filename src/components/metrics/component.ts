@@ -24,6 +24,7 @@ import { blockOf } from '../registry.js';
 import type { ComponentDefinition } from '../registry.js';
 import type { Histogram } from './histogram.js';
 import { MetricsRegistry } from './registry.js';
+import type { MetricsSnapshot } from './registry.js';
 import type { Counter } from './registry.js';
 import { answerSnapshotRequests } from './relay.js';
 import { METRICS_NAMESPACE, readMetricsSettings } from './settings.js';
@@ -251,3 +252,8 @@ export const metricsComponent: ComponentDefinition = {
     return layerMiddleware(instrumentation.registry, 'backend', luraBackendName(backend.urlPattern));
   },
 };
+
+/** This process's metrics of a built gateway (the console's live numbers without `run -w N`). */
+export function localMetricsSnapshot(service: object): MetricsSnapshot | undefined {
+  return instrumentations.get(service)?.registry.snapshot();
+}
