@@ -28,7 +28,9 @@ export const LAYERS = {
   components: [...PIPELINE, 'components'],
   server: [...PIPELINE, 'server'],
   runtime: [...PIPELINE, 'components', 'server', 'runtime'],
-  cli: [...PIPELINE, 'components', 'server', 'runtime', 'audit', 'cli'],
+  // The console reads a loaded config, the pipeline's layer order, the metrics and the audit.
+  console: [...PIPELINE, 'components', 'audit', 'console'],
+  cli: [...PIPELINE, 'components', 'server', 'runtime', 'audit', 'console', 'cli'],
 };
 
 const SRC = resolve(import.meta.dirname, 'src');
