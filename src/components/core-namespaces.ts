@@ -3,7 +3,6 @@
  * `backend/http/client`, and the Go plugin namespaces. Registered like any component so `check --lint`
  * knows them.
  */
-import { PLUGIN_NAMESPACES } from '../config/go-plugins.js';
 import { registerComponent } from './registry.js';
 
 const bool = { type: 'boolean' };
@@ -71,8 +70,4 @@ registerComponent({
   namespace: 'backend/http/client',
   schemas: { backend: open({ send_body_on_redirect: bool }) },
 });
-
-// Go plugin namespaces: known keys (their blocks are plugin-specific), reported by config/go-plugins.ts.
-for (const [namespace, scopes] of Object.entries(PLUGIN_NAMESPACES)) {
-  registerComponent({ namespace, schemas: Object.fromEntries(scopes.map((scope) => [scope, { type: 'object' }])) });
-}
+// The plugin namespaces (`plugin/http-server`, ...) are components of src/plugins/components.ts.

@@ -15,6 +15,8 @@ import type { ServiceConfig } from './types.js';
 import { checkAgainstSchema, preloadValidator } from './validate-schema.js';
 import { namespaceSchemas, prepareComponents, validateComponentConfigs } from '../components/registry.js';
 import '../components/builtin.js';
+import { attachPlugins } from '../plugins/loaded.js';
+import { loadPlugins } from '../plugins/loader.js';
 import { checkTlsConfig } from '../server/tls-settings.js';
 
 export interface LoadOptions {
@@ -70,13 +72,16 @@ export async function loadConfig(file: string, options: LoadOptions = {}): Promi
   await preloadValidator(configSchema());
   const renamed = renameLegacyNamespaces({ ...(document.value as Record<string, unknown>), ...overrides.values }, issues);
   const raw = applyWeakTypes(renamed, configSchema(), issues);
-  checkGoPlugins(raw, issues, allowedMissingPlugins(env, options.allowMissingPlugins));
+  // TypeScript plugins are imported now, once: the names they provide are not missing.
+  const plugins = await loadPlugins(raw, issues);
+  checkGoPlugins(raw, issues, allowedMissingPlugins(env, options.allowMissingPlugins), plugins);
   checkAgainstSchema(raw, configSchema(), issues, { strictUnknownKeys: options.lint === true, envSources: overrides.sources, namespaceLevels: namespaceLevels() });
   if (issues.list.some((issue) => issue.code === 'PRT_ERR_CONFIG_VERSION')) return { config: undefined, issues: issues.list, document, raw, ...rendered };
   const config = normalizeConfig(raw, file, issues);
   await prepareComponents(config);
   validateComponentConfigs(config, issues);
   checkTlsConfig(config, issues);
+  attachPlugins(config, plugins);
   return { config: issues.hasErrors ? undefined : config, issues: issues.list, document, raw, ...rendered };
 }
 
