@@ -35,4 +35,4 @@ export type {
   PluginHttpResponse,
   PluginKind,
 } from './plugins/api.js';
-export { definePlugin, HttpError } from './plugins/api.js';
+export { definePlugin, HttpError, pluginTestContext } from './plugins/api.js';

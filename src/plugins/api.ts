@@ -97,6 +97,20 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * A context for calling a factory in a plugin's own unit tests: a silent logger whose lines land in
+ * `logged`, and `onClose` cleanups collected in `cleanups`.
+ */
+export function pluginTestContext(overrides: Partial<PluginContext> = {}): PluginContext & { logged: string[]; cleanups: (() => void | Promise<void>)[] } {
+  const logged: string[] = [];
+  const cleanups: (() => void | Promise<void>)[] = [];
+  const line = (level: string) => (message: string): void => {
+    logged.push(`${level} ${message}`);
+  };
+  const logger: Logger = { debug: line('DEBUG'), info: line('INFO'), warn: line('WARNING'), error: line('ERROR'), access: () => undefined, level: 'debug', flush: () => undefined };
+  return { namespaceBlock: {}, service: {} as ServiceConfig, logger, onClose: (cleanup) => void cleanups.push(cleanup), ...overrides, logged, cleanups };
+}
+
 /** The kinds a definition implements, in the order of PluginKind. */
 export function pluginKinds(plugin: PluginDefinition): PluginKind[] {
   const kinds: PluginKind[] = [];
