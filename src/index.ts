@@ -23,6 +23,7 @@ export type { JsonSchema } from './config/schema.js';
 export type { KeyPath } from './config/source.js';
 export type { Logger } from './server/logger.js';
 export type {
+  DefinedPlugin,
   HttpClientFactory,
   HttpClientHandler,
   HttpServerFactory,

@@ -24,6 +24,7 @@ import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
 import { ConfigIssues } from '../config/issues.js';
 import { testRoutes } from '../runtime/test-routes.js';
+import { PLUGIN_USAGE, PluginInitError, pluginCommand } from './plugin-init.js';
 
 const USAGE: Record<string, string> = {
   main: `Usage: portico <command> [options]
@@ -33,6 +34,7 @@ Commands:
   check    validate a config file without starting
   audit    report security and design recommendations for a config (KrakenD's audit rules)
   schema   print the JSON Schema of the supported configuration
+  plugin   "plugin init NAME" scaffolds a TypeScript plugin project
   version  print the version
 
 Run "portico <command> --help" for a command's options.`,
@@ -134,6 +136,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${PORTICO_VERSION}\n`);
     return;
   }
+  if (command === 'plugin') return initPlugin(rest);
   const options = OPTIONS[command];
   const usage = USAGE[command];
   if (options === undefined || usage === undefined) fail(`unknown command "${command}"`, USAGE['main'] as string);
@@ -168,6 +171,22 @@ async function main(argv: string[]): Promise<void> {
     case 'run':
       await run(values, usage);
       return;
+  }
+}
+
+async function initPlugin(args: string[]): Promise<void> {
+  try {
+    const result = await pluginCommand(args);
+    if (result === 'help') {
+      process.stdout.write(`${PLUGIN_USAGE}\n`);
+      return;
+    }
+    process.stdout.write(`created ${result.dir}: ${result.files.join(', ')}\nnext: cd ${result.dir} && npm install && npm test\n`);
+  } catch (error) {
+    if (!(error instanceof PluginInitError)) throw error;
+    if (error.exitCode === 2) fail(error.message, PLUGIN_USAGE);
+    process.stderr.write(`portico: ${error.message}\n`);
+    process.exit(1);
   }
 }
 

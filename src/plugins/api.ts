@@ -79,9 +79,15 @@ export interface PluginDefinition {
   reqRespModifier?: ModifierFactory;
 }
 
-/** Identity, for type inference: `export default definePlugin({ name: 'x', httpServer: (config) => ... })`. */
-export function definePlugin<const T extends PluginDefinition>(plugin: T & PluginDefinition): T {
-  return plugin;
+/** What definePlugin returns: the factories it was given, each with the full factory signature. */
+export type DefinedPlugin<T extends PluginDefinition> = { readonly [K in keyof T]: K extends keyof PluginDefinition ? NonNullable<PluginDefinition[K]> : T[K] };
+
+/**
+ * Identity, for type inference: `export default definePlugin({ name: 'x', httpServer(config, context) {...} })`
+ * types `config` and `context`, and lets a test call `plugin.httpServer(config, context)` directly.
+ */
+export function definePlugin<const T extends PluginDefinition>(plugin: T & PluginDefinition): DefinedPlugin<T> {
+  return plugin as DefinedPlugin<T>;
 }
 
 /** An error a modifier throws to answer with a status (KrakenD's errors with `StatusCode()`). */

@@ -35,7 +35,9 @@ export interface RunResult {
 /** Runs `command args` in `cwd`; never rejects: the exit code and the combined output come back. */
 export function run(command: string, args: string[], cwd: string, timeoutMs = 60_000): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd, timeout: timeoutMs, env: { ...process.env, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
+    // Without the test runner's own variables: a nested `node --test` then reports as a top-level run.
+    const { NODE_TEST_CONTEXT: _context, ...env } = process.env;
+    execFile(command, args, { cwd, timeout: timeoutMs, env: { ...env, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, output: `${stdout}${stderr}` });
     });
