@@ -46,8 +46,8 @@ Run "portico <command> --help" for a command's options.`,
   -w, --workers N     worker processes (default: one per core; 1 runs in this process)
       --watch         reload when the config file changes (SIGHUP always reloads)
   --allow-missing-plugin NAME
-                      start although the config names the Go plugin NAME, which Portico cannot
-                      load (repeatable; also PORTICO_ALLOW_MISSING_PLUGINS=a,b; see docs/plugins.md)
+                      start although the config names a plugin NAME that is not loaded (a Go plugin,
+                      say) (repeatable; also PORTICO_ALLOW_MISSING_PLUGINS=a,b; see docs/plugins.md)
   -h, --help          show this help
 
 On SIGHUP (or a change, with --watch) the config is loaded and checked again; a valid one replaces the

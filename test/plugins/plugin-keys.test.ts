@@ -186,6 +186,15 @@ describe('TypeScript plugins under the KrakenD plugin keys', () => {
     assert.equal((await request(`${gateway.url}/modified`)).status, 200);
   });
 
+  it('a reload whose plugin throws while building is refused, and the running config keeps serving', async () => {
+    const folder = await pluginFolder({ 'thrower.mjs': 'export default { name: "thrower", httpServer() { throw new Error("no way"); } };' });
+    const file = await writeConfig({ version: 3, plugin: { folder, pattern: '.mjs' }, extra_config: { 'plugin/http-server': { name: 'thrower' } }, endpoints: [{ endpoint: '/x', backend: [{ host: [backend.url], url_pattern: '/' }] }] });
+    const next = await loadConfig(file, { env: {} });
+    assert.ok(next.config);
+    assert.throws(() => gateway.gateway.replace(next.config!, 0), /PRT_ERR_PLUGIN_BUILD: plugin "thrower" .* failed to build its http-server at extra_config\["plugin\/http-server"\]: no way/);
+    assert.equal((await request(`${gateway.url}/modified`)).status, 200);
+  });
+
   it('factories ran once, at start-up, however many requests came', () => {
     assert.equal((globalThis as { porticoTestBuilds?: number }).porticoTestBuilds, 2);
   });
