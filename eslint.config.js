@@ -25,12 +25,16 @@ export const LAYERS = {
   proxy: PROXY,
   router: [...PROXY, 'router'],
   pipeline: PIPELINE,
-  components: [...PIPELINE, 'components'],
+  // TypeScript plugins: components made from user modules, on the same API as the built-in ones.
+  plugins: [...PIPELINE, 'server', 'plugins'],
+  components: [...PIPELINE, 'components', 'plugins'],
   server: [...PIPELINE, 'server'],
   runtime: [...PIPELINE, 'components', 'server', 'runtime'],
   // The console reads a loaded config, the pipeline's layer order, the metrics and the audit.
   console: [...PIPELINE, 'components', 'audit', 'console'],
-  cli: [...PIPELINE, 'components', 'server', 'runtime', 'audit', 'console', 'cli'],
+  cli: [...PIPELINE, 'components', 'plugins', 'server', 'runtime', 'audit', 'console', 'cli'],
+  // The package's public entry: the types a component or plugin is written against.
+  'index.ts': [...PIPELINE, 'plugins'],
 };
 
 const SRC = resolve(import.meta.dirname, 'src');

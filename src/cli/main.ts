@@ -30,6 +30,7 @@ import { createBuiltinRegistry } from '../components/builtin.js';
 const components = createBuiltinRegistry();
 import { CONSOLE_WORKER_ENV, withConsoleMetrics } from '../console/instrument.js';
 import { ConsoleUsageError, RunningConsole, consoleAddress, offlineConsole } from './console.js';
+import { PLUGIN_USAGE, PluginInitError, pluginCommand } from './plugin-init.js';
 
 const USAGE: Record<string, string> = {
   main: `Usage: portico <command> [options]
@@ -40,6 +41,7 @@ Commands:
   audit    report security and design recommendations for a config (KrakenD's audit rules)
   console  browse a config's endpoints, pipelines and findings in a web page
   schema   print the JSON Schema of the supported configuration
+  plugin   "plugin init NAME" scaffolds a TypeScript plugin project
   version  print the version
 
 Run "portico <command> --help" for a command's options.`,
@@ -53,8 +55,8 @@ Run "portico <command> --help" for a command's options.`,
       --console ADDR  serve the read-only console on ADDR (e.g. 127.0.0.1:9090; never the public
                       listener): endpoints, pipelines, findings and live traffic (docs/console.md)
   --allow-missing-plugin NAME
-                      start although the config names the Go plugin NAME, which Portico cannot
-                      load (repeatable; also PORTICO_ALLOW_MISSING_PLUGINS=a,b; see docs/plugins.md)
+                      start although the config names a plugin NAME that is not loaded (a Go plugin,
+                      say) (repeatable; also PORTICO_ALLOW_MISSING_PLUGINS=a,b; see docs/plugins.md)
   -h, --help          show this help
 
 On SIGHUP (or a change, with --watch) the config is loaded and checked again; a valid one replaces the
@@ -157,6 +159,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${PORTICO_VERSION}\n`);
     return;
   }
+  if (command === 'plugin') return initPlugin(rest);
   const options = OPTIONS[command];
   const usage = USAGE[command];
   if (options === undefined || usage === undefined) fail(`unknown command "${command}"`, USAGE['main'] as string);
@@ -197,6 +200,22 @@ async function main(argv: string[]): Promise<void> {
       await withConsoleUsage(usage, () => offlineConsole(file, typeof values['listen'] === 'string' ? values['listen'] : '127.0.0.1:9090', components));
       return;
     }
+  }
+}
+
+async function initPlugin(args: string[]): Promise<void> {
+  try {
+    const result = await pluginCommand(args);
+    if (result === 'help') {
+      process.stdout.write(`${PLUGIN_USAGE}\n`);
+      return;
+    }
+    process.stdout.write(`created ${result.dir}: ${result.files.join(', ')}\nnext: cd ${result.dir} && npm install && npm test\n`);
+  } catch (error) {
+    if (!(error instanceof PluginInitError)) throw error;
+    if (error.exitCode === 2) fail(error.message, PLUGIN_USAGE);
+    process.stderr.write(`portico: ${error.message}\n`);
+    process.exit(1);
   }
 }
 

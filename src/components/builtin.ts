@@ -11,7 +11,9 @@ import { basicAuthComponent } from './basic-auth/basic-auth.js';
 import { botDetectorComponent } from './bot-detector/bot-detector.js';
 import { circuitBreakerComponent } from './circuit-breaker/component.js';
 import { clientCredentialsComponent } from './client-credentials/component.js';
-import { backendHttpClientNamespace, backendHttpNamespace, goPluginNamespaces, loggingNamespace, routerNamespace } from './core-namespaces.js';
+import { backendHttpClientNamespace, backendHttpNamespace, loggingNamespace, routerNamespace } from './core-namespaces.js';
+import { pluginHttpClientComponent, pluginHttpServerComponent, pluginModifierComponent } from '../plugins/components.js';
+import { loadPluginSet } from '../plugins/plugin-set.js';
 import { corsComponent } from './cors/cors.js';
 import { extraDecoders, extraRenderers } from './encodings.js';
 import { graphqlComponent } from './graphql-namespace.js';
@@ -38,7 +40,9 @@ export const builtinComponents: readonly ComponentDefinition[] = [
   loggingNamespace,
   backendHttpNamespace,
   backendHttpClientNamespace,
-  ...goPluginNamespaces,
+  pluginHttpServerComponent,
+  pluginHttpClientComponent,
+  pluginModifierComponent,
   corsComponent,
   httpSecureComponent,
   botDetectorComponent,
@@ -74,5 +78,6 @@ export function createBuiltinRegistry(extra: readonly ComponentDefinition[] = []
     components: [...builtinComponents, ...lateRegisteredComponents(), ...extra],
     decoders: builtinDecoders,
     renderers: builtinRenderers,
+    loadPlugins: loadPluginSet,
   });
 }

@@ -1,9 +1,8 @@
 /**
  * Schemas of the namespaces the core itself reads: `router`, `telemetry/logging`, `backend/http`,
- * `backend/http/client`, and the Go plugin namespaces. Listed with the components so `check --lint`
+ * and `backend/http/client`. Listed with the components so `check --lint`
  * knows them.
  */
-import { PLUGIN_NAMESPACES } from '../config/go-plugins.js';
 import type { ComponentDefinition } from './registry.js';
 
 const bool = { type: 'boolean' };
@@ -71,9 +70,4 @@ export const backendHttpClientNamespace: ComponentDefinition = {
   namespace: 'backend/http/client',
   schemas: { backend: open({ send_body_on_redirect: bool }) },
 };
-
-// Go plugin namespaces: known keys (their blocks are plugin-specific), reported by config/go-plugins.ts.
-export const goPluginNamespaces: readonly ComponentDefinition[] = Object.entries(PLUGIN_NAMESPACES).map(([namespace, scopes]) => ({
-  namespace,
-  schemas: Object.fromEntries(scopes.map((scope) => [scope, { type: 'object' }])),
-}));
+// The plugin namespaces (`plugin/http-server`, ...) are components of src/plugins/components.ts.

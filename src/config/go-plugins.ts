@@ -1,15 +1,17 @@
 /**
- * KrakenD's Go plugins (`.so` files loaded by the root `plugin` block and named under `plugin/http-server`,
- * `plugin/http-client` and `plugin/req-resp-modifier`) cannot be loaded by Node.js. A plugin may be the
- * piece that authenticates an endpoint, so a config that names one does not start, unless the operator
- * says that this plugin may be missing (`--allow-missing-plugin NAME` or PORTICO_ALLOW_MISSING_PLUGINS).
- * Each plugin is reported once, with every place that names it. See docs/plugins.md.
+ * Plugins are named under `plugin/http-server`, `plugin/http-client` and `plugin/req-resp-modifier`.
+ * A name is satisfied by a TypeScript plugin of that kind loaded from the root `plugin` folder
+ * (src/plugins/loader.ts); KrakenD's Go plugins (`.so`) cannot be loaded by Node.js. A plugin may be the
+ * piece that authenticates an endpoint, so a config that names a missing one does not start, unless the
+ * operator says that this plugin may be missing (`--allow-missing-plugin NAME` or
+ * PORTICO_ALLOW_MISSING_PLUGINS). Each plugin is reported once, with every place that names it.
+ * See docs/plugins.md.
  */
 import type { ConfigIssues } from './issues.js';
 import { formatKeyPath } from './source.js';
 import type { KeyPath } from './source.js';
 
-/** The namespaces that name Go plugins, and where KrakenD reads each. */
+/** The namespaces that name plugins, and where KrakenD reads each. */
 export const PLUGIN_NAMESPACES = {
   'plugin/http-server': ['service'],
   'plugin/http-client': ['backend'],
@@ -27,7 +29,7 @@ function isObject(value: unknown): value is Raw {
 }
 
 /** The names a plugin block lists: `name` is a string or a list of strings (http-server, req-resp-modifier). */
-function pluginNames(block: Raw): string[] {
+export function pluginNames(block: Raw): string[] {
   const name = block['name'];
   if (typeof name === 'string') return name === '' ? [] : [name];
   if (Array.isArray(name)) return name.filter((item): item is string => typeof item === 'string' && item !== '');
@@ -40,8 +42,19 @@ export function allowedMissingPlugins(env: NodeJS.ProcessEnv, fromOptions: reado
   return new Set([...fromEnv, ...fromOptions]);
 }
 
-/** Reports every Go plugin the config names (one issue per plugin) and the root `plugin` block. */
-export function checkGoPlugins(raw: Raw, issues: ConfigIssues, allowed: ReadonlySet<string>): void {
+/** A loaded TypeScript plugin, as far as this check needs it: the kinds it implements and its file. */
+export interface ProvidedPlugin {
+  kinds: readonly string[];
+  file: string;
+}
+
+/** `plugin/http-server` → `http-server`: the kind a namespace asks for. */
+function kindOf(namespace: string): string {
+  return namespace.slice('plugin/'.length);
+}
+
+/** Reports every plugin the config names that no loaded plugin provides (one issue per plugin). */
+export function checkGoPlugins(raw: Raw, issues: ConfigIssues, allowed: ReadonlySet<string>, provided: ReadonlyMap<string, ProvidedPlugin> = new Map()): void {
   const uses = new Map<string, KeyPath[]>();
   const blocksWithoutName: KeyPath[] = [];
   const visit = (owner: unknown, at: KeyPath, scope: 'service' | 'endpoint' | 'backend'): void => {
@@ -53,7 +66,10 @@ export function checkGoPlugins(raw: Raw, issues: ConfigIssues, allowed: Readonly
       const blockAt = [...at, 'extra_config', namespace];
       const names = isObject(block) ? pluginNames(block) : [];
       if (names.length === 0) blocksWithoutName.push(blockAt);
-      for (const name of names) uses.set(name, [...(uses.get(name) ?? []), [...blockAt, 'name']]);
+      for (const name of names) {
+        if (provided.get(name)?.kinds.includes(kindOf(namespace))) continue;
+        uses.set(name, [...(uses.get(name) ?? []), [...blockAt, 'name']]);
+      }
     }
   };
   visit(raw, [], 'service');
@@ -64,22 +80,28 @@ export function checkGoPlugins(raw: Raw, issues: ConfigIssues, allowed: Readonly
     backends.forEach((backend, b) => visit(backend, ['endpoints', e, 'backend', b], 'backend'));
   });
 
-  if (raw['plugin'] !== undefined) {
-    issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: ['plugin'], message: 'Go plugins cannot be loaded by Portico (Node.js); the "plugin" block is ignored', hint: DOCS });
-  }
   for (const at of blocksWithoutName) {
-    issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at, message: 'this Go plugin block names no plugin and is ignored', hint: DOCS });
+    issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at, message: 'this plugin block names no plugin and is ignored', hint: DOCS });
   }
   for (const [name, places] of uses) {
     const where = places.map(formatKeyPath).join(', ');
     const first = (places[0] as KeyPath).slice(0, -1); // the namespace, so tools see which one
-    if (allowed.has(name)) {
-      issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: first, message: `Go plugin "${name}" is not loaded (allowed to be missing); everything it would do is skipped, used at ${where}`, hint: DOCS });
+    const other = provided.get(name);
+    if (other && !allowed.has(name)) {
+      const kinds = [...new Set(places.map((place) => kindOf(String(place[place.length - 2]))))].join(', ');
+      issues.error({
+        code: 'PRT_ERR_CONFIG_PLUGIN_MISSING',
+        at: first,
+        message: `plugin "${name}" (${other.file}) is not a ${kinds} plugin (it implements ${other.kinds.join(', ')}), used at ${where}`,
+        hint: `${DOCS}: give it the factory of that kind (httpServer, httpClient, reqRespModifier)`,
+      });
+    } else if (allowed.has(name)) {
+      issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: first, message: `plugin "${name}" is not loaded (allowed to be missing); everything it would do is skipped, used at ${where}`, hint: DOCS });
     } else {
       issues.error({
         code: 'PRT_ERR_CONFIG_PLUGIN_MISSING',
         at: first,
-        message: `Go plugin "${name}" cannot be loaded by Portico (Node.js cannot load Go plugins), used at ${where}; it may be what protects these routes, so Portico does not start without it`,
+        message: `plugin "${name}" is not loaded: no TypeScript plugin of that name came from the root "plugin" folder (Node.js cannot load Go plugins), used at ${where}; it may be what protects these routes, so Portico does not start without it`,
         hint: `${DOCS}; to start without it, pass --allow-missing-plugin ${name} or set ${ALLOW_MISSING_PLUGINS_ENV}=${name}`,
       });
     }

@@ -76,13 +76,16 @@ export async function loadConfig(file: string, options: LoadOptions): Promise<Lo
   await preloadValidator(schema);
   const renamed = renameLegacyNamespaces({ ...(document.value as Record<string, unknown>), ...overrides.values }, issues);
   const raw = applyWeakTypes(renamed, schema, issues);
-  checkGoPlugins(raw, issues, allowedMissingPlugins(env, options.allowMissingPlugins));
+  // TypeScript plugins are imported now, once: the names they provide are not missing.
+  const plugins = await options.components.loadPlugins?.(raw, issues);
+  checkGoPlugins(raw, issues, allowedMissingPlugins(env, options.allowMissingPlugins), plugins?.provided);
   checkAgainstSchema(raw, schema, issues, { strictUnknownKeys: options.lint === true, envSources: overrides.sources, namespaceLevels: namespaceLevels(options.components) });
   if (issues.list.some((issue) => issue.code === 'PRT_ERR_CONFIG_VERSION')) return { config: undefined, issues: issues.list, document, raw, ...rendered };
   const config = normalizeConfig(raw, file, issues);
   await options.components.prepare(config);
   options.components.validate(config, issues);
   checkTlsConfig(config, issues);
+  plugins?.attach(config);
   return { config: issues.hasErrors ? undefined : config, issues: issues.list, document, raw, ...rendered };
 }
 

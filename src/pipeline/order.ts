@@ -13,7 +13,8 @@ export const SERVICE_WIDE: ReadonlySet<string> = new Set(['telemetry/metrics']);
  * `auth/revoker` adds no layer: its factory starts the revocation filter with the gateway. A v2-era name
  * KrakenD CE 2.13 still reads sits beside its component's current one.
  */
-export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'telemetry/metrics', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
+/** TypeScript `plugin/http-server` plugins wrap the whole server, as KrakenD's handler plugins wrap gin. */
+export const SERVICE_ORDER: readonly string[] = ['plugin/http-server', 'auth/revoker', 'telemetry/metrics', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
 
 export const ENDPOINT_ORDER: readonly string[] = [
   'security/bot-detector',
@@ -30,9 +31,11 @@ export const ENDPOINT_ORDER: readonly string[] = [
 ];
 
 /** `proxy` holds static data and the endpoint flatmap; sequential/shadow are read by the merge itself. */
-export const PROXY_ORDER: readonly string[] = ['auth/signer', 'telemetry/metrics', 'modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy'];
+/** lura's default factory: static data wraps the endpoint's modifier plugins, which wrap the merge. */
+export const PROXY_ORDER: readonly string[] = ['auth/signer', 'telemetry/metrics', 'modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy', 'plugin/req-resp-modifier'];
 
-export const BACKEND_ORDER: readonly string[] = ['telemetry/metrics', 'qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
+/** lura `newStack`: a backend's modifier plugins wrap its whole backend factory. */
+export const BACKEND_ORDER: readonly string[] = ['plugin/req-resp-modifier', 'telemetry/metrics', 'qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
 
 /**
  * Around the raw HTTP exchange, below decoding (krakend-ce `internalNewBackendFactory` and
@@ -43,6 +46,8 @@ export const BACKEND_ORDER: readonly string[] = ['telemetry/metrics', 'qos/circu
  */
 export const CLIENT_ORDER: readonly string[] = [
   'modifier/martian',
+  // Replaces KrakenD's HTTP client, with the cache, retries and client credentials around it: those are not used.
+  'plugin/http-client',
   'qos/http-cache',
   'backend/http/retry',
   'auth/client-credentials',

@@ -5,7 +5,7 @@
  * built from a list (`components/builtin.ts`, plus plugins) and handed to config loading and to the
  * gateway build; nothing registers itself on import.
  */
-import type { ConfigExtensions } from '../config/extensions.js';
+import type { ConfigExtensions, LoadedPluginSet } from '../config/extensions.js';
 import type { ConfigIssues } from '../config/issues.js';
 import type { NamespaceSchemas, JsonSchema } from '../config/schema.js';
 import type { KeyPath } from '../config/source.js';
@@ -41,6 +41,8 @@ export interface RegistryContents {
   decoders: Readonly<Record<string, DecoderFactory>>;
   /** `output_encoding` names and their renderers; an unknown one renders as `json` (lura `getRender`). */
   renderers: Readonly<Record<string, Renderer>>;
+  /** Imports the TypeScript plugins a config names (src/plugins). */
+  loadPlugins?: ConfigExtensions['loadPlugins'];
 }
 
 export class ComponentRegistry implements ConfigExtensions {
@@ -48,8 +50,10 @@ export class ComponentRegistry implements ConfigExtensions {
   readonly #decoders: ReadonlyMap<string, DecoderFactory>;
   readonly #renderers: ReadonlyMap<string, Renderer>;
   #schemas: NamespaceSchemas | undefined;
+  readonly #loadPlugins: RegistryContents['loadPlugins'];
 
   constructor(contents: RegistryContents) {
+    this.#loadPlugins = contents.loadPlugins;
     for (const definition of contents.components) {
       if (this.#components.has(definition.namespace)) throw new Error(`component ${definition.namespace} listed twice`);
       this.#components.set(definition.namespace, definition);
@@ -57,6 +61,11 @@ export class ComponentRegistry implements ConfigExtensions {
     this.#decoders = new Map(Object.entries(contents.decoders));
     this.#renderers = new Map(Object.entries(contents.renderers));
     if (!this.#decoders.has('json') || !this.#renderers.has('json')) throw new Error('a registry needs the json decoder and renderer');
+  }
+
+  /** The TypeScript plugins a config names; none without a plugin loader. */
+  loadPlugins(raw: Record<string, unknown>, issues: ConfigIssues): Promise<LoadedPluginSet> {
+    return this.#loadPlugins ? this.#loadPlugins(raw, issues) : Promise.resolve({ provided: new Map(), attach: () => undefined });
   }
 
   get(namespace: string): ComponentDefinition | undefined {
