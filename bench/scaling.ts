@@ -23,6 +23,7 @@ function backendBlock(origin: string, i: number, extra: Record<string, unknown> 
 }
 
 const BREAKER = { 'qos/circuit-breaker': { interval: 60, timeout: 10, max_errors: 5, log_status_change: true } };
+const BODY_SCHEMA = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 64 }, count: { type: 'integer', minimum: 0 } } };
 const ROUTER_LIMIT = { 'qos/ratelimit/router': { max_rate: 1000, client_max_rate: 10, strategy: 'ip', every: '1s' } };
 
 export const MIXES = {
@@ -32,9 +33,9 @@ export const MIXES = {
   breaker: (): Mix => ({ backend: BREAKER }),
   /** `qos/ratelimit/router` with `client_max_rate` and `strategy: ip` on each endpoint. */
   ratelimit: (): Mix => ({ endpoint: ROUTER_LIMIT }),
-  /** Everything at once: router limit, breaker, proxy limit, cache and a CORS/security block per endpoint. */
+  /** Everything at once: router limit and body schema per endpoint; breaker, proxy limit and cache per backend; CORS. */
   all: (): Mix => ({
-    endpoint: { ...ROUTER_LIMIT, 'security/http': { frame_deny: true, content_type_nosniff: true } },
+    endpoint: { ...ROUTER_LIMIT, 'validation/json-schema': BODY_SCHEMA },
     backend: { ...BREAKER, 'qos/ratelimit/proxy': { max_rate: 100, capacity: 100 }, 'qos/http-cache': { shared: true, max_items: 100 } },
   }),
 } as const;

@@ -14,12 +14,13 @@ import { createLogger } from '../../src/server/logger.js';
 import { MemoryLog } from './servers.js';
 
 const BREAKER = { 'qos/circuit-breaker': { interval: 60, timeout: 10, max_errors: 5, log_status_change: true } };
+const BODY_SCHEMA = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 64 }, count: { type: 'integer', minimum: 0 } } };
 const ROUTER_LIMIT = { 'qos/ratelimit/router': { max_rate: 1000, client_max_rate: 10, strategy: 'ip', every: '1s' } };
 export const PROBE_MIXES: Record<string, { endpoint?: Record<string, unknown>; backend?: Record<string, unknown> }> = {
   plain: {},
   ratelimit: { endpoint: ROUTER_LIMIT },
   all: {
-    endpoint: { ...ROUTER_LIMIT, 'security/http': { frame_deny: true } },
+    endpoint: { ...ROUTER_LIMIT, 'validation/json-schema': BODY_SCHEMA },
     backend: { ...BREAKER, 'qos/ratelimit/proxy': { max_rate: 100, capacity: 100 }, 'qos/http-cache': { shared: true, max_items: 100 } },
   },
 };
