@@ -150,7 +150,8 @@ export function duplicateJsonKeys(text: string): { path: (string | number)[]; of
     const code = text.charCodeAt(i);
     if (code === 34 /* " */) {
       let end = text.indexOf('"', i + 1);
-      while (isEscaped(text, end)) end = text.indexOf('"', end + 1);
+      while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end === -1) break; // not reached for text JSON.parse accepted; never loop on anything else
       const top = stack[stack.length - 1];
       if (expectingKey && top !== undefined) {
         const raw = text.slice(i + 1, end);
