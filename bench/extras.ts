@@ -1,4 +1,4 @@
-/** Extra checks of issue #3: memory with 1,000 keep-alive connections, 2-worker scaling, start-up time. */
+/** Extra checks: memory with 1,000 keep-alive connections, 2-worker scaling, start-up time (issue #3); config scaling (issue #14). */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { runWrk, startPinned, treeRssMb, waitForPort } from './system.js';
 import { writePorticoConfig } from './fixtures.js';
+import { runScaling } from './scaling.js';
 
 export interface ExtrasContext {
   dir: string;
@@ -82,6 +83,9 @@ export async function runExtras(context: ExtrasContext): Promise<void> {
     samples.sort((a, b) => a - b);
     context.write(`Start-up to first response, 100 endpoints: median ${samples[2]?.toFixed(0)} ms (min ${samples[0]?.toFixed(0)}, max ${samples[4]?.toFixed(0)})`);
   }
+
+  // Config scaling: start-up time, start-up CPU and RSS against the number of endpoints, per mix of components.
+  await runScaling({ dir: context.dir, cli, origin: context.backendOrigin, nodeFlags: context.nodeFlags, counts: [1000, 2000, 5000], mixes: ['plain', 'breaker', 'ratelimit', 'all'], firstPort: 19500, write: context.write });
 }
 
 function runWrkNiced(port: number, seconds: number): number {

@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     { name: 'backend direct', paths: { S1: '/1kb.json', S3: '/100kb.json' } },
     {
       name: 'nginx 1.22 proxy_pass',
+      // Tuned (fixtures.ts): keep-alive upstream pool, in-memory proxy buffers for 100 KB, tcp_nodelay.
       paths: { S1: '/s1', S3: '/s3' },
       start: (port, _backend, cpus) => startPinned(cpus, 'nginx', ['-c', writeNginxConfig(dir, 'proxy', { listen: port, upstream: backendPort }), '-p', dir]),
     },

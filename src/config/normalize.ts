@@ -426,33 +426,42 @@ function checkRouteConflicts(endpoints: EndpointConfig[], issues: ConfigIssues):
       });
     } else seen.set(key, endpoint);
   }
-  const bySegments = endpoints.map((endpoint) => ({ endpoint, segments: endpoint.path.split('/').slice(1) }));
-  for (let i = 0; i < bySegments.length; i++) {
-    for (let j = i + 1; j < bySegments.length; j++) {
-      const a = bySegments[i]!;
-      const b = bySegments[j]!;
-      // gin keeps one tree per method (tree.go panics only within a tree), so routes of different
-      // methods may name the same position differently.
-      if (a.endpoint.method !== b.endpoint.method) continue;
-      const depth = Math.min(a.segments.length, b.segments.length);
-      for (let k = 0; k < depth; k++) {
-        const sa = a.segments[k]!;
-        const sb = b.segments[k]!;
-        const pa = /^\{.+\}$/.test(sa);
-        const pb = /^\{.+\}$/.test(sb);
-        if (pa && pb && sa !== sb) {
-          issues.error({
-            code: 'PRT_ERR_CONFIG_ROUTE_CONFLICT',
-            at: [...b.endpoint.at, 'endpoint'],
-            message: `${b.endpoint.path} names the parameter ${sb} where ${a.endpoint.path} (${formatAt(a.endpoint.at)}) names it ${sa}; routes sharing a prefix must use the same name`,
-          });
-          break;
-        }
-        if (sa !== sb) break;
+  // gin keeps one tree per method (tree.go panics only within a tree), so routes of different methods
+  // may name the same position differently. One trie per method: linear in the number of routes.
+  const trees = new Map<string, RouteNode>();
+  for (const endpoint of endpoints) {
+    let node = trees.get(endpoint.method);
+    if (node === undefined) trees.set(endpoint.method, (node = newRouteNode()));
+    const segments = endpoint.path.split('/');
+    for (let k = 1; k < segments.length; k++) {
+      const segment = segments[k] as string;
+      const isParam = segment.length > 2 && segment.charCodeAt(0) === 123 /* { */ && segment.charCodeAt(segment.length - 1) === 125; /* } */
+      if (isParam && node.param !== undefined && node.param.name !== segment) {
+        const first = node.param.endpoint;
+        issues.error({
+          code: 'PRT_ERR_CONFIG_ROUTE_CONFLICT',
+          at: [...endpoint.at, 'endpoint'],
+          message: `${endpoint.path} names the parameter ${segment} where ${first.path} (${formatAt(first.at)}) names it ${node.param.name}; routes sharing a prefix must use the same name`,
+        });
+        break;
       }
+      let child = node.children.get(segment);
+      if (child === undefined) {
+        node.children.set(segment, (child = newRouteNode()));
+        if (isParam) node.param = { name: segment, endpoint };
+      }
+      node = child;
     }
   }
 }
+
+interface RouteNode {
+  children: Map<string, RouteNode>;
+  /** The parameter named at this position, and the first route that named it. */
+  param: { name: string; endpoint: EndpointConfig } | undefined;
+}
+
+const newRouteNode = (): RouteNode => ({ children: new Map(), param: undefined });
 
 function formatAt(at: KeyPath): string {
   return at.map((part) => (typeof part === 'number' ? `[${part}]` : part)).join('').replace(/^endpoints/, 'endpoints');

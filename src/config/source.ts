@@ -75,6 +75,33 @@ function positionAt(lineStarts: number[], offset: number): Position {
 }
 
 function parseJson(file: string, text: string, issues: ConfigIssues): SourceDocument | undefined {
+  // The native parser first: a few times faster than a parse tree, with no node per value to collect.
+  // Only a file it refuses goes through jsonc-parser, for the position and wording of each error; and
+  // the tree is built on the first `locate`, that is only when an issue is reported.
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return parseJsonTree(file, text, issues);
+  }
+  let lineStarts: number[] | undefined;
+  const positionOf = (offset: number): Position => positionAt((lineStarts ??= lineStartsOf(text)), offset);
+  for (const duplicate of duplicateJsonKeys(text)) {
+    issues.warning({ code: 'PRT_WARN_CONFIG_DUPLICATE_KEY', at: duplicate.path, position: positionOf(duplicate.offset), message: `duplicate key "${duplicate.path[duplicate.path.length - 1] as string}": the last value wins` });
+  }
+  let tree: JsonNode | undefined;
+  return {
+    file,
+    format: 'json',
+    value,
+    locate(path) {
+      tree ??= parseTree(text, [], { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+      return tree && locateInTree(tree, path, positionOf);
+    },
+  };
+}
+
+function parseJsonTree(file: string, text: string, issues: ConfigIssues): SourceDocument | undefined {
   const errors: JsonParseError[] = [];
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const lineStarts = lineStartsOf(text);
@@ -89,19 +116,78 @@ function parseJson(file: string, text: string, issues: ConfigIssues): SourceDocu
     if (errors.length === 0) issues.error({ code: 'PRT_ERR_CONFIG_SYNTAX', message: 'the file is empty' });
     return undefined;
   }
+  // JSON.parse refused a text jsonc-parser accepts (not expected): keep the tree's reading of it.
   reportDuplicateJsonKeys(tree, [], lineStarts, issues);
-  return {
-    file,
-    format: 'json',
-    value: getNodeValue(tree),
-    locate(path) {
-      let node: JsonNode | undefined = findNodeAtLocation(tree, [...path]);
-      if (node === undefined) return undefined;
-      // Point at the key rather than the value when the value belongs to a property.
-      if (node.parent?.type === 'property' && node.parent.children?.[0]) node = node.parent.children[0];
-      return positionAt(lineStarts, node.offset);
-    },
-  };
+  return { file, format: 'json', value: getNodeValue(tree), locate: (path) => locateInTree(tree, path, (offset) => positionAt(lineStarts, offset)) };
+}
+
+function locateInTree(tree: JsonNode, path: KeyPath, positionOf: (offset: number) => Position): Position | undefined {
+  let node: JsonNode | undefined = findNodeAtLocation(tree, [...path]);
+  if (node === undefined) return undefined;
+  // Point at the key rather than the value when the value belongs to a property.
+  if (node.parent?.type === 'property' && node.parent.children?.[0]) node = node.parent.children[0];
+  return positionOf(node.offset);
+}
+
+interface Frame {
+  object: boolean;
+  /** The first key of an object, and the keys seen so far once there is a second one. */
+  first: string | undefined;
+  keys: Set<string> | undefined;
+  /** The current key (objects) or index (arrays). */
+  at: string | number;
+}
+
+/**
+ * Keys repeated within one object of a text JSON.parse accepted, with the offset of each repeat: one
+ * pass over the text, strings skipped with indexOf, no tree.
+ */
+export function duplicateJsonKeys(text: string): { path: (string | number)[]; offset: number }[] {
+  const found: { path: (string | number)[]; offset: number }[] = [];
+  const stack: Frame[] = [];
+  let expectingKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 34 /* " */) {
+      let end = text.indexOf('"', i + 1);
+      while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+      if (end === -1) break; // not reached for text JSON.parse accepted; never loop on anything else
+      const top = stack[stack.length - 1];
+      if (expectingKey && top !== undefined) {
+        const raw = text.slice(i + 1, end);
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        if (top.first === undefined) top.first = key;
+        else {
+          top.keys ??= new Set<string>([top.first]);
+          if (top.keys.has(key)) found.push({ path: [...stack.slice(0, -1).map((frame) => frame.at), key], offset: i });
+          top.keys.add(key);
+        }
+        top.at = key;
+        expectingKey = false;
+      }
+      i = end;
+    } else if (code === 123 /* { */) {
+      stack.push({ object: true, first: undefined, keys: undefined, at: '' });
+      expectingKey = true;
+    } else if (code === 91 /* [ */) {
+      stack.push({ object: false, first: undefined, keys: undefined, at: 0 });
+    } else if (code === 125 /* } */ || code === 93 /* ] */) {
+      stack.pop();
+      expectingKey = false;
+    } else if (code === 44 /* , */) {
+      const top = stack[stack.length - 1];
+      if (top?.object) expectingKey = true;
+      else if (top !== undefined) top.at = (top.at as number) + 1;
+    }
+  }
+  return found;
+}
+
+/** True when the quote at `index` is preceded by an odd number of backslashes. */
+function isEscaped(text: string, index: number): boolean {
+  let backslashes = 0;
+  for (let j = index - 1; text.charCodeAt(j) === 92 /* \\ */; j--) backslashes++;
+  return (backslashes & 1) === 1;
 }
 
 function describeJsonError(code: string): string {

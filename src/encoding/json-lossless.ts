@@ -14,7 +14,9 @@ import { randomBytes } from 'node:crypto';
  * strings only cost the slow path. Not caught (written back in shortest form): literals of 16-17
  * significant digits split by the point that are not already the shortest form.
  */
-const MAYBE_LITERAL = /[.\d]\d{15}|\.(?:0{6}|\d*0(?!\d))|\d[eE]|-0(?![.\d])/;
+// The exponent and `-0` alternatives need what follows them in a number (a digit; a delimiter), so
+// strings such as "item-0" or hex ids like "5e-f3" do not send every body down the slow path.
+const MAYBE_LITERAL = /[.\d]\d{15}|\.(?:0{6}|\d*0(?!\d))|\d[eE][+-]?\d|-0(?=[\s,\]}]|$)/;
 // Random per process: a string in backend data can never carry the marker and be turned into a number.
 const MARKER_ID = randomBytes(12).toString('hex');
 const RAW_PREFIX = `\u0000portico-raw-number-${MARKER_ID}:`;

@@ -15,6 +15,7 @@ import type { LocalCacheStore, Sized } from '../components/http-cache/store.js';
 import { createMemoryLimiter, ENDPOINT_LIMITED } from '../components/ratelimit/router-limiter.js';
 import type { MemoryRouterLimiter } from '../components/ratelimit/router-limiter.js';
 import { TokenBucket } from '../components/ratelimit/token-bucket.js';
+import { Sweeper } from '../components/ratelimit/sweeper.js';
 import { OP, UNAVAILABLE } from '../shared-state/protocol.js';
 import type { Answer, Call, Declaration } from '../shared-state/protocol.js';
 
@@ -34,7 +35,9 @@ export class SharedStateHost {
   private readonly states = new Map<string, State>();
   /** Who declared each id: `prune` keeps the ids a live worker declared. */
   private readonly declarers = new Map<string, Set<number>>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly sweeper = new Sweeper();
+  /** id → stops its client-bucket sweep. */
+  private readonly sweeps = new Map<string, () => void>();
   /** worker → breaker id → generation → calls admitted and not yet reported. */
   private readonly admitted = new Map<number, Map<string, Map<number, number>>>();
 
@@ -82,9 +85,8 @@ export class SharedStateHost {
       if ([...workers].some((worker) => liveWorkers.has(worker))) continue;
       this.declarers.delete(id);
       this.states.delete(id);
-      const timer = this.timers.get(id);
-      if (timer !== undefined) clearInterval(timer);
-      this.timers.delete(id);
+      this.sweeps.get(id)?.();
+      this.sweeps.delete(id);
       dropped++;
     }
     return dropped;
@@ -92,8 +94,8 @@ export class SharedStateHost {
 
   /** Stops the client-bucket sweeps. */
   close(): void {
-    for (const timer of this.timers.values()) clearInterval(timer);
-    this.timers.clear();
+    this.sweeper.close();
+    this.sweeps.clear();
   }
 
   /** How many ids are declared (tests, debugging). */
@@ -146,11 +148,7 @@ export class SharedStateHost {
     switch (declaration.kind) {
       case 'router': {
         const limiter = createMemoryLimiter({ endpoint: declaration.endpoint, client: declaration.client, clock, numShards: declaration.numShards, maxClients: declaration.maxClients });
-        if (declaration.client) {
-          const timer = setInterval(() => limiter.sweep(), Math.max(declaration.cleanupMs, 1000));
-          timer.unref();
-          this.timers.set(id, timer);
-        }
+        if (declaration.client) this.sweeps.set(id, this.sweeper.add(Math.max(declaration.cleanupMs, 1000), limiter.sweep));
         return { kind: 'router', limiter };
       }
       case 'bucket':

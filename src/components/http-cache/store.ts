@@ -24,23 +24,32 @@ export interface LocalCacheStore<Entry extends Sized> extends CacheStore<Entry> 
   readonly calculatedSize: number;
 }
 
-/** `maxItems`/`maxSizeBytes` 0: no bound of that kind. */
+/**
+ * `maxItems`/`maxSizeBytes` 0: no bound of that kind. The LRU is created by the first store, and the
+ * count bound is enforced here rather than with lru-cache's `max`, which preallocates arrays for `max`
+ * entries (~280 KB per backend at the default 10,000) whether or not anything is ever cached.
+ */
 export function createLocalStore<Entry extends Sized>(maxItems: number, maxSizeBytes: number): LocalCacheStore<Entry> {
-  const cache = new LRUCache<string, Entry>({
-    ...(maxItems > 0 ? { max: maxItems } : {}),
-    maxSize: maxSizeBytes > 0 ? maxSizeBytes : Number.MAX_SAFE_INTEGER,
-    // Keys hold the URL and Vary values the client chose: they count, or long URLs would escape maxSize.
-    sizeCalculation: (entry, key) => Math.max(1, entry.size + key.length),
-  });
+  let cache: LRUCache<string, Entry> | undefined;
+  const create = (): LRUCache<string, Entry> =>
+    new LRUCache<string, Entry>({
+      maxSize: maxSizeBytes > 0 ? maxSizeBytes : Number.MAX_SAFE_INTEGER,
+      // Keys hold the URL and Vary values the client chose: they count, or long URLs would escape maxSize.
+      sizeCalculation: (entry, key) => Math.max(1, entry.size + key.length),
+    });
   return {
-    get: (key) => cache.get(key),
-    set: (key, entry) => void cache.set(key, entry),
-    delete: (key) => void cache.delete(key),
+    get: (key) => cache?.get(key),
+    set(key, entry) {
+      cache ??= create();
+      if (maxItems > 0 && cache.size >= maxItems && !cache.has(key)) cache.pop(); // the least recently used
+      cache.set(key, entry);
+    },
+    delete: (key) => void cache?.delete(key),
     get size() {
-      return cache.size;
+      return cache?.size ?? 0;
     },
     get calculatedSize() {
-      return cache.calculatedSize;
+      return cache?.calculatedSize ?? 0;
     },
   };
 }

@@ -55,3 +55,14 @@ test('the router limiter checks the client first (429), then the endpoint (503)'
   clock.advance(1000);
   assert.equal(limiter.check('c'), ALLOWED);
 });
+
+test('nothing is allocated before the first client, and shards are created as clients arrive, never past num_shards', () => {
+  const buckets = new ClientBuckets({ bucket: { ratePerMs: 1 / 1000, capacity: 1 }, numShards: 2048, maxClients: 100_000, clock: new ManualClock() });
+  assert.equal(buckets.allocatedShards, 0);
+  assert.equal(buckets.sweep(), 0);
+  buckets.allow('203.0.113.7');
+  assert.equal(buckets.allocatedShards, 1);
+  for (let i = 0; i < 20_000; i++) buckets.allow(`10.0.${i >> 8}.${i & 255}`);
+  assert.ok(buckets.allocatedShards > 1000 && buckets.allocatedShards <= 2048, `${buckets.allocatedShards} shards`);
+  assert.equal(buckets.size, 20_001);
+});

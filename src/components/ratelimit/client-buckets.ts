@@ -5,6 +5,8 @@
  *   a new client gets anyway, so forgetting it changes no decision);
  * - each shard holds at most `maxClients / numShards` buckets; past that the oldest one is forgotten
  *   (that client starts again with a full bucket: the limit loosens for it, memory never grows).
+ * Nothing is allocated before the first client: a config with thousands of limited endpoints costs a few
+ * hundred bytes per endpoint until traffic arrives (KrakenD's 2,048 eager shards would cost ~390 KB each).
  */
 import type { Clock } from '../clock.js';
 import { TokenBucket } from './token-bucket.js';
@@ -18,18 +20,28 @@ export interface ClientBucketsOptions {
 }
 
 export class ClientBuckets {
-  private readonly shards: Map<string, TokenBucket>[];
+  /** Shard index → its map; a slot stays empty until a client hashes to it. Allocated on first use. */
+  private shards: (Map<string, TokenBucket> | undefined)[] | undefined;
+  /** The shards created so far, so that a sweep visits only those. */
+  private readonly used: Map<string, TokenBucket>[] = [];
+  private readonly numShards: number;
   private readonly perShard: number;
 
   constructor(private readonly options: ClientBucketsOptions) {
-    const numShards = Math.max(1, Math.floor(options.numShards));
-    this.shards = Array.from({ length: numShards }, () => new Map<string, TokenBucket>());
-    this.perShard = Math.max(1, Math.ceil(options.maxClients / numShards));
+    this.numShards = Math.max(1, Math.floor(options.numShards));
+    this.perShard = Math.max(1, Math.ceil(options.maxClients / this.numShards));
   }
 
   /** Takes a token from `key`'s bucket, creating a full bucket for a new client. */
   allow(key: string): boolean {
-    const shard = this.shards[fnv1a(key) % this.shards.length] as Map<string, TokenBucket>;
+    const shards = (this.shards ??= new Array<Map<string, TokenBucket> | undefined>(this.numShards));
+    const index = fnv1a(key) % this.numShards;
+    let shard = shards[index];
+    if (shard === undefined) {
+      shard = new Map<string, TokenBucket>();
+      shards[index] = shard;
+      this.used.push(shard);
+    }
     let bucket = shard.get(key);
     if (bucket === undefined) {
       if (shard.size >= this.perShard) shard.delete(shard.keys().next().value as string);
@@ -41,9 +53,10 @@ export class ClientBuckets {
 
   /** Forgets every bucket that is full again; returns how many were forgotten. */
   sweep(): number {
+    if (this.used.length === 0) return 0;
     const now = this.options.clock.now();
     let removed = 0;
-    for (const shard of this.shards) {
+    for (const shard of this.used) {
       for (const [key, bucket] of shard) {
         if (bucket.isFull(now)) {
           shard.delete(key);
@@ -56,8 +69,13 @@ export class ClientBuckets {
 
   get size(): number {
     let total = 0;
-    for (const shard of this.shards) total += shard.size;
+    for (const shard of this.used) total += shard.size;
     return total;
+  }
+
+  /** Shards allocated so far (none before the first client). */
+  get allocatedShards(): number {
+    return this.used.length;
   }
 }
 

@@ -32,6 +32,7 @@ import { redisSettingsFor } from './redis-settings.js';
 import type { RedisConnectionSettings } from './redis-buckets.js';
 import { ALLOWED, createMemoryLimiter, createRedisLimiter } from './router-limiter.js';
 import { createSharedRouterLimiter } from './shared-limiters.js';
+import { Sweeper } from './sweeper.js';
 import type { LimiterBuckets, RouterLimiter } from './router-limiter.js';
 
 export const ROUTER_NAMESPACE = 'qos/ratelimit/router';
@@ -162,12 +163,22 @@ function createLimiter(block: Record<string, unknown>, endpoint: EndpointConfig,
     return createSharedRouterLimiter(context.sharedState, `${ROUTER_NAMESPACE} ${endpointId(endpoint)}`, { kind: 'router', ...buckets, numShards, maxClients, cleanupMs });
   }
   const memory = createMemoryLimiter({ ...buckets, clock: monotonicClock, numShards, maxClients });
-  if (buckets.client) {
-    const timer = setInterval(() => memory.sweep(), cleanupMs);
-    timer.unref();
-    context.onClose(() => clearInterval(timer));
-  }
+  if (buckets.client) sweeperOf(context).add(cleanupMs, memory.sweep);
   return memory.check;
+}
+
+const sweepers = new WeakMap<BuildContext, Sweeper>();
+
+/** One sweeper per gateway, closed with it. */
+function sweeperOf(context: BuildContext): Sweeper {
+  let sweeper = sweepers.get(context);
+  if (sweeper === undefined) {
+    const created = new Sweeper();
+    sweepers.set(context, created);
+    context.onClose(() => created.close());
+    sweeper = created;
+  }
+  return sweeper;
 }
 
 /** `GET /users/:id`: stable across replicas that load the same config. */
