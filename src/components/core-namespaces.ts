@@ -1,5 +1,5 @@
 /**
- * Schemas of the namespaces the core itself reads: `router`, `telemetry/logging`, `backend/http`,
+ * Schemas of the namespaces the core itself reads: `router`, `backend/http`,
  * `backend/http/client`, and the Go plugin namespaces. Registered like any component so `check --lint`
  * knows them.
  */
@@ -44,21 +44,6 @@ registerComponent({
         }
       });
     }
-  },
-});
-
-registerComponent({
-  namespace: 'telemetry/logging',
-  schemas: {
-    service: open({
-      level: { type: 'string', enum: ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL', 'debug', 'info', 'warning', 'error', 'critical'] },
-      prefix: { type: 'string' },
-      stdout: bool,
-      syslog: bool,
-      syslog_facility: { type: 'string' },
-      format: { type: 'string', enum: ['default', 'logstash', 'custom', 'json'] },
-      custom_format: { type: 'string' },
-    }),
   },
 });
 

@@ -3,10 +3,10 @@
  * last-resort error handlers. Shared by `portico run` (each worker) and the demo.
  */
 import type { AddressInfo } from 'node:net';
-import { blockOf } from '../components/registry.js';
 import type { ServiceConfig } from '../config/types.js';
 import { createGateway } from '../server/gateway.js';
 import type { Gateway } from '../server/gateway.js';
+import { readLoggingSettings } from '../components/logging/settings.js';
 import { createLogger } from '../server/logger.js';
 import type { Logger } from '../server/logger.js';
 import { readRouterSettings } from '../router/settings.js';
@@ -32,16 +32,8 @@ export interface RunningGateway {
 }
 
 export function loggerFor(config: ServiceConfig, debug = false): Logger {
-  const logging = blockOf(config.extraConfig, 'telemetry/logging');
   const router = readRouterSettings(config);
-  return createLogger({
-    level: debug ? 'DEBUG' : typeof logging?.['level'] === 'string' ? logging['level'] : 'INFO',
-    prefix: typeof logging?.['prefix'] === 'string' ? logging['prefix'] : '[PORTICO]',
-    stdout: logging?.['stdout'] !== false,
-    format: typeof logging?.['format'] === 'string' ? logging['format'] : 'default',
-    accessLog: router.accessLog,
-    skipPaths: router.loggerSkipPaths,
-  });
+  return createLogger({ ...readLoggingSettings(config.extraConfig, debug), accessLog: router.accessLog, skipPaths: router.loggerSkipPaths });
 }
 
 export async function startGateway(config: ServiceConfig, options: StartOptions = {}): Promise<RunningGateway> {
