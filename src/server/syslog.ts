@@ -29,6 +29,7 @@ export const SYSLOG_FACILITIES: Readonly<Record<string, number>> = {
   local7: 23,
 };
 export const DEFAULT_FACILITY = 'local3';
+const FACILITY_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(SYSLOG_FACILITIES).map(([name, code]) => [code, name]));
 
 const SEVERITIES: Readonly<Record<LevelName, number>> = { CRITICAL: 2, ERROR: 3, WARNING: 4, INFO: 6, DEBUG: 7 };
 const LOCAL_PATHS = ['/dev/log', '/var/run/syslog', '/var/run/log'];
@@ -235,7 +236,7 @@ function unixSink(path: string, tag: string, facility: number, priority: (level:
 /** util-linux `logger` reading `<PRI>line` from stdin (`--prio-prefix`), sending each to `path`. */
 function loggerCommandSink(path: string, tag: string, facility: number, priority: (level: LevelName) => number, body: (level: LevelName, message: string) => string, tell: (message: string) => void): LogSink {
   let dropped = 0;
-  let child: ChildProcess | undefined = spawn('logger', ['--socket', path, '--prio-prefix', '--tag', tag, `--id=${process.pid}`, '--priority', `${facility * 8 + 6}`], {
+  let child: ChildProcess | undefined = spawn('logger', ['--socket', path, '--prio-prefix', '--tag', tag, `--id=${process.pid}`, '--priority', `${FACILITY_NAMES[facility] ?? DEFAULT_FACILITY}.info`], {
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   child.unref();
