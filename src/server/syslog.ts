@@ -249,7 +249,8 @@ function loggerCommandSink(path: string, tag: string, facility: number, priority
     child = undefined;
   });
   child.stdin?.on('error', () => undefined);
-  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  // The pipes are sockets: unreferenced, they do not keep the process alive either.
+  for (const pipe of [child.stdin, child.stderr]) (pipe as Socket | null)?.unref();
   return {
     write(level, message) {
       const stdin = child?.stdin;

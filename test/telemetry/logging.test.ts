@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import type { AddressInfo, Server } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -48,14 +48,22 @@ async function udpReceiver(): Promise<{ socket: DatagramSocket; port: number; me
   return { socket, port: socket.address().port, messages };
 }
 
-async function streamReceiver(listenOn: string | number): Promise<{ server: Server; port: number; text: () => string }> {
+async function streamReceiver(listenOn: string | number): Promise<{ port: number; text: () => string; close: () => void }> {
   let received = '';
-  const server = createServer((socket) => socket.on('data', (data) => (received += data.toString('latin1'))));
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', (data) => (received += data.toString('latin1')));
+  });
   if (typeof listenOn === 'string') server.listen(listenOn);
   else server.listen(listenOn, '127.0.0.1');
   await once(server, 'listening');
   const port = typeof listenOn === 'string' ? 0 : (server.address() as AddressInfo).port;
-  return { server, port, text: () => received };
+  const close = (): void => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  };
+  return { port, text: () => received, close };
 }
 
 describe('telemetry/logging syslog', () => {
@@ -91,7 +99,7 @@ describe('telemetry/logging syslog', () => {
       assert.match(lines[0] as string, new RegExp(`^<156>[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d portico-test\\[${process.pid}\\]: WARNING > careful$`));
       assert.match(lines[1] as string, /^<159>.*: DEBUG > detail$/);
     } finally {
-      receiver.server.close();
+      receiver.close();
     }
   });
 
@@ -230,7 +238,7 @@ describe('telemetry/gelf', () => {
     } finally {
       cli.kill();
       await cli.exited();
-      receiver.server.close();
+      receiver.close();
       await backend.close();
     }
   });
