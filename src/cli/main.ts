@@ -19,6 +19,7 @@ import { PORTICO_VERSION } from '../version.js';
 import { runPrimary } from './primary.js';
 import { blockOf } from '../components/registry.js';
 import { METRICS_NAMESPACE, readMetricsSettings } from '../components/metrics/settings.js';
+import { INFLUX_NAMESPACE } from '../components/influx/settings.js';
 import { UsageError, auditCommand } from './audit.js';
 import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
@@ -233,6 +234,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   // The primary's own lines keep the start-up logging settings; each new worker applies the new ones.
   const logger = loggerFor(result.config, debug);
   const metricsBlock = blockOf(result.config.extraConfig, METRICS_NAMESPACE);
+  const influxBlock = blockOf(result.config.extraConfig, INFLUX_NAMESPACE);
   const primary = runPrimary({
     workers,
     snapshot: result.snapshot as ConfigSnapshot,
@@ -243,6 +245,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     allowMissingPlugins,
     // The stats listener is the primary's: it keeps its start-up settings across reloads.
     ...(metricsBlock ? { metrics: readMetricsSettings(metricsBlock) } : {}),
+    ...(influxBlock ? { influx: influxBlock } : {}),
   });
   serveReloads(file, result.files, allowMissingPlugins, watch, () => logger, (config, snapshot) => primary.rollOut(snapshot, config.server.maxShutdownWaitMs));
 }

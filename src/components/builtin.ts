@@ -24,3 +24,4 @@ import './client-credentials/component.js';
 import './revoker/component.js';
 import './metrics/component.js';
 import './logging/component.js';
+import './influx/component.js';

@@ -52,6 +52,11 @@ function instrumentationFor(context: BuildContext): Instrumentation | undefined 
   return instrumentation;
 }
 
+/** This gateway's metrics, for exporters that push them (`telemetry/influx`); undefined without `telemetry/metrics`. */
+export function metricsRegistryOf(context: BuildContext): MetricsRegistry | undefined {
+  return instrumentationFor(context)?.registry;
+}
+
 function start(settings: MetricsSettings, context: BuildContext): Instrumentation {
   const registry = new MetricsRegistry();
   const connected = registry.counter('krakend.router.connected');
