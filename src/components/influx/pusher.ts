@@ -13,7 +13,7 @@ import { CounterMemory, pointsOf } from './points.js';
 import type { InfluxSettings } from './settings.js';
 
 const LOG_PREFIX = '[SERVICE: InfluxDB]';
-/** krakend-influx's client timeout; shorter with a shorter ttl, so writes never overlap. */
+/** krakend-influx's client timeout; with a short ttl, 90% of it, so a write ends before the next tick. */
 const MAX_WRITE_MS = 10_000;
 
 export interface InfluxPusher {
@@ -30,7 +30,7 @@ export function startInfluxPusher(settings: InfluxSettings, collect: () => Promi
   const writeUrl = new URL('write', settings.address.href.endsWith('/') ? settings.address : new URL(`${settings.address.href}/`));
   writeUrl.searchParams.set('db', settings.db);
   writeUrl.searchParams.set('precision', 's');
-  const timeoutMs = Math.min(MAX_WRITE_MS, settings.ttlMs);
+  const timeoutMs = Math.min(MAX_WRITE_MS, Math.floor(settings.ttlMs * 0.9));
   const keep = (...batches: string[][]): void => {
     pending.push(...batches);
     if (pending.length > settings.bufferSize) pending.splice(0, pending.length - settings.bufferSize);
