@@ -92,7 +92,7 @@ export function runPrimary(options: PrimaryOptions): Primary {
   for (let i = 0; i < options.workers; i++) fork(active);
   const metrics = options.metrics;
   if (metrics && !metrics.endpointDisabled && !metrics.addressInvalid) startStatsServer(metrics, collectFromWorkers, options.logger);
-  if (metrics && !metrics.endpointDisabled && options.influx) startInflux(options.influx, collectFromWorkers, options.logger);
+  if (metrics && options.influx) startInflux(options.influx, collectFromWorkers, options.logger);
 
   // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others, and
   // replayed to any worker that starts later.

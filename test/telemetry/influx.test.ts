@@ -136,6 +136,19 @@ describe('telemetry/influx', () => {
     }
   });
 
+  it('pushes with telemetry/metrics endpoint_disabled (KrakenD still collects for InfluxDB)', async () => {
+    const receiver = await writeReceiver((_index, _req, res) => res.writeHead(204).end());
+    const base = config({ address: receiver.url, ttl: '150ms' });
+    const gateway = await startGateway({ ...base, extra_config: { ...(base['extra_config'] as object), 'telemetry/metrics': { endpoint_disabled: true } } });
+    try {
+      await request(`${gateway.url}/hello`);
+      await until(() => receiver.bodies.some((body) => /^responses,host=[^ ]+,name=\/hello,status=200 total=1i/m.test(body)), 10_000, 'a push with the response');
+    } finally {
+      await gateway.close();
+      receiver.close();
+    }
+  });
+
   it('with run -w 2 the primary pushes the sum of both workers (one series per instance)', async () => {
     const receiver = await writeReceiver((_index, _req, res) => res.writeHead(204).end());
     const port = await freePort();
