@@ -78,8 +78,8 @@ export function createLogger(settings: LoggingSettings, destination?: Destinatio
   const json = settings.format === 'json';
   const lineFormat = json ? undefined : lineFormatOf(settings);
   // KrakenD writes to stdout only with `stdout: true`; Portico keeps stderr when nothing else would get the lines.
-  const console = settings.stdout || (settings.syslog === undefined && settings.gelf === undefined);
-  const stream = destination ?? (console ? bufferedDestination(settings.stdout ? 1 : 2) : { write: () => undefined });
+  const toConsole = settings.stdout || (settings.syslog === undefined && settings.gelf === undefined);
+  const stream = destination ?? (toConsole ? bufferedDestination(settings.stdout ? 1 : 2) : { write: () => undefined });
   const base = pino(
     {
       level,
