@@ -19,6 +19,7 @@ import { PORTICO_VERSION } from '../version.js';
 import { runPrimary } from './primary.js';
 import { blockOf } from '../components/registry.js';
 import { METRICS_NAMESPACE, readMetricsSettings } from '../components/metrics/settings.js';
+import { INFLUX_NAMESPACE } from '../components/influx/settings.js';
 import { UsageError, auditCommand } from './audit.js';
 import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
@@ -289,6 +290,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   // Each worker adds the console's metrics block to the config it loads (console/instrument.ts).
   if (consoleAt !== undefined) process.env[CONSOLE_WORKER_ENV] = '1';
   const metricsBlock = blockOf(result.config.extraConfig, METRICS_NAMESPACE);
+  const influxBlock = blockOf(result.config.extraConfig, INFLUX_NAMESPACE);
   const primary = runPrimary({
     workers,
     snapshot: result.snapshot as ConfigSnapshot,
@@ -299,6 +301,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     allowMissingPlugins,
     // The stats listener is the primary's: it keeps its start-up settings across reloads.
     ...(metricsBlock ? { metrics: readMetricsSettings(metricsBlock) } : {}),
+    ...(influxBlock ? { influx: influxBlock } : {}),
   });
   const consoleView = consoleAt !== undefined ? await RunningConsole.start(file, consoleAt, result, workers) : undefined;
   serveReloads(

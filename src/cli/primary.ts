@@ -20,6 +20,7 @@ import { STATE_TAG, stateCalls } from '../shared-state/protocol.js';
 import { collectFromWorkers } from '../components/metrics/relay.js';
 import type { MetricsSettings } from '../components/metrics/settings.js';
 import { startStatsServer } from '../components/metrics/stats-server.js';
+import { startInflux } from '../components/influx/component.js';
 
 export interface PrimaryOptions {
   workers: number;
@@ -34,6 +35,8 @@ export interface PrimaryOptions {
   allowMissingPlugins: readonly string[];
   /** `telemetry/metrics`: the primary serves `/__stats`, the sum of every worker's snapshot. */
   metrics?: MetricsSettings;
+  /** `telemetry/influx`: the primary pushes the workers' summed metrics. */
+  influx?: Record<string, unknown>;
 }
 
 export interface Primary {
@@ -89,6 +92,7 @@ export function runPrimary(options: PrimaryOptions): Primary {
   for (let i = 0; i < options.workers; i++) fork(active);
   const metrics = options.metrics;
   if (metrics && !metrics.endpointDisabled && !metrics.addressInvalid) startStatsServer(metrics, collectFromWorkers, options.logger);
+  if (metrics && options.influx) startInflux(options.influx, collectFromWorkers, options.logger);
 
   // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others, and
   // replayed to any worker that starts later.

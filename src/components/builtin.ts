@@ -11,7 +11,7 @@ import { basicAuthComponent } from './basic-auth/basic-auth.js';
 import { botDetectorComponent } from './bot-detector/bot-detector.js';
 import { circuitBreakerComponent } from './circuit-breaker/component.js';
 import { clientCredentialsComponent } from './client-credentials/component.js';
-import { backendHttpClientNamespace, backendHttpNamespace, loggingNamespace, routerNamespace } from './core-namespaces.js';
+import { backendHttpClientNamespace, backendHttpNamespace, routerNamespace } from './core-namespaces.js';
 import { pluginHttpClientComponent, pluginHttpServerComponent, pluginModifierComponent } from '../plugins/components.js';
 import { loadPluginSet } from '../plugins/plugin-set.js';
 import { corsComponent } from './cors/cors.js';
@@ -34,10 +34,11 @@ import { retryComponent } from './retry/component.js';
 import { revokerComponent } from './revoker/component.js';
 import { celComponent } from './validation/cel.js';
 import { jsonSchemaComponent } from './validation/json-schema.js';
+import { loggingComponent, gelfComponent, logstashComponent } from './logging/component.js';
+import { influxComponent } from './influx/component.js';
 
 export const builtinComponents: readonly ComponentDefinition[] = [
   routerNamespace,
-  loggingNamespace,
   backendHttpNamespace,
   backendHttpClientNamespace,
   pluginHttpServerComponent,
@@ -67,6 +68,10 @@ export const builtinComponents: readonly ComponentDefinition[] = [
   clientCredentialsComponent,
   revokerComponent,
   metricsComponent,
+  influxComponent,
+  loggingComponent,
+  gelfComponent,
+  logstashComponent,
 ];
 
 export const builtinDecoders = { ...coreDecoders, ...extraDecoders };

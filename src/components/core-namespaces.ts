@@ -1,6 +1,6 @@
 /**
- * Schemas of the namespaces the core itself reads: `router`, `telemetry/logging`, `backend/http`,
- * and `backend/http/client`. Listed with the components so `check --lint`
+ * Schemas of the namespaces the core itself reads: `router`, `backend/http` and `backend/http/client`
+ * (`telemetry/logging` is its own component, logging/component.ts). Listed with the components so `check --lint`
  * knows them.
  */
 import type { ComponentDefinition } from './registry.js';
@@ -43,21 +43,6 @@ export const routerNamespace: ComponentDefinition = {
         }
       });
     }
-  },
-};
-
-export const loggingNamespace: ComponentDefinition = {
-  namespace: 'telemetry/logging',
-  schemas: {
-    service: open({
-      level: { type: 'string', enum: ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL', 'debug', 'info', 'warning', 'error', 'critical'] },
-      prefix: { type: 'string' },
-      stdout: bool,
-      syslog: bool,
-      syslog_facility: { type: 'string' },
-      format: { type: 'string', enum: ['default', 'logstash', 'custom', 'json'] },
-      custom_format: { type: 'string' },
-    }),
   },
 };
 

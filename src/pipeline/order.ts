@@ -10,11 +10,11 @@
 export const SERVICE_WIDE: ReadonlySet<string> = new Set(['telemetry/metrics']);
 
 /**
- * `auth/revoker` adds no layer: its factory starts the revocation filter with the gateway. A v2-era name
+ * `auth/revoker` and `telemetry/influx` add no layer: their factories start the revocation filter and
+ * the metrics pusher with the gateway. A v2-era name
  * KrakenD CE 2.13 still reads sits beside its component's current one.
  */
-/** TypeScript `plugin/http-server` plugins wrap the whole server, as KrakenD's handler plugins wrap gin. */
-export const SERVICE_ORDER: readonly string[] = ['plugin/http-server', 'auth/revoker', 'telemetry/metrics', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
+export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'telemetry/metrics', 'telemetry/influx', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
 
 export const ENDPOINT_ORDER: readonly string[] = [
   'security/bot-detector',

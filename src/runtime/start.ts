@@ -7,6 +7,7 @@ import type { ServiceConfig } from '../config/types.js';
 import type { ComponentRegistry } from '../pipeline/registry.js';
 import { createGateway } from '../server/gateway.js';
 import type { Gateway } from '../server/gateway.js';
+import { readLoggingSettings } from '../components/logging/settings.js';
 import { createLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import { SharedStateClient } from '../shared-state/client.js';
@@ -33,15 +34,8 @@ export interface RunningGateway {
 }
 
 export function loggerFor(config: ServiceConfig, debug = false): Logger {
-  const { logging, router } = config;
-  return createLogger({
-    level: debug ? 'DEBUG' : logging.level,
-    prefix: logging.prefix,
-    stdout: logging.stdout,
-    format: logging.format,
-    accessLog: router.accessLog,
-    skipPaths: router.loggerSkipPaths,
-  });
+  const { router } = config;
+  return createLogger({ ...readLoggingSettings(config.extraConfig, debug), accessLog: router.accessLog, skipPaths: router.loggerSkipPaths });
 }
 
 export async function startGateway(config: ServiceConfig, options: StartOptions): Promise<RunningGateway> {

@@ -26,6 +26,7 @@ import { serverOptions } from './limits.js';
 import { createSecureGatewayServer } from './secure-server.js';
 import { clientTlsOptions, serverTlsOptions } from '../config/tls-settings.js';
 import { PORTICO_VERSION, USER_AGENT_PRODUCT } from '../version.js';
+import { publishRequests } from '../transport/diagnostics.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -375,7 +376,7 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
   const listener = router.accessLog ? withAccessLog(routed, logger) : routed;
   let disposed: Promise<void> | undefined;
   return {
-    listener: guard(rejectAmbiguousFraming(listener), logger, versionHeader),
+    listener: publishRequests(guard(rejectAmbiguousFraming(listener), logger, versionHeader)),
     active: 0,
     onIdle: undefined,
     dispose() {

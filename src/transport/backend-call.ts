@@ -4,6 +4,7 @@ import type { Agent } from './agent.js';
 import { HttpClientError } from './errors.js';
 import type { Exchange, OutgoingRequest, ResponseHandler } from './http1-client.js';
 import { PassthroughBody } from './passthrough-body.js';
+import { publishBackendCalls } from './diagnostics.js';
 
 export interface CallOptions {
   /** no-op: resolve at the head and stream the body; otherwise buffer it. */
@@ -33,9 +34,9 @@ export interface BackendReply {
 export type BackendCall = (origin: string, request: OutgoingRequest, options: CallOptions, cancel: Cancellation) => Promise<BackendReply>;
 
 export function createDirectCall(agent: Agent): BackendCall {
-  return function callDirectly(origin, request, options, cancel) {
+  return publishBackendCalls(function callDirectly(origin, request, options, cancel) {
     return callBackend(agent, origin, request, options, cancel);
-  };
+  });
 }
 
 const MAX_REDIRECTS = 10;

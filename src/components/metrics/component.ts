@@ -47,11 +47,17 @@ function instrumentationFor(context: BuildContext): Instrumentation | undefined 
   let instrumentation = instrumentations.get(context.service);
   if (instrumentation === undefined) {
     const settings = readMetricsSettings(block);
-    if (settings.endpointDisabled) return undefined;
+    // With `endpoint_disabled` nothing reads the numbers, unless `telemetry/influx` pushes them (as in KrakenD).
+    if (settings.endpointDisabled && blockOf(context.service.extraConfig, 'telemetry/influx') === undefined) return undefined;
     instrumentation = start(settings, context);
     instrumentations.set(context.service, instrumentation);
   }
   return instrumentation;
+}
+
+/** This gateway's metrics, for exporters that push them (`telemetry/influx`); undefined without `telemetry/metrics`. */
+export function metricsRegistryOf(context: BuildContext): MetricsRegistry | undefined {
+  return instrumentationFor(context)?.registry;
 }
 
 function start(settings: MetricsSettings, context: BuildContext): Instrumentation {
@@ -79,7 +85,7 @@ function start(settings: MetricsSettings, context: BuildContext): Instrumentatio
   if (cluster.isWorker) {
     // The primary serves /__stats for the whole instance (cli/primary.ts).
     context.onClose(answerSnapshotRequests(registry));
-  } else if (!settings.addressInvalid) {
+  } else if (!settings.addressInvalid && !settings.endpointDisabled) {
     const server = startStatsServer(settings, () => Promise.resolve(registry.snapshot()), context.logger);
     context.onClose(() => closeStatsServer(server));
   }

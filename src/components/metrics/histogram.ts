@@ -62,7 +62,7 @@ export function summarize(state: HistogramState): HistogramSummary {
 }
 
 /** go-metrics `SamplePercentiles`: linear interpolation at position p·(n+1) of the sorted sample. */
-function percentileOf(sorted: number[], p: number): number {
+export function percentileOf(sorted: number[], p: number): number {
   const size = sorted.length;
   const position = p * (size + 1);
   if (position < 1) return sorted[0] as number;
