@@ -8,6 +8,8 @@ set -eu
 SERVICES=${PRETEST_SERVICES:-'
 redis-server redis-server
 kubectl kubernetes-client
+rabbitmq-server rabbitmq-server
+nats-server nats-server
 '}
 
 # Service binaries may live in sbin, which a non-root PATH can lack.
