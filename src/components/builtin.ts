@@ -23,3 +23,5 @@ import './martian/component.js';
 import './client-credentials/component.js';
 import './revoker/component.js';
 import './metrics/component.js';
+import './amqp/producer.js';
+import './amqp/consumer.js';

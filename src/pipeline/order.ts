@@ -32,7 +32,14 @@ export const ENDPOINT_ORDER: readonly string[] = [
 /** `proxy` holds static data and the endpoint flatmap; sequential/shadow are read by the merge itself. */
 export const PROXY_ORDER: readonly string[] = ['auth/signer', 'telemetry/metrics', 'modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy'];
 
-export const BACKEND_ORDER: readonly string[] = ['telemetry/metrics', 'qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
+/**
+ * Backends that are not HTTP calls: their factory replaces the HTTP call, so they come last (innermost),
+ * inside the backend components, as in krakend-ce `backend_factory.go` (pubsub, AMQP and Lambda wrap the
+ * HTTP factory; CEL, Lua, rate limit, breaker and metrics wrap them).
+ */
+export const NON_HTTP_BACKENDS: readonly string[] = ['backend/pubsub/subscriber', 'backend/pubsub/publisher', 'backend/amqp/consumer', 'backend/amqp/producer', 'backend/lambda'];
+
+export const BACKEND_ORDER: readonly string[] = ['telemetry/metrics', 'qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel', ...NON_HTTP_BACKENDS];
 
 /**
  * Around the raw HTTP exchange, below decoding (krakend-ce `internalNewBackendFactory` and
