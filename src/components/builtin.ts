@@ -25,3 +25,5 @@ import './revoker/component.js';
 import './metrics/component.js';
 import './amqp/producer.js';
 import './amqp/consumer.js';
+import './pubsub/component.js';
+import './lambda/component.js';

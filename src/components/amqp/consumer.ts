@@ -10,13 +10,13 @@
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { decoderFor } from '../../encoding/decode.js';
-import type { Cancellation } from '../../proxy/cancellation.js';
 import { GatewayError } from '../../proxy/errors.js';
 import { createShaper } from '../../proxy/shaping.js';
 import type { Middleware, ProxyResponse } from '../../proxy/types.js';
 import { AmqpLink } from '../../messaging/amqp-link.js';
 import { AMQP_CONSUMER_SCHEMA, declareConsumer, readConsumeSettings } from '../../messaging/amqp-settings.js';
 import { backoffByName } from '../../messaging/backoff.js';
+import { Inbox } from '../../messaging/inbox.js';
 import type { ComponentDefinition } from '../registry.js';
 import { registerComponent } from '../registry.js';
 import { amqpHostOf, warnUnsupportedAmqpKeys } from './shared.js';
@@ -38,7 +38,7 @@ export const amqpConsumerComponent: ComponentDefinition = {
     const decode = decoderFor(backend.encoding === 'no-op' ? 'json' : backend.encoding, backend.isCollection);
     const shape = createShaper(backend);
     const label = `[BACKEND: ${backend.urlPattern}][AMQP]`;
-    const inbox = new Inbox();
+    const inbox = new Inbox<Delivery>();
     const link = new AmqpLink<Channel>({
       url,
       label,
@@ -48,7 +48,7 @@ export const amqpConsumerComponent: ComponentDefinition = {
       confirm: false,
       setup: (channel) => declareConsumer(channel, settings, bindingKeys, '', (message) => {
         if (message === null) channel.close().catch(() => undefined); // cancelled by the broker (queue deleted)
-        else inbox.put(channel, message);
+        else inbox.put({ channel, message });
       }),
       onLost: () => inbox.clear(),
     });
@@ -81,43 +81,6 @@ export const amqpConsumerComponent: ComponentDefinition = {
 interface Delivery {
   channel: Channel;
   message: ConsumeMessage;
-}
-
-/** Deliveries waiting for requests, and requests waiting for deliveries, both first come first served. */
-class Inbox {
-  private readonly deliveries: Delivery[] = [];
-  private readonly waiting: { resolve: (delivery: Delivery) => void; cancel: Cancellation; ticket: number }[] = [];
-
-  get size(): number {
-    return this.deliveries.length;
-  }
-
-  put(channel: Channel, message: ConsumeMessage): void {
-    const waiter = this.waiting.shift();
-    if (waiter) {
-      waiter.cancel.off(waiter.ticket);
-      waiter.resolve({ channel, message });
-    } else this.deliveries.push({ channel, message });
-  }
-
-  take(cancel: Cancellation): Promise<Delivery> {
-    const ready = this.deliveries.shift();
-    if (ready) return Promise.resolve(ready);
-    return new Promise<Delivery>((resolve, reject) => {
-      const entry = { resolve, cancel, ticket: -1 };
-      entry.ticket = cancel.on((reason) => {
-        const index = this.waiting.indexOf(entry);
-        if (index !== -1) this.waiting.splice(index, 1);
-        reject(reason);
-      });
-      if (!cancel.aborted) this.waiting.push(entry);
-    });
-  }
-
-  /** The channel is gone: its unacked deliveries return to the queue on the broker. */
-  clear(): void {
-    this.deliveries.length = 0;
-  }
 }
 
 registerComponent(amqpConsumerComponent);
