@@ -225,6 +225,29 @@ test('an async agent passes each message through its backends, acks what they ta
   await channel.close();
 });
 
+test('rabbit:// pub/sub: the publisher sends to an exchange, the subscriber reads a queue bound to it (RABBIT_SERVER_URL)', async (t) => {
+  const running = broker();
+  if (!running) return t.skip(String(rabbit));
+  process.env['RABBIT_SERVER_URL'] = running.url;
+  const channel = await publisher();
+  await channel.assertExchange('fan', 'fanout', { durable: true });
+  await channel.assertQueue('fanq', { durable: true });
+  await channel.bindQueue('fanq', 'fan', '');
+  await channel.close();
+  const gateway = await startGateway({
+    version: 3,
+    endpoints: [
+      { endpoint: '/publish', method: 'POST', backend: [{ host: ['rabbit://'], disable_host_sanitize: true, url_pattern: '/x', extra_config: { 'backend/pubsub/publisher': { topic_url: 'fan' } } }] },
+      { endpoint: '/receive', timeout: '1s', backend: [{ host: ['rabbit://'], disable_host_sanitize: true, url_pattern: '/x', extra_config: { 'backend/pubsub/subscriber': { subscription_url: 'fanq' } } }] },
+    ],
+  });
+  t.after(() => gateway.close());
+  const published = await waitForStatus(`${gateway.url}/publish`, { method: 'POST', body: '{"via":"rabbit"}' }, 200);
+  assert.equal(published.status, 200);
+  const received = await waitForStatus(`${gateway.url}/receive`, {}, 200);
+  assert.deepEqual(JSON.parse(received.body), { via: 'rabbit' });
+});
+
 test('a broker killed mid-run and restarted: the agent and the producer reconnect, and no acknowledged message is lost', async (t) => {
   const running = broker();
   if (!running) return t.skip(String(rabbit));

@@ -10,8 +10,7 @@
  * data; a status other than 200, an SDK error (unknown function, no credentials) or an answer that is
  * not a JSON object fail the backend (500). `endpoint` applies only with `region`, as in KrakenD.
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { LambdaClientConfig } from '@aws-sdk/client-lambda';
+import type { LambdaClient, LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { bufferRequestBody } from '../../proxy/buffer-body.js';
 import { GatewayError } from '../../proxy/errors.js';
 import { createShaper } from '../../proxy/shaping.js';
@@ -22,8 +21,20 @@ import { registerComponent } from '../registry.js';
 
 export const LAMBDA_NAMESPACE = 'backend/lambda';
 
+type Sdk = typeof import('@aws-sdk/client-lambda');
+let sdkLoading: Promise<Sdk> | undefined;
+
+/** The SDK is loaded only by configs that use Lambda (it is large, and warns on some Node versions). */
+function loadSdk(): Promise<Sdk> {
+  sdkLoading ??= import('@aws-sdk/client-lambda');
+  return sdkLoading;
+}
+
 export const lambdaComponent: ComponentDefinition = {
   namespace: LAMBDA_NAMESPACE,
+  async prepare() {
+    await loadSdk();
+  },
   schemas: {
     backend: {
       type: 'object',
@@ -52,8 +63,13 @@ export const lambdaComponent: ComponentDefinition = {
       if (typeof block['endpoint'] === 'string') config.endpoint = block['endpoint'];
     }
     if (typeof block['max_retries'] === 'number') config.maxAttempts = block['max_retries'] + 1;
-    const client = new LambdaClient(config);
-    context.onClose(() => client.destroy());
+    // Built on first use: an async agent's backends are not covered by `prepare`.
+    let client: Promise<{ sdk: Sdk; client: LambdaClient }> | undefined;
+    const clientFor = (): Promise<{ sdk: Sdk; client: LambdaClient }> =>
+      (client ??= loadSdk().then((sdk) => ({ sdk, client: new sdk.LambdaClient(config) })));
+    context.onClose(async () => {
+      if (client) (await client).client.destroy();
+    });
     const fromParams = backend.method === 'GET';
     const shape = createShaper(backend);
     const label = `[BACKEND: ${backend.urlPattern}][Lambda]`;
@@ -62,9 +78,10 @@ export const lambdaComponent: ComponentDefinition = {
       async function invokeLambda(request, cancel): Promise<ProxyResponse> {
         const payload = fromParams ? paramsPayload(request) : ((await bufferRequestBody(request, cancel)) ?? Buffer.alloc(0));
         const name = functionName ?? paramValue(request.params, functionParam) ?? '';
+        const { sdk, client: lambda } = await clientFor();
         let result;
         try {
-          result = await client.send(new InvokeCommand({ FunctionName: name, InvocationType: 'RequestResponse', LogType: 'None', Payload: payload }), { abortSignal: cancel.signal });
+          result = await lambda.send(new sdk.InvokeCommand({ FunctionName: name, InvocationType: 'RequestResponse', LogType: 'None', Payload: payload }), { abortSignal: cancel.signal });
         } catch (error) {
           if (cancel.aborted) throw cancel.reason as Error;
           context.logger.debug(`${label} ${(error as Error).message}`);
@@ -89,8 +106,10 @@ export const lambdaComponent: ComponentDefinition = {
 function paramsPayload(request: ProxyRequest): Buffer {
   const params: Record<string, string> = {};
   // Go's encoder writes map keys sorted.
-  for (const name of Object.keys(request.params).sort()) params[name.toLowerCase()] = request.params[name] as string;
-  return Buffer.from(`${JSON.stringify(params)}\n`);
+  for (const [name, value] of Object.entries(request.params)) params[name.toLowerCase()] = value;
+  const sorted: Record<string, string> = {};
+  for (const name of Object.keys(params).sort()) sorted[name] = params[name] as string;
+  return Buffer.from(`${JSON.stringify(sorted)}\n`);
 }
 
 registerComponent(lambdaComponent);
