@@ -257,7 +257,7 @@ test('a broker killed mid-run and restarted: the agent and the producer reconnec
     setTimeout(() => {
       seen.add((JSON.parse(recorded.body) as { n: number }).n);
       sendJson(response, 200, {});
-    }, 100);
+    }, 200);
   });
   t.after(() => backend.close());
   const gateway = await startGateway({
@@ -289,9 +289,10 @@ test('a broker killed mid-run and restarted: the agent and the producer reconnec
     const answer = await request(`${gateway.url}/jobs/${n}`, { method: 'POST', body: JSON.stringify({ n }) });
     if (answer.status === 200) acknowledged.push(n);
   };
-  for (let n = 0; n < 30; n++) await publish(n);
+  await Promise.all(Array.from({ length: 30 }, (_, n) => publish(n)));
   assert.equal(acknowledged.length, 30);
   assert.ok(await waitFor(() => seen.size >= 5, 10_000), 'the agent was working through the queue');
+  assert.ok(seen.size < 30, `the broker dies with messages still queued or in flight (${seen.size} done)`);
 
   await admin?.close().catch(() => undefined);
   await running.kill();
