@@ -6,7 +6,7 @@
 import type { ConfigIssues } from '../config/issues.js';
 import type { NamespaceSchemas, JsonSchema } from '../config/schema.js';
 import type { KeyPath } from '../config/source.js';
-import type { ServiceConfig } from '../config/types.js';
+import type { EndpointConfig, ServiceConfig } from '../config/types.js';
 import type { ComponentFactories } from '../pipeline/types.js';
 
 export type Scope = 'service' | 'endpoint' | 'backend';
@@ -49,7 +49,7 @@ export function namespaceSchemas(): NamespaceSchemas {
 /** Runs the `prepare` step of every component whose namespace the config uses. */
 export async function prepareComponents(service: ServiceConfig): Promise<void> {
   const used = new Set<string>(Object.keys(service.extraConfig));
-  for (const endpoint of service.endpoints) {
+  for (const endpoint of pipesOf(service)) {
     for (const namespace of Object.keys(endpoint.extraConfig)) used.add(namespace);
     for (const backend of endpoint.backends) for (const namespace of Object.keys(backend.extraConfig)) used.add(namespace);
   }
@@ -73,10 +73,15 @@ export function validateComponentConfigs(service: ServiceConfig, issues: ConfigI
     }
   };
   visit(service.extraConfig, 'service', []);
-  for (const endpoint of service.endpoints) {
+  for (const endpoint of pipesOf(service)) {
     visit(endpoint.extraConfig, 'endpoint', endpoint.at);
     for (const backend of endpoint.backends) visit(backend.extraConfig, 'backend', backend.at);
   }
+}
+
+/** The endpoints, and the pipes async agents send their messages through (built like endpoints). */
+function pipesOf(service: ServiceConfig): EndpointConfig[] {
+  return service.asyncAgents === undefined ? service.endpoints : [...service.endpoints, ...service.asyncAgents.map((agent) => agent.endpoint)];
 }
 
 export function componentFor(namespace: string): ComponentDefinition | undefined {
