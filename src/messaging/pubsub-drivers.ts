@@ -89,9 +89,10 @@ class NatsLink {
   current: NatsConnection | undefined;
   private connection: NatsConnection | undefined;
   private closed = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    server: string | undefined,
+    private readonly server: string | undefined,
     private readonly context: DriverContext,
     private readonly onConnect: (connection: NatsConnection) => void,
   ) {
@@ -99,8 +100,15 @@ class NatsLink {
       context.logger.error(`${context.label} NATS_SERVER_URL is not set: every call fails`);
       return;
     }
-    // waitOnFirstConnect: a server that is down at start-up is retried, never awaited by start-up itself.
-    natsConnect({ servers: server, waitOnFirstConnect: true, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 1000, timeout: 5000 }).then(
+    this.attempt();
+  }
+
+  /**
+   * First connection, retried every second by our own (unref'd) timer, so that closing the link stops it;
+   * once connected, the client's own reconnection takes over until `close()`.
+   */
+  private attempt(): void {
+    natsConnect({ servers: this.server as string, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 1000, timeout: 5000 }).then(
       (connection) => {
         if (this.closed) {
           void connection.close();
@@ -108,10 +116,15 @@ class NatsLink {
         }
         this.connection = connection;
         this.current = connection;
-        onConnect(connection);
+        this.onConnect(connection);
         void this.watch(connection);
       },
-      (error: Error) => context.logger.error(`${context.label} ${error.message}`),
+      (error: Error) => {
+        this.context.logger.debug(`${this.context.label} ${error.message}`);
+        if (this.closed) return;
+        this.timer = setTimeout(() => this.attempt(), 1000);
+        this.timer.unref();
+      },
     );
   }
 
@@ -129,6 +142,7 @@ class NatsLink {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.timer);
     this.current = undefined;
     await this.connection?.close().catch(() => undefined);
   }

@@ -67,23 +67,37 @@ test('nats://: a publisher endpoint sends the body (headers as metadata), a subs
   }
 });
 
-test('nats://: with the server killed the publisher answers 500 at once; after a restart it publishes again', async (t) => {
+test('nats://: a server down at start-up or killed mid-run: calls answer 500 at once, and the links come back', async (t) => {
   if (typeof nats === 'string') return t.skip(nats);
   const server = nats;
+  await server.kill();
+  const started = Date.now();
   const gateway = await startGateway({ version: 3, endpoints: pubsubBackends('nats', 'jobs') });
   t.after(() => gateway.close());
-  assert.equal((await roundTrip(gateway.url, '{"n":1}')).received.status, 200);
+  assert.ok(Date.now() - started < 3000, 'start-up did not wait for the server');
+  const refusedAtStart = await timed(() => request(`${gateway.url}/publish`, { method: 'POST', body: '{"n":0}' }));
+  assert.equal(refusedAtStart.answer.status, 500);
+  assert.ok(refusedAtStart.ms < 1000, `answered without waiting for the server (${refusedAtStart.ms} ms)`);
+
+  await server.restart();
+  assert.equal((await roundTrip(gateway.url, '{"n":1}', 15_000)).received.status, 200, 'the first connection is made once the server is up');
+
   await server.kill();
   await delay(200);
-  const started = Date.now();
-  const refused = await request(`${gateway.url}/publish`, { method: 'POST', body: '{"n":2}' });
-  assert.equal(refused.status, 500);
-  assert.ok(Date.now() - started < 1000, 'answered without waiting for the server');
+  const refused = await timed(() => request(`${gateway.url}/publish`, { method: 'POST', body: '{"n":2}' }));
+  assert.equal(refused.answer.status, 500);
+  assert.ok(refused.ms < 1000, `answered without waiting for the server (${refused.ms} ms)`);
   await server.restart();
   const { received } = await roundTrip(gateway.url, '{"n":3}', 15_000);
   assert.equal(received.status, 200);
   assert.deepEqual(JSON.parse(received.body), { n: 3 });
 });
+
+async function timed<T>(work: () => Promise<T>): Promise<{ answer: T; ms: number }> {
+  const started = Date.now();
+  const answer = await work();
+  return { answer, ms: Date.now() - started };
+}
 
 test('mem://: publisher and subscriber in one gateway; a subscriber with nothing to read times out', async (t) => {
   const gateway = await startGateway({ version: 3, endpoints: pubsubBackends('mem', 'local') });
