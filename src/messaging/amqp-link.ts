@@ -72,7 +72,11 @@ export class AmqpLink<C extends Channel = Channel> {
       if (attempt > 0) this.options.logger.info(`${this.options.label} connection attempt #${attempt + 1}: connected`);
       for (const waiter of this.waiters.splice(0)) waiter();
     } catch (error) {
-      this.options.logger.debug(`${this.options.label} connection attempt #${attempt + 1}: ${(error as Error).message}`);
+      // The first failure of a round, and every tenth, at warn: a broker refusing the declarations (a queue
+      // declared with other flags) is a configuration problem someone has to see.
+      const line = `${this.options.label} connection attempt #${attempt + 1}: ${(error as Error).message}`;
+      if (attempt % 10 === 0) this.options.logger.warn(line);
+      else this.options.logger.debug(line);
       if (this.closed) return;
       if (attempt + 1 >= this.options.maxRetries) {
         this.running = false;
@@ -109,7 +113,9 @@ export class AmqpLink<C extends Channel = Channel> {
       this.connection = undefined;
       this.options.onLost?.();
       if (this.closed) return;
-      connection.close().catch(() => undefined);
+      void Promise.resolve()
+        .then(() => connection.close())
+        .catch(() => undefined);
       this.options.logger.warn(`${this.options.label} connection lost; reconnecting`);
       this.running = true;
       this.timer = setTimeout(() => void this.round(0), this.options.backoff(0));
