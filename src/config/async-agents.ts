@@ -1,7 +1,8 @@
 /**
  * The root `async_agent` list (lura `config.AsyncAgent`, `initAsyncAgentDefaults`, `initAsyncAgents`):
  * each agent becomes an endpoint-like pipe named after it, whose backends are normalised like an
- * endpoint's. Agents without a driver block are reported and left out, as KrakenD starts none for them.
+ * endpoint's. Agents without a driver block or without backends are reported and left out, as KrakenD
+ * starts none for them. A backend KrakenD's parser refuses stops the start, as it does for endpoints.
  */
 import { readDurationMs, readObject, readString } from './read.js';
 import type { ConfigIssues } from './issues.js';
@@ -70,9 +71,10 @@ export function normalizeAsyncAgents(list: unknown[], service: ServiceConfig, is
       if (backend) endpoint.backends.push(backend);
       else valid = false;
     });
-    if (endpoint.backends.length === 0) {
-      issues.error({ code: 'PRT_ERR_CONFIG_NO_BACKENDS', at: [...at, 'backend'], message: `async agent "${name}" has no backends` });
-      valid = false;
+    if (valid && endpoint.backends.length === 0) {
+      // lura fails to build the pipe, logs it and starts without this agent (async/asyncagent.go).
+      issues.warning({ code: 'PRT_WARN_CONFIG_ASYNC_AGENT', at: [...at, 'backend'], message: `async agent "${name}" has no backends: it is not started, as in KrakenD` });
+      return;
     }
     if (!valid) return;
     agents.push({

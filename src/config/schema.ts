@@ -4,7 +4,12 @@
  * add the schema of their own namespace through the registry, so the shipped schema is assembled, never
  * written twice. `portico schema` prints it; `schema/portico.schema.json` is that output, kept in step by a test.
  */
+import { ASYNC_AMQP_SCHEMA } from '../messaging/amqp-settings.js';
+import { BACKOFF_STRATEGIES } from '../messaging/backoff.js';
+
 export type JsonSchema = Record<string, unknown>;
+
+const ASYNC_AMQP_NAMESPACE = 'async/amqp';
 
 const COMMENT_KEYS = { '^[@$_#]': {} };
 
@@ -62,6 +67,16 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
     extra_config: extra(namespaces.endpoint),
   }, { required: ['backend'] });
 
+  // lura `config.AsyncAgent`: an agent's pipe takes endpoint-level namespaces, plus its driver.
+  const asyncAgent = object({
+    name: { type: 'string' },
+    connection: object({ max_retries: { type: 'integer' }, backoff_strategy: { type: 'string', examples: [...BACKOFF_STRATEGIES] }, health_interval: duration }),
+    consumer: object({ topic: { type: 'string' }, workers: { type: 'integer', minimum: 0 }, timeout: duration, max_rate: { type: 'number', minimum: 0 } }),
+    encoding: { type: 'string' },
+    backend: { type: 'array', items: backend },
+    extra_config: extra({ ...namespaces.endpoint, [ASYNC_AMQP_NAMESPACE]: ASYNC_AMQP_SCHEMA }),
+  });
+
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://portico.dev/schema/portico.schema.json',
@@ -107,7 +122,7 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
       tls: { type: 'object' },
       client_tls: { type: 'object' },
       plugin: { type: 'object' },
-      async_agent: { type: 'array' },
+      async_agent: { type: 'array', items: asyncAgent },
       endpoints: { type: 'array', items: endpoint },
       extra_config: extra(namespaces.service),
     }, { required: ['version'] }),

@@ -106,14 +106,12 @@ const openBlock = { patternProperties: { '^[@$_#]': {} }, additionalProperties: 
 
 export const AMQP_CONSUMER_SCHEMA: JsonSchema = {
   type: 'object',
-  required: ['name', 'exchange'],
   properties: { ...QUEUE_PROPERTIES, ...CONSUME_PROPERTIES, routing_key: { type: 'array', items: { type: 'string' } } },
   ...openBlock,
 };
 
 export const AMQP_PRODUCER_SCHEMA: JsonSchema = {
   type: 'object',
-  required: ['name', 'exchange', 'routing_key'],
   properties: {
     ...QUEUE_PROPERTIES,
     no_local: { type: 'boolean', default: false },
@@ -131,7 +129,6 @@ export const AMQP_PRODUCER_SCHEMA: JsonSchema = {
 
 export const ASYNC_AMQP_SCHEMA: JsonSchema = {
   type: 'object',
-  required: ['host', 'name', 'exchange'],
   properties: { host: { type: 'string' }, ...QUEUE_PROPERTIES, ...CONSUME_PROPERTIES },
   ...openBlock,
 };

@@ -45,7 +45,8 @@ function checkAddress(block: Record<string, unknown>, key: string, at: KeyPath, 
       found: backend.hosts[0] ?? '(no host)',
     });
   } else if (address.name === '') {
-    issues.error({ code: 'PRT_ERR_CONFIG_VALUE', at: [...at, key], message: `the ${address.scheme}:// address names no ${key === 'topic_url' ? 'topic' : 'subscription'}`, found: block[key] });
+    // KrakenD starts with it and every call fails; so does Portico, with a warning.
+    issues.warning({ code: 'PRT_WARN_CONFIG_UNUSED', at: [...at, key], message: `the ${address.scheme}:// address names no ${key === 'topic_url' ? 'topic' : 'subscription'}: every call fails`, found: block[key] });
   }
 }
 
@@ -55,7 +56,7 @@ function driverContext(backend: BackendConfig, address: PubSubAddress, context: 
 
 export const pubsubPublisherComponent: ComponentDefinition = {
   namespace: PUBSUB_PUBLISHER_NAMESPACE,
-  schemas: { backend: { type: 'object', required: ['topic_url'], properties: { topic_url: { type: 'string' } }, ...open } },
+  schemas: { backend: { type: 'object', properties: { topic_url: { type: 'string' } }, ...open } },
   validate: (block, _scope, at, issues, service) => checkAddress(block, 'topic_url', at, issues, service),
   backend(block, backend, _endpoint, context): Middleware | undefined {
     const address = addressOf(block, 'topic_url', backend);
@@ -75,7 +76,7 @@ export const pubsubPublisherComponent: ComponentDefinition = {
 
 export const pubsubSubscriberComponent: ComponentDefinition = {
   namespace: PUBSUB_SUBSCRIBER_NAMESPACE,
-  schemas: { backend: { type: 'object', required: ['subscription_url'], properties: { subscription_url: { type: 'string' } }, ...open } },
+  schemas: { backend: { type: 'object', properties: { subscription_url: { type: 'string' } }, ...open } },
   validate: (block, _scope, at, issues, service) => checkAddress(block, 'subscription_url', at, issues, service),
   backend(block, backend, _endpoint, context): Middleware | undefined {
     const address = addressOf(block, 'subscription_url', backend);
