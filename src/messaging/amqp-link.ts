@@ -6,7 +6,6 @@
  *
  * Each gateway process (each worker of `portico run -w N`) owns its links; `close()` runs on shutdown.
  */
-import { connect } from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from '../server/logger.js';
 import type { Backoff } from './backoff.js';
@@ -89,6 +88,8 @@ export class AmqpLink<C extends Channel = Channel> {
   }
 
   private async connectOnce(): Promise<void> {
+    // Loaded on first use: configs without AMQP never pay for the library.
+    const { connect } = await import('amqplib');
     const connection = await connect(this.options.url, { timeout: CONNECT_TIMEOUT_MS });
     // Errors are followed by 'close'; listening keeps them from becoming uncaught exceptions.
     connection.on('error', () => undefined);

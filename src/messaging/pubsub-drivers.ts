@@ -5,7 +5,6 @@
  * connection, opened in the background; while it is down, calls fail at once.
  */
 import type { Channel, ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { connect as natsConnect, headers as natsHeaders } from 'nats';
 import type { NatsConnection, Subscription as NatsSubscription } from 'nats';
 import type { Cancellation } from '../proxy/cancellation.js';
 import { GatewayError } from '../proxy/errors.js';
@@ -87,6 +86,8 @@ export function openSubscription(address: PubSubAddress, context: DriverContext)
 /** A NATS connection that keeps reconnecting; `current` is set only while connected. */
 class NatsLink {
   current: NatsConnection | undefined;
+  /** The client library, once loaded. */
+  library: typeof import('nats') | undefined;
   private connection: NatsConnection | undefined;
   private closed = false;
   private timer: NodeJS.Timeout | undefined;
@@ -108,7 +109,8 @@ class NatsLink {
    * once connected, the client's own reconnection takes over until `close()`.
    */
   private attempt(): void {
-    natsConnect({ servers: this.server as string, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 1000, timeout: 5000 }).then(
+    // Loaded on first use: configs without NATS never pay for the library.
+    import('nats').then((library) => (this.library = library).connect({ servers: this.server as string, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 1000, timeout: 5000 })).then(
       (connection) => {
         if (this.closed) {
           void connection.close();
@@ -153,8 +155,9 @@ function natsTopic(subject: string, context: DriverContext): Topic {
   return {
     async send(body, metadata, cancel) {
       const connection = link.current;
-      if (connection === undefined) throw unavailable('the NATS server');
-      const headers = natsHeaders();
+      const library = link.library;
+      if (connection === undefined || library === undefined) throw unavailable('the NATS server');
+      const headers = library.headers();
       for (const [name, value] of Object.entries(metadata)) headers.set(name, value);
       connection.publish(subject, body, Object.keys(metadata).length > 0 ? { headers } : {});
       // A round trip to the server: the message has left the client's buffer before the answer.
