@@ -36,3 +36,13 @@ test('async agents get lura defaults; one without a driver or without backends i
   assert.deepEqual(empty.config?.asyncAgents, []);
   assert.ok(empty.issues.some((issue) => issue.code === 'PRT_WARN_CONFIG_ASYNC_AGENT' && issue.keyPath === 'async_agent[0].backend'));
 });
+
+test("an async agent's backends are checked like an endpoint's: an unsupported pub/sub scheme is a located start-up error", async () => {
+  const file = await writeConfig({
+    version: 3,
+    async_agent: [{ name: 'a', backend: [{ host: ['kafka://'], disable_host_sanitize: true, url_pattern: '/x', extra_config: { 'backend/pubsub/publisher': { topic_url: 't' } } }], extra_config: driver }],
+  });
+  const result = await loadConfig(file, { env: {} });
+  assert.equal(result.config, undefined);
+  assert.ok(result.issues.some((issue) => issue.code === 'PRT_ERR_CONFIG_PUBSUB_SCHEME' && issue.keyPath === 'async_agent[0].backend[0].host[0]'), JSON.stringify(result.issues));
+});

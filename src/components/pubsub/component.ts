@@ -32,11 +32,15 @@ function addressOf(block: Record<string, unknown>, key: string, backend: Backend
   return pubsubAddress(backend.hosts[0] ?? '', path);
 }
 
+function isSupported(address: PubSubAddress): boolean {
+  return (PUBSUB_SCHEMES as readonly string[]).includes(address.scheme);
+}
+
 function checkAddress(block: Record<string, unknown>, key: string, at: KeyPath, issues: ConfigIssues, service: ServiceConfig): void {
   const backend = backendAt(service, at);
   if (backend === undefined) return;
   const address = addressOf(block, key, backend);
-  if (address === undefined || !(PUBSUB_SCHEMES as readonly string[]).includes(address.scheme)) {
+  if (address === undefined || !isSupported(address)) {
     issues.error({
       code: 'PRT_ERR_CONFIG_PUBSUB_SCHEME',
       at: [...backend.at, 'host', 0],
@@ -60,7 +64,8 @@ export const pubsubPublisherComponent: ComponentDefinition = {
   validate: (block, _scope, at, issues, service) => checkAddress(block, 'topic_url', at, issues, service),
   backend(block, backend, _endpoint, context): Middleware | undefined {
     const address = addressOf(block, 'topic_url', backend);
-    if (address === undefined) return undefined;
+    // An unsupported scheme was reported at start-up (checkAddress).
+    if (address === undefined || !isSupported(address)) return undefined;
     const topic = openTopic(address, driverContext(backend, address, context));
     context.onClose(() => topic.close());
     return () =>
@@ -80,7 +85,7 @@ export const pubsubSubscriberComponent: ComponentDefinition = {
   validate: (block, _scope, at, issues, service) => checkAddress(block, 'subscription_url', at, issues, service),
   backend(block, backend, _endpoint, context): Middleware | undefined {
     const address = addressOf(block, 'subscription_url', backend);
-    if (address === undefined) return undefined;
+    if (address === undefined || !isSupported(address)) return undefined;
     const subscription = openSubscription(address, driverContext(backend, address, context));
     context.onClose(() => subscription.close());
     const decode = decoderFor(backend.encoding === 'no-op' ? 'json' : backend.encoding, backend.isCollection);
