@@ -67,14 +67,16 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
     extra_config: extra(namespaces.endpoint),
   }, { required: ['backend'] });
 
-  // lura `config.AsyncAgent`: an agent's pipe takes endpoint-level namespaces, plus its driver.
+  // lura `config.AsyncAgent` and its driver block.
   const asyncAgent = object({
     name: { type: 'string' },
     connection: object({ max_retries: { type: 'integer' }, backoff_strategy: { type: 'string', examples: [...BACKOFF_STRATEGIES] }, health_interval: duration }),
     consumer: object({ topic: { type: 'string' }, workers: { type: 'integer', minimum: 0 }, timeout: duration, max_rate: { type: 'number', minimum: 0 } }),
     encoding: { type: 'string' },
-    backend: { type: 'array', items: backend },
-    extra_config: extra({ ...namespaces.endpoint, [ASYNC_AMQP_NAMESPACE]: ASYNC_AMQP_SCHEMA }),
+    // Backends and endpoint namespaces are not repeated here: inlined a second time they doubled the
+    // compiled validator (and start-up time); the agent's pipe is still read by normalize and its components.
+    backend: { type: 'array', items: { type: 'object' } },
+    extra_config: { type: 'object', properties: { [ASYNC_AMQP_NAMESPACE]: ASYNC_AMQP_SCHEMA } },
   });
 
   return {
