@@ -25,14 +25,16 @@ export const LAYERS = {
   proxy: PROXY,
   router: [...PROXY, 'router'],
   pipeline: PIPELINE,
+  // Brokers and async agents: connections and the agents' pipes, below the components that use them.
+  messaging: [...PROXY, 'messaging'],
   // TypeScript plugins: components made from user modules, on the same API as the built-in ones.
   plugins: [...PIPELINE, 'server', 'plugins'],
-  components: [...PIPELINE, 'components', 'plugins'],
-  server: [...PIPELINE, 'server'],
-  runtime: [...PIPELINE, 'components', 'server', 'runtime'],
+  components: [...PIPELINE, 'messaging', 'components', 'plugins'],
+  server: [...PIPELINE, 'messaging', 'server'],
+  runtime: [...PIPELINE, 'messaging', 'components', 'server', 'runtime'],
   // The console reads a loaded config, the pipeline's layer order, the metrics and the audit.
   console: [...PIPELINE, 'components', 'audit', 'console'],
-  cli: [...PIPELINE, 'components', 'plugins', 'server', 'runtime', 'audit', 'console', 'cli'],
+  cli: [...PIPELINE, 'messaging', 'components', 'plugins', 'server', 'runtime', 'audit', 'console', 'cli'],
   // The package's public entry: the types a component or plugin is written against.
   'index.ts': [...PIPELINE, 'plugins'],
 };

@@ -9,6 +9,8 @@ SERVICES=${PRETEST_SERVICES:-'
 redis-server redis-server
 kubectl kubernetes-client
 chromium chromium
+rabbitmq-server rabbitmq-server
+nats-server nats-server
 '}
 
 # Services whose tests skip without them: one that cannot be installed is named in one line, not fatal.

@@ -36,6 +36,10 @@ import { celComponent } from './validation/cel.js';
 import { jsonSchemaComponent } from './validation/json-schema.js';
 import { loggingComponent, gelfComponent, logstashComponent } from './logging/component.js';
 import { influxComponent } from './influx/component.js';
+import { amqpProducerComponent } from './amqp/producer.js';
+import { amqpConsumerComponent } from './amqp/consumer.js';
+import { pubsubPublisherComponent, pubsubSubscriberComponent } from './pubsub/component.js';
+import { lambdaComponent } from './lambda/component.js';
 
 export const builtinComponents: readonly ComponentDefinition[] = [
   routerNamespace,
@@ -68,6 +72,11 @@ export const builtinComponents: readonly ComponentDefinition[] = [
   clientCredentialsComponent,
   revokerComponent,
   metricsComponent,
+  lambdaComponent,
+  pubsubPublisherComponent,
+  pubsubSubscriberComponent,
+  amqpConsumerComponent,
+  amqpProducerComponent,
   influxComponent,
   loggingComponent,
   gelfComponent,

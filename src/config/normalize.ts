@@ -14,6 +14,7 @@ import {
 } from './core-namespaces.js';
 import { DEFAULT_RESPONSE_HEAD_LIMITS, SUPPORTED_METHODS } from './types.js';
 import type { BackendConfig, EndpointConfig, EndpointMethod, ServiceConfig } from './types.js';
+import { normalizeAsyncAgents } from './async-agents.js';
 
 type Raw = Record<string, unknown>;
 
@@ -53,9 +54,6 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
   const readHeaderTimeoutMs = readDurationMs(raw, 'read_header_timeout', 0);
 
   // The root `plugin` block is reported with the plugins it loads (go-plugins.ts).
-  if (raw['async_agent'] !== undefined) {
-    issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: ['async_agent'], message: '"async_agent" is not supported by Portico yet and is ignored' });
-  }
 
   const extra = readObject(raw, 'extra_config');
   const service: ServiceConfig = {
@@ -107,6 +105,7 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
     if (endpoint) service.endpoints.push(endpoint);
   });
   checkRouteConflicts(service.endpoints, issues);
+  if (Array.isArray(raw['async_agent'])) service.asyncAgents = normalizeAsyncAgents(raw['async_agent'], service, issues);
   return service;
 }
 
@@ -244,7 +243,7 @@ function isSequentialWithUnsafeLast(endpoint: EndpointConfig): boolean {
   return endpoint.backends.every((backend, index) => backend.method === 'GET' || index === endpoint.backends.length - 1);
 }
 
-function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, service: ServiceConfig, issues: ConfigIssues): BackendConfig | undefined {
+export function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, service: ServiceConfig, issues: ConfigIssues): BackendConfig | undefined {
   let valid = true;
   const disableHostSanitize = readBoolean(raw, 'disable_host_sanitize');
   const sd = readString(raw, 'sd', 'static') || 'static';

@@ -4,7 +4,11 @@
  * add the schema of their own namespace through the registry, so the shipped schema is assembled, never
  * written twice. `portico schema` prints it; `schema/portico.schema.json` is that output, kept in step by a test.
  */
+import { ASYNC_AMQP_SCHEMA, BACKOFF_STRATEGIES } from './amqp-settings.js';
+
 export type JsonSchema = Record<string, unknown>;
+
+const ASYNC_AMQP_NAMESPACE = 'async/amqp';
 
 const COMMENT_KEYS = { '^[@$_#]': {} };
 
@@ -62,6 +66,18 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
     extra_config: extra(namespaces.endpoint),
   }, { required: ['backend'] });
 
+  // lura `config.AsyncAgent` and its driver block.
+  const asyncAgent = object({
+    name: { type: 'string' },
+    connection: object({ max_retries: { type: 'integer' }, backoff_strategy: { type: 'string', examples: [...BACKOFF_STRATEGIES] }, health_interval: duration }),
+    consumer: object({ topic: { type: 'string' }, workers: { type: 'integer', minimum: 0 }, timeout: duration, max_rate: { type: 'number', minimum: 0 } }),
+    encoding: { type: 'string' },
+    // Backends and endpoint namespaces are not repeated here: inlined a second time they doubled the
+    // compiled validator (and start-up time); the agent's pipe is still read by normalize and its components.
+    backend: { type: 'array', items: { type: 'object' } },
+    extra_config: { type: 'object', properties: { [ASYNC_AMQP_NAMESPACE]: ASYNC_AMQP_SCHEMA } },
+  });
+
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://portico.dev/schema/portico.schema.json',
@@ -107,7 +123,7 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
       tls: { type: 'object' },
       client_tls: { type: 'object' },
       plugin: { type: 'object' },
-      async_agent: { type: 'array' },
+      async_agent: { type: 'array', items: asyncAgent },
       endpoints: { type: 'array', items: endpoint },
       extra_config: extra(namespaces.service),
     }, { required: ['version'] }),

@@ -36,6 +36,28 @@ export interface TransportSettings {
   maxResponseHeaders: number;
 }
 
+/** One entry of the root `async_agent` list (lura `config.AsyncAgent`), defaults applied. */
+export interface AsyncAgentConfig {
+  /** `AsyncAgent-NN` when unnamed, as lura names it. */
+  name: string;
+  at: KeyPath;
+  /** `Infinity` when unset or not positive. */
+  maxRetries: number;
+  backoffStrategy: string;
+  /** At least one second (lura). */
+  healthIntervalMs: number;
+  topic: string;
+  /** At least 1. */
+  workers: number;
+  /** Defaults to the root timeout. */
+  timeoutMs: number;
+  maxRate: number;
+  encoding: string;
+  /** The pipe each message goes through: an endpoint named after the agent, with the agent's backends. */
+  endpoint: EndpointConfig;
+  extraConfig: ExtraConfig;
+}
+
 export interface ServiceConfig {
   /** Absolute or relative path of the file, for messages. */
   file: string;
@@ -61,6 +83,8 @@ export interface ServiceConfig {
   logging: LoggingSettings;
   extraConfig: ExtraConfig;
   endpoints: EndpointConfig[];
+  /** Root `async_agent` list; absent when the config has none. */
+  asyncAgents?: AsyncAgentConfig[];
 }
 
 export interface EndpointConfig {

@@ -23,6 +23,9 @@ import type { Balancer } from '../transport/balancer.js';
 import { createSrvBalancer, SrvSubscriber } from '../transport/dns-srv.js';
 import { createDirectCall } from '../transport/backend-call.js';
 import { composeBackend, composeClient, composeProxy } from './compose.js';
+import { NON_HTTP_BACKENDS } from './order.js';
+import { blockOf } from './registry.js';
+import { GatewayError } from '../core/errors.js';
 import type { BuildContext } from './types.js';
 
 export interface PipelineContext extends BuildContext {
@@ -78,20 +81,27 @@ function buildBackendProxy(backend: BackendConfig, endpoint: EndpointConfig, ser
   const graphql = backend.graphql && { ...backend.graphql, query: graphqlQuery(backend.graphql) };
   const target = graphql ? graphqlBackend(backend, graphql) : backend;
   const balancer = backend.sd === 'dns' ? dnsBalancer(backend, service, context) : undefined;
-  const call = composeClient(createDirectCall(context.agent), backend, endpoint, context);
-  const http = createHttpBackend(target, {
-    transport: service.transport,
-    agent: context.agent,
-    maxBodyBytes: context.maxBodyBytes,
-    decode: context.components.decoderFor(target.encoding, target.isCollection),
-    ...(balancer ? { balancer } : {}),
-    ...(call ? { call } : {}),
-  });
+  // A messaging or Lambda backend replaces the HTTP call in composeBackend: no HTTP client is built for it.
+  const isHttp = !NON_HTTP_BACKENDS.some((namespace) => blockOf(backend.extraConfig, namespace) !== undefined);
+  const call = isHttp ? composeClient(createDirectCall(context.agent), backend, endpoint, context) : undefined;
+  const http = isHttp
+    ? createHttpBackend(target, {
+        transport: service.transport,
+        agent: context.agent,
+        maxBodyBytes: context.maxBodyBytes,
+        decode: context.components.decoderFor(target.encoding, target.isCollection),
+        ...(balancer ? { balancer } : {}),
+        ...(call ? { call } : {}),
+      })
+    : notHttp;
   let proxy = composeBackend(http, backend, endpoint, context);
   if (graphql) proxy = createGraphqlMiddleware(graphql, MAX_GRAPHQL_BODY_BYTES)(proxy);
   if (endpoint.concurrentCalls > 1) proxy = createConcurrentMiddleware(endpoint.concurrentCalls, endpoint.timeoutMs)(proxy);
   return proxy;
 }
+
+/** Below a non-HTTP backend's factory; reached only if that factory declined to build (no host). */
+const notHttp: Proxy = () => Promise.reject(new GatewayError('PRT_ERR_SD_NO_HOSTS', 'no hosts available'));
 
 /** `query`, or the file at `query_path` (read once, relative to the working directory like KrakenD). */
 function graphqlQuery(settings: GraphqlSettings): string {

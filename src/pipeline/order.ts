@@ -34,8 +34,15 @@ export const ENDPOINT_ORDER: readonly string[] = [
 /** lura's default factory: static data wraps the endpoint's modifier plugins, which wrap the merge. */
 export const PROXY_ORDER: readonly string[] = ['auth/signer', 'telemetry/metrics', 'modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy', 'plugin/req-resp-modifier'];
 
+/**
+ * Backends that are not HTTP calls: their factory replaces the HTTP call, so they come last (innermost),
+ * inside the backend components, as in krakend-ce `backend_factory.go` (pubsub, AMQP and Lambda wrap the
+ * HTTP factory; CEL, Lua, rate limit, breaker and metrics wrap them).
+ */
+export const NON_HTTP_BACKENDS: readonly string[] = ['backend/pubsub/subscriber', 'backend/pubsub/publisher', 'backend/amqp/consumer', 'backend/amqp/producer', 'backend/lambda'];
+
 /** lura `newStack`: a backend's modifier plugins wrap its whole backend factory. */
-export const BACKEND_ORDER: readonly string[] = ['plugin/req-resp-modifier', 'telemetry/metrics', 'qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
+export const BACKEND_ORDER: readonly string[] = ['plugin/req-resp-modifier', 'telemetry/metrics', 'qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel', ...NON_HTTP_BACKENDS];
 
 /**
  * Around the raw HTTP exchange, below decoding (krakend-ce `internalNewBackendFactory` and

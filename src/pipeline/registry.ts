@@ -92,7 +92,7 @@ export class ComponentRegistry implements ConfigExtensions {
   /** Runs the `prepare` step of every component whose namespace the config uses. */
   async prepare(service: ServiceConfig): Promise<void> {
     const used = new Set<string>(Object.keys(service.extraConfig));
-    for (const endpoint of service.endpoints) {
+    for (const endpoint of pipesOf(service)) {
       for (const namespace of Object.keys(endpoint.extraConfig)) used.add(namespace);
       for (const backend of endpoint.backends) for (const namespace of Object.keys(backend.extraConfig)) used.add(namespace);
     }
@@ -116,7 +116,7 @@ export class ComponentRegistry implements ConfigExtensions {
       }
     };
     visit(service.extraConfig, 'service', []);
-    for (const endpoint of service.endpoints) {
+    for (const endpoint of pipesOf(service)) {
       visit(endpoint.extraConfig, 'endpoint', endpoint.at);
       for (const backend of endpoint.backends) visit(backend.extraConfig, 'backend', backend.at);
     }
@@ -157,4 +157,9 @@ export function componentBlockOf(extra: Readonly<Record<string, unknown>>, names
 export function blockOf(extra: Readonly<Record<string, unknown>>, namespace: string): Record<string, unknown> | undefined {
   const block = extra[namespace];
   return block !== null && typeof block === 'object' && !Array.isArray(block) ? (block as Record<string, unknown>) : undefined;
+}
+
+/** The endpoints, and the pipes async agents send their messages through (built like endpoints). */
+function pipesOf(service: ServiceConfig): EndpointConfig[] {
+  return service.asyncAgents === undefined ? service.endpoints : [...service.endpoints, ...service.asyncAgents.map((agent) => agent.endpoint)];
 }

@@ -12,7 +12,7 @@ function writeJson(response: ServerResponse, body: string, extraHeaders: string[
 }
 
 /** Go's `time.Time.String()` shape, which KrakenD's health endpoint prints. */
-function goTime(date: Date): string {
+export function goTime(date: Date): string {
   const iso = date.toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000000 +0000 UTC`;
 }

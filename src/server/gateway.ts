@@ -17,7 +17,8 @@ import type { BuildContext, EndpointHandler } from '../pipeline/types.js';
 import type { ComponentRegistry } from '../pipeline/registry.js';
 import { RouteTable } from '../router/route-table.js';
 import { Agent } from '../transport/agent.js';
-import { debugHandler, echoHandler, healthHandler } from './builtins.js';
+import { debugHandler, echoHandler, goTime, healthHandler } from './builtins.js';
+import { startAsyncAgents } from '../messaging/async-agents.js';
 import { renderJson } from '../render/json.js';
 import type { Logger } from '../core/logger.js';
 import type { SharedStateClient } from '../shared-state/client.js';
@@ -274,8 +275,11 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
     table.add(endpoint.method, endpoint.path, composeEndpoint(handler, endpoint, buildContext));
   }
 
+  const agents = config.asyncAgents?.length ? startAsyncAgents(config.asyncAgents, (agent) => buildEndpointProxy(agent.endpoint, config, { ...buildContext, maxBodyBytes: options.maxBackendBodyBytes ?? 64 << 20 }).proxy, logger, goTime) : undefined;
+  if (agents) cleanups.push(() => agents.close());
+
   const builtins = new Map<string, BuiltinHandler>();
-  if (router.healthPath) builtins.set(router.healthPath, healthHandler(() => ({})));
+  if (router.healthPath) builtins.set(router.healthPath, healthHandler(agents ? () => agents.pings() : () => ({})));
   const builtinPrefixes: [string, BuiltinHandler, readonly string[]][] = [];
   const anyMethod = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
   if (config.debugEndpoint || options.debug) builtinPrefixes.push(['/__debug/', debugHandler(logger), anyMethod]);
