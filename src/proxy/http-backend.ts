@@ -107,7 +107,7 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
     try {
       reply = await call(
         origin,
-        { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}) },
+        { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}), ...(request.telemetry !== undefined ? { telemetry: request.telemetry } : {}) },
         headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions,
         cancel,
       );
