@@ -19,6 +19,7 @@ import { PORTICO_VERSION } from '../version.js';
 import { runPrimary } from './primary.js';
 import { blockOf } from '../components/registry.js';
 import { METRICS_NAMESPACE, readMetricsSettings } from '../components/metrics/settings.js';
+import { OTEL_NAMESPACE, readOtelSettings } from '../components/opentelemetry/settings.js';
 import { UsageError, auditCommand } from './audit.js';
 import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
@@ -233,6 +234,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   // The primary's own lines keep the start-up logging settings; each new worker applies the new ones.
   const logger = loggerFor(result.config, debug);
   const metricsBlock = blockOf(result.config.extraConfig, METRICS_NAMESPACE);
+  const otelBlock = blockOf(result.config.extraConfig, OTEL_NAMESPACE);
   const primary = runPrimary({
     workers,
     snapshot: result.snapshot as ConfigSnapshot,
@@ -243,6 +245,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     allowMissingPlugins,
     // The stats listener is the primary's: it keeps its start-up settings across reloads.
     ...(metricsBlock ? { metrics: readMetricsSettings(metricsBlock) } : {}),
+    ...(otelBlock ? { openTelemetry: readOtelSettings(otelBlock, result.config.name) } : {}),
   });
   serveReloads(file, result.files, allowMissingPlugins, watch, () => logger, (config, snapshot) => primary.rollOut(snapshot, config.server.maxShutdownWaitMs));
 }

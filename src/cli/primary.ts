@@ -20,6 +20,8 @@ import { STATE_TAG, stateCalls } from '../shared-state/protocol.js';
 import { collectFromWorkers } from '../components/metrics/relay.js';
 import type { MetricsSettings } from '../components/metrics/settings.js';
 import { startStatsServer } from '../components/metrics/stats-server.js';
+import { servePrometheusForWorkers } from '../components/opentelemetry/primary.js';
+import type { OtelSettings } from '../components/opentelemetry/settings.js';
 
 export interface PrimaryOptions {
   workers: number;
@@ -34,6 +36,8 @@ export interface PrimaryOptions {
   allowMissingPlugins: readonly string[];
   /** `telemetry/metrics`: the primary serves `/__stats`, the sum of every worker's snapshot. */
   metrics?: MetricsSettings;
+  /** `telemetry/opentelemetry`: the primary serves each Prometheus exporter, the sum of every worker. */
+  openTelemetry?: OtelSettings;
 }
 
 export interface Primary {
@@ -89,6 +93,7 @@ export function runPrimary(options: PrimaryOptions): Primary {
   for (let i = 0; i < options.workers; i++) fork(active);
   const metrics = options.metrics;
   if (metrics && !metrics.endpointDisabled && !metrics.addressInvalid) startStatsServer(metrics, collectFromWorkers, options.logger);
+  if (options.openTelemetry) servePrometheusForWorkers(options.openTelemetry, logger).catch((error: Error) => logger.error(`[SERVICE: OpenTelemetry] cannot serve the Prometheus exporters: ${error.message}`));
 
   // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others, and
   // replayed to any worker that starts later.

@@ -16,6 +16,7 @@ import type { BackendConfig, EndpointConfig } from '../../config/types.js';
 import type { BackendCallMiddleware, HandlerMiddleware, ServiceMiddleware } from '../../pipeline/types.js';
 import type { Cancellation } from '../../proxy/cancellation.js';
 import type { Middleware, ProxyResponse } from '../../proxy/types.js';
+import { watchBodySize } from '../metrics/component.js';
 import type { BackendLayer, GlobalLayer, ProxyLayer } from './settings.js';
 import { normalizeBackendRoute, normalizeRoute } from './settings.js';
 import type { Telemetry } from './telemetry.js';
@@ -99,12 +100,14 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
         if (global.reportHeaders) headerAttributes('http.request.header.', request.headers, global.skipHeaders, attributes);
         span = tracer.startSpan(path, { kind: SPAN_KIND_SERVER, attributes }, parent);
       }
+      // gin's `ResponseWriter.Size()`, as krakend-otel reports it.
+      const written = instruments !== undefined || span !== undefined ? watchBodySize(response) : undefined;
       const tracking: Tracking = { route: undefined, context: span ? api.trace.setSpan(parent, span) : parent, metricsAttributes: undefined, tracesAttributes: undefined };
       trackings.set(request, tracking);
       response.once('close', () => {
         const status = response.statusCode;
         const route = tracking.route ?? `${status} ${STATUS_CODES[status] ?? ''}`;
-        const size = Number(response.getHeader('content-length') ?? 0) || 0;
+        const size = Math.max(written?.bytes ?? 0, 0);
         if (instruments !== undefined) {
           const attributes: Attributes = {
             ...fixedMetrics,

@@ -49,7 +49,7 @@ export class BoundedSpanQueue implements SpanProcessor {
     if (this.exporting || this.queue.length === 0) return;
     const batch = this.queue.splice(0, this.options.batchSize);
     this.exporting = true;
-    this.exportBatch(batch).finally(() => {
+    void this.exportBatch(batch).finally(() => {
       this.exporting = false;
       if (this.queue.length >= this.options.batchSize) this.flushSome();
     });
