@@ -8,6 +8,7 @@ set -eu
 SERVICES=${PRETEST_SERVICES:-'
 redis-server redis-server
 kubectl kubernetes-client
+prometheus prometheus
 '}
 
 # Service binaries may live in sbin, which a non-root PATH can lack.

@@ -14,8 +14,11 @@ const OTEL_REQUEST = 'portico-otel-request';
 const OTEL_REPLY = 'portico-otel-snapshot';
 /** Sent by a draining worker: its counts since the last scrape are not lost with it. */
 const OTEL_FINAL = 'portico-otel-final';
-/** A worker that does not answer within this is counted with its previous answer. */
-const WORKER_REPLY_MS = 2_000;
+/**
+ * A worker that does not answer within this (starting, busy) is counted with its previous answer: a
+ * scrape must finish well within Prometheus's scrape timeout, or every series of the instance goes stale.
+ */
+const WORKER_REPLY_MS = 500;
 
 interface OtelMessage {
   type?: unknown;
