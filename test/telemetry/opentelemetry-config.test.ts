@@ -1,0 +1,66 @@
+/**
+ * `telemetry/opentelemetry` bad input: config errors name the key; an exporter port already in use
+ * is logged and the gateway serves on.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { request, waitFor } from '../helpers/http.js';
+import { sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
+
+describe('telemetry/opentelemetry configuration', () => {
+  it('refuses out-of-range values and wrong types, naming the key', async () => {
+    const file = await writeConfig({
+      version: 3,
+      extra_config: {
+        'telemetry/opentelemetry': {
+          trace_sample_rate: 2,
+          exporters: { prometheus: [{ name: 'p', port: 70000, listen_ip: '127.0.0.1' }], otlp: [{ name: 'o', use_http: 'yes' }] },
+        },
+      },
+      endpoints: [{ endpoint: '/a', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/a' }] }],
+    });
+    const result = await runCli(['check', '-c', file]);
+    assert.equal(result.code, 1);
+    const output = result.stdout + result.stderr;
+    assert.match(output, /error PRT_ERR_CONFIG_VALUE at extra_config\["telemetry\/opentelemetry"\]\.trace_sample_rate: must be <= 1/);
+    assert.match(output, /error PRT_ERR_CONFIG_VALUE at extra_config\["telemetry\/opentelemetry"\]\.exporters\.prometheus\[0\]\.port/);
+    assert.match(output, /error PRT_ERR_CONFIG_TYPE at extra_config\["telemetry\/opentelemetry"\]\.exporters\.otlp\[0\]\.use_http/);
+  });
+
+  it('warns about duplicate exporter names and a loopback default, naming the key', async () => {
+    const file = await writeConfig({
+      version: 3,
+      extra_config: { 'telemetry/opentelemetry': { exporters: { prometheus: [{ name: 'x', port: 9464 }], otlp: [{ name: 'x' }] } } },
+      endpoints: [{ endpoint: '/a', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/a' }] }],
+    });
+    const result = await runCli(['check', '-c', file]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const output = result.stdout + result.stderr;
+    assert.match(output, /warning PRT_WARN_CONFIG_OTEL at extra_config\["telemetry\/opentelemetry"\]\.exporters\.otlp\[0\]\.name: exporter name "x" is already used/);
+    assert.match(output, /warning PRT_WARN_CONFIG_OTEL at extra_config\["telemetry\/opentelemetry"\]\.exporters\.prometheus\[0\]\.listen_ip/);
+  });
+
+  it('serves requests when the exporter port is taken, and says which exporter could not listen', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as AddressInfo).port;
+    const backend = await startBackend((_req, res) => sendJson(res, 200, { ok: true }));
+    const gateway = await startGateway({
+      version: 3,
+      host: [backend.url],
+      extra_config: { 'telemetry/opentelemetry': { exporters: { prometheus: [{ name: 'busy', port: taken, listen_ip: '127.0.0.1' }] } } },
+      endpoints: [{ endpoint: '/a', backend: [{ url_pattern: '/a' }] }],
+    });
+    try {
+      assert.ok(await waitFor(() => gateway.log.lines.join("\n").includes(`exporter "busy" cannot listen on 127.0.0.1:${taken}`), 5_000), gateway.log.lines.join("\n"));
+      assert.equal((await request(`${gateway.url}/a`)).status, 200);
+    } finally {
+      await gateway.close();
+      await backend.close();
+      squatter.close();
+    }
+  });
+});
