@@ -19,7 +19,8 @@ import { PORTICO_VERSION } from '../version.js';
 import { runPrimary } from './primary.js';
 import { blockOf } from '../components/registry.js';
 import { METRICS_NAMESPACE, readMetricsSettings } from '../components/metrics/settings.js';
-import { OTEL_NAMESPACE, readOtelSettings } from '../components/opentelemetry/settings.js';
+import { otelRootBlock } from '../components/opentelemetry/opencensus.js';
+import { readOtelSettings } from '../components/opentelemetry/settings.js';
 import { UsageError, auditCommand } from './audit.js';
 import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
@@ -234,7 +235,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   // The primary's own lines keep the start-up logging settings; each new worker applies the new ones.
   const logger = loggerFor(result.config, debug);
   const metricsBlock = blockOf(result.config.extraConfig, METRICS_NAMESPACE);
-  const otelBlock = blockOf(result.config.extraConfig, OTEL_NAMESPACE);
+  const otelBlock = otelRootBlock(result.config);
   const primary = runPrimary({
     workers,
     snapshot: result.snapshot as ConfigSnapshot,

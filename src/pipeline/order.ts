@@ -7,18 +7,19 @@
  * Namespaces set once at the root whose factories also run for every endpoint and backend layer
  * (krakend-metrics instruments every handler, pipe and backend from its root block).
  */
-export const SERVICE_WIDE: ReadonlySet<string> = new Set(['telemetry/metrics', 'telemetry/opentelemetry']);
+export const SERVICE_WIDE: ReadonlySet<string> = new Set(['telemetry/metrics', 'telemetry/opentelemetry', 'telemetry/opencensus']);
 
 /**
  * `auth/revoker` adds no layer: its factory starts the revocation filter with the gateway. A v2-era name
  * KrakenD CE 2.13 still reads sits beside its component's current one.
  */
-export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'telemetry/opentelemetry', 'telemetry/metrics', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
+export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'telemetry/opentelemetry', 'telemetry/opencensus', 'telemetry/metrics', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
 
 export const ENDPOINT_ORDER: readonly string[] = [
   // krakend-otel's gin wrapper only names the route for the router span and metrics: outermost, so a
   // request refused by any component below is still counted under its route.
   'telemetry/opentelemetry',
+  'telemetry/opencensus',
   'security/bot-detector',
   // krakend-ce handler_factory.go: metrics wrap JWT, Lua and the rate limits; the bot detector wraps metrics.
   'telemetry/metrics',
@@ -33,9 +34,9 @@ export const ENDPOINT_ORDER: readonly string[] = [
 ];
 
 /** `proxy` holds static data and the endpoint flatmap; sequential/shadow are read by the merge itself. */
-export const PROXY_ORDER: readonly string[] = ['auth/signer', 'telemetry/opentelemetry', 'telemetry/metrics', 'modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy'];
+export const PROXY_ORDER: readonly string[] = ['auth/signer', 'telemetry/opentelemetry', 'telemetry/opencensus', 'telemetry/metrics', 'modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy'];
 
-export const BACKEND_ORDER: readonly string[] = ['telemetry/opentelemetry', 'telemetry/metrics', 'qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
+export const BACKEND_ORDER: readonly string[] = ['telemetry/opentelemetry', 'telemetry/opencensus', 'telemetry/metrics', 'qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel'];
 
 /**
  * Around the raw HTTP exchange, below decoding (krakend-ce `internalNewBackendFactory` and
@@ -51,4 +52,5 @@ export const CLIENT_ORDER: readonly string[] = [
   'auth/client-credentials',
   // krakend-otel instruments the HTTP client itself: one span and one traceparent per attempt.
   'telemetry/opentelemetry',
+  'telemetry/opencensus',
 ];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { runCli } from '../helpers/cli.js';
+import { freePort, runCli } from '../helpers/cli.js';
 import { request, waitFor } from '../helpers/http.js';
 import { sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 
@@ -61,6 +61,30 @@ describe('telemetry/opentelemetry configuration', () => {
       await gateway.close();
       await backend.close();
       squatter.close();
+    }
+  });
+});
+
+describe('telemetry/opencensus', () => {
+  it('warns it is deprecated and serves its Prometheus exporter with krakend-otel names', async () => {
+    const backend = await startBackend((_req, res) => sendJson(res, 200, { ok: true }));
+    const metricsPort = await freePort();
+    const gateway = await startGateway({
+      version: 3,
+      host: [backend.url],
+      extra_config: { 'telemetry/opencensus': { exporters: { prometheus: { port: metricsPort, listen_ip: '127.0.0.1' } } } },
+      endpoints: [{ endpoint: '/a', backend: [{ url_pattern: '/a' }] }],
+    });
+    try {
+      assert.ok(gateway.warnings.some((issue) => issue.code === 'PRT_WARN_CONFIG_OPENCENSUS' && /deprecated/.test(issue.message)));
+      assert.equal((await request(`${gateway.url}/a`)).status, 200);
+      assert.equal((await request(`${gateway.url}/a`)).status, 200);
+      const scrape = await request(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.match(scrape.body, /^http_server_duration_count\{[^}]*http_route="\/a"[^}]*\} 2$/m);
+      assert.match(scrape.body, /^krakend_backend_duration_count\{[^}]*http_route="\/a"[^}]*\} 2$/m);
+    } finally {
+      await gateway.close();
+      await backend.close();
     }
   });
 });

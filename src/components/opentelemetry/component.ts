@@ -22,6 +22,7 @@ import { BOOLEAN_SCHEMA, objectSchema, STRINGS_SCHEMA } from '../block-reader.js
 import { blockOf, registerComponent } from '../registry.js';
 import type { ComponentDefinition } from '../registry.js';
 import { backendMiddleware, clientMiddleware, endpointMiddleware, proxyMiddleware, routerMiddleware } from './layers.js';
+import { mapOpenCensus, OPENCENSUS_NAMESPACE, otelRootBlock } from './opencensus.js';
 import { loadSdk } from './sdk.js';
 import { layersOf, normalizeRoute, OTEL_NAMESPACE, readBackendLayer, readGlobalLayer, readOtelSettings, readProxyLayer } from './settings.js';
 import type { BackendLayer } from './settings.js';
@@ -31,7 +32,7 @@ import type { Telemetry } from './telemetry.js';
 const telemetries = new WeakMap<object, Telemetry>();
 
 function telemetryFor(context: BuildContext): Telemetry | undefined {
-  const block = blockOf(context.service.extraConfig, OTEL_NAMESPACE);
+  const block = otelRootBlock(context.service);
   if (block === undefined) return undefined;
   let telemetry = telemetries.get(context.service);
   if (telemetry === undefined) {
@@ -79,6 +80,47 @@ const LAYERS_SCHEMA = objectSchema({
   }),
 });
 const PORT_SCHEMA = { type: 'integer', minimum: 0, maximum: 65535 };
+
+
+/**
+ * The layers of one namespace. `telemetry/opencensus` adds them only when `telemetry/opentelemetry` is
+ * absent (both present: OpenTelemetry wins, one set of layers).
+ */
+function factoriesFor(namespace: string): Pick<ComponentDefinition, 'service' | 'endpoint' | 'proxy' | 'backend' | 'client'> {
+  const active = (context: BuildContext): Telemetry | undefined =>
+    namespace !== OTEL_NAMESPACE && blockOf(context.service.extraConfig, OTEL_NAMESPACE) !== undefined ? undefined : telemetryFor(context);
+  return {
+    service(_block, context) {
+      const telemetry = active(context);
+      if (telemetry === undefined) return undefined;
+      const global = telemetry.settings.global;
+      if (global.disableMetrics && global.disableTraces && global.disablePropagation) return undefined;
+      return routerMiddleware(telemetry, global);
+    },
+    endpoint(block, endpoint, context) {
+      const telemetry = active(context);
+      if (telemetry === undefined || skipsEndpoint(telemetry, endpoint)) return undefined;
+      const own = blockOf(endpoint.extraConfig, OTEL_NAMESPACE) === block ? layersOf(block).global : undefined;
+      return endpointMiddleware(endpoint, own === undefined ? undefined : readGlobalLayer(own));
+    },
+    proxy(block, endpoint, context) {
+      const telemetry = active(context);
+      if (telemetry === undefined || skipsEndpoint(telemetry, endpoint)) return undefined;
+      const own = blockOf(endpoint.extraConfig, OTEL_NAMESPACE) === block ? layersOf(block).proxy : undefined;
+      return proxyMiddleware(telemetry, endpoint, own === undefined ? telemetry.settings.proxy : readProxyLayer(own));
+    },
+    backend(_block, backend, endpoint, context) {
+      const telemetry = active(context);
+      if (telemetry === undefined || skipsEndpoint(telemetry, endpoint)) return undefined;
+      return backendMiddleware(telemetry, backend, endpoint, backendLayerOf(telemetry, backend));
+    },
+    client(_block, backend, endpoint, context) {
+      const telemetry = active(context);
+      if (telemetry === undefined || skipsEndpoint(telemetry, endpoint)) return undefined;
+      return clientMiddleware(telemetry, backend, endpoint, backendLayerOf(telemetry, backend));
+    },
+  };
+}
 
 export const openTelemetryComponent: ComponentDefinition = {
   namespace: OTEL_NAMESPACE,
@@ -167,35 +209,40 @@ export const openTelemetryComponent: ComponentDefinition = {
       issues.warning({ code: 'PRT_WARN_CONFIG_OTEL', at: [...at, 'trace_sample_rate'], message: 'a sample rate of 0 samples every trace, as in KrakenD; set layers.global.disable_traces to stop tracing', found: 0 });
     }
   },
-  service(_block, context) {
-    const telemetry = telemetryFor(context);
-    if (telemetry === undefined) return undefined;
-    const global = telemetry.settings.global;
-    if (global.disableMetrics && global.disableTraces && global.disablePropagation) return undefined;
-    return routerMiddleware(telemetry, global);
+  ...factoriesFor(OTEL_NAMESPACE),
+};
+
+/** `telemetry/opencensus`: deprecated by KrakenD; mapped onto the OpenTelemetry pipeline (opencensus.ts). */
+export const openCensusComponent: ComponentDefinition = {
+  namespace: OPENCENSUS_NAMESPACE,
+  schemas: {
+    service: objectSchema({
+      sample_rate: { type: 'integer', minimum: 0, maximum: 100 },
+      reporting_period: { type: 'integer', minimum: 0 },
+      enabled_layers: objectSchema({ router: BOOLEAN_SCHEMA, pipe: BOOLEAN_SCHEMA, backend: BOOLEAN_SCHEMA }),
+      exporters: { type: 'object' },
+    }),
   },
-  endpoint(block, endpoint, context) {
-    const telemetry = telemetryFor(context);
-    if (telemetry === undefined || skipsEndpoint(telemetry, endpoint)) return undefined;
-    const own = blockOf(endpoint.extraConfig, OTEL_NAMESPACE) === block ? layersOf(block).global : undefined;
-    return endpointMiddleware(endpoint, own === undefined ? undefined : readGlobalLayer(own));
+  prepare: async () => {
+    await loadSdk();
   },
-  proxy(block, endpoint, context) {
-    const telemetry = telemetryFor(context);
-    if (telemetry === undefined || skipsEndpoint(telemetry, endpoint)) return undefined;
-    const own = blockOf(endpoint.extraConfig, OTEL_NAMESPACE) === block ? layersOf(block).proxy : undefined;
-    return proxyMiddleware(telemetry, endpoint, own === undefined ? telemetry.settings.proxy : readProxyLayer(own));
+  validate(block, _scope, at, issues, service) {
+    if (blockOf(service.extraConfig, OTEL_NAMESPACE) !== undefined) {
+      issues.warning({ code: 'PRT_WARN_CONFIG_OPENCENSUS', at, message: 'telemetry/opencensus is ignored: telemetry/opentelemetry is also configured' });
+      return;
+    }
+    issues.warning({
+      code: 'PRT_WARN_CONFIG_OPENCENSUS',
+      at,
+      message: 'telemetry/opencensus is deprecated (KrakenD replaced it with telemetry/opentelemetry); Portico maps it onto its OpenTelemetry pipeline, with krakend-otel metric names',
+      hint: 'move to telemetry/opentelemetry: https://www.krakend.io/docs/telemetry/opentelemetry/',
+    });
+    for (const note of mapOpenCensus(block, service.name ?? '').notes) {
+      issues.warning({ code: 'PRT_WARN_CONFIG_OPENCENSUS', at: [...at, ...note.key.split('.')], message: note.message });
+    }
   },
-  backend(_block, backend, endpoint, context) {
-    const telemetry = telemetryFor(context);
-    if (telemetry === undefined || skipsEndpoint(telemetry, endpoint)) return undefined;
-    return backendMiddleware(telemetry, backend, endpoint, backendLayerOf(telemetry, backend));
-  },
-  client(_block, backend, endpoint, context) {
-    const telemetry = telemetryFor(context);
-    if (telemetry === undefined || skipsEndpoint(telemetry, endpoint)) return undefined;
-    return clientMiddleware(telemetry, backend, endpoint, backendLayerOf(telemetry, backend));
-  },
+  ...factoriesFor(OPENCENSUS_NAMESPACE),
 };
 
 registerComponent(openTelemetryComponent);
+registerComponent(openCensusComponent);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { mergeScopeMetrics } from './merge.js';
+import { mapOpenCensus } from './opencensus.js';
 import { normalizeBackendRoute, normalizeRoute, readOtelSettings } from './settings.js';
 import { BoundedSpanQueue } from './span-queue.js';
 
@@ -72,5 +73,34 @@ describe('telemetry/opentelemetry settings', () => {
     assert.equal(settings.prometheus[0]?.port, 9090);
     assert.equal(settings.prometheus[0]?.host, '127.0.0.1');
     assert.equal(settings.backend.metrics.roundTrip, true);
+  });
+});
+
+describe('telemetry/opencensus mapping', () => {
+  it('maps prometheus, ocagent and jaeger onto the OpenTelemetry exporters, with layers and sampling', () => {
+    const { otel, notes } = mapOpenCensus(
+      {
+        sample_rate: 25,
+        reporting_period: 5,
+        enabled_layers: { router: true, backend: true },
+        exporters: { prometheus: { port: 9191, namespace: 'krakend' }, ocagent: { address: 'collector:55678' }, jaeger: { endpoint: 'http://jaeger:14268/api/traces' }, zipkin: {} },
+      },
+      'svc',
+    );
+    const settings = readOtelSettings(otel, 'svc');
+    assert.equal(settings.sampleRate, 0.25);
+    assert.equal(settings.metricPeriodMs, 5_000);
+    assert.deepEqual(settings.prometheus.map((exporter) => exporter.port), [9191]);
+    assert.deepEqual(settings.otlp.map((exporter) => [exporter.url, exporter.useHttp]), [['http://collector:55678', false], ['http://jaeger:4318', true]]);
+    assert.equal(settings.global.disableTraces, false);
+    assert.equal(settings.proxy.disableMetrics, true, 'pipe is off once enabled_layers is declared without it');
+    assert.deepEqual(notes.map((note) => note.key), ['exporters.prometheus', 'exporters.ocagent', 'exporters.jaeger', 'exporters.zipkin']);
+  });
+
+  it('traces nothing at the default sample rate of 0', () => {
+    const settings = readOtelSettings(mapOpenCensus({ exporters: { prometheus: {} } }, '').otel, '');
+    assert.equal(settings.global.disableTraces, true);
+    assert.equal(settings.backend.traces.roundTrip, false);
+    assert.equal(settings.global.disableMetrics, false);
   });
 });
