@@ -22,7 +22,7 @@ describe('telemetry/opentelemetry configuration', () => {
       },
       endpoints: [{ endpoint: '/a', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/a' }] }],
     });
-    const result = await runCli(['check', '-c', file]);
+    const result = await runCli(['check', '-c', file], { timeoutMs: 30_000 });
     assert.equal(result.code, 1);
     const output = result.stdout + result.stderr;
     assert.match(output, /error PRT_ERR_CONFIG_VALUE at extra_config\["telemetry\/opentelemetry"\]\.trace_sample_rate: must be <= 1/);
@@ -36,7 +36,7 @@ describe('telemetry/opentelemetry configuration', () => {
       extra_config: { 'telemetry/opentelemetry': { exporters: { prometheus: [{ name: 'x', port: 9464 }], otlp: [{ name: 'x' }] } } },
       endpoints: [{ endpoint: '/a', backend: [{ host: ['http://127.0.0.1:1'], url_pattern: '/a' }] }],
     });
-    const result = await runCli(['check', '-c', file]);
+    const result = await runCli(['check', '-c', file], { timeoutMs: 30_000 });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const output = result.stdout + result.stderr;
     assert.match(output, /warning PRT_WARN_CONFIG_OTEL at extra_config\["telemetry\/opentelemetry"\]\.exporters\.otlp\[0\]\.name: exporter name "x" is already used/);
