@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { freePort, runCli } from '../helpers/cli.js';
 import { request, waitFor } from '../helpers/http.js';
+import { loadConfig } from '../../src/config/load.js';
 import { sendJson, startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 
 describe('telemetry/opentelemetry configuration', () => {
@@ -61,6 +62,36 @@ describe('telemetry/opentelemetry configuration', () => {
       await gateway.close();
       await backend.close();
       squatter.close();
+    }
+  });
+});
+
+describe('telemetry/opentelemetry reload in one process', () => {
+  it('keeps the Prometheus port: the rebuilt gateway answers /metrics', async () => {
+    const backend = await startBackend((_req, res) => sendJson(res, 200, { ok: true }));
+    const metricsPort = await freePort();
+    const config = (endpoint: string) => ({
+      version: 3,
+      host: [backend.url],
+      extra_config: { 'telemetry/opentelemetry': { exporters: { prometheus: [{ name: 'p', port: metricsPort, listen_ip: '127.0.0.1' }] } } },
+      endpoints: [{ endpoint, backend: [{ url_pattern: '/a' }] }],
+    });
+    const gateway = await startGateway(config('/before'));
+    try {
+      assert.equal((await request(`${gateway.url}/before`)).status, 200);
+      const next = await loadConfig(await writeConfig(config('/after')), { env: {} });
+      assert.ok(next.config);
+      gateway.gateway.replace(next.config, 0);
+      assert.equal((await request(`${gateway.url}/after`)).status, 200);
+      // The old gateway retires after its grace; the listener must stay with the new one.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const scrape = await request(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.equal(scrape.status, 200);
+      assert.match(scrape.body, /^http_server_duration_count\{[^}]*http_route="\/after"[^}]*\} 1$/m);
+      assert.ok(!gateway.log.lines.some((line) => line.includes('cannot listen')), gateway.log.lines.join('\n'));
+    } finally {
+      await gateway.close();
+      await backend.close();
     }
   });
 });

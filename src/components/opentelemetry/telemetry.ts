@@ -9,7 +9,7 @@ import type { Counter, Histogram, Meter, Tracer } from '@opentelemetry/api';
 import type { MetricReader, ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../../server/logger.js';
 import { PORTICO_VERSION } from '../../version.js';
-import { closePrometheusServer, startPrometheusServer } from './prometheus-server.js';
+import { startPrometheusServer } from './prometheus-server.js';
 import { answerOtelRequests, sendFinalSnapshot } from './relay.js';
 import { registerProcessMetrics, registerRuntimeMetrics } from './runtime-metrics.js';
 import { otlpMetricExporter, otlpSpanExporter, sdk } from './sdk.js';
@@ -154,8 +154,8 @@ export function startTelemetry(settings: OtelSettings, logger: Logger): Telemetr
       });
     } else {
       for (const exporter of prometheus) {
-        const server = startPrometheusServer(exporter, collect, resource, api, logger);
-        cleanups.unshift(() => closePrometheusServer(server));
+        const listener = startPrometheusServer(exporter, collect, resource, api, logger);
+        cleanups.unshift(() => listener.close());
       }
     }
   }
