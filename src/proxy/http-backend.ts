@@ -10,6 +10,7 @@ import { readBody } from '../router/request-body.js';
 import { blockOf } from '../components/registry.js';
 import { decoderFor } from '../encoding/decode.js';
 import type { Agent } from '../transport/agent.js';
+import type { OutgoingRequest } from '../transport/http1-client.js';
 import { createDirectCall, headerValue } from '../transport/backend-call.js';
 import { createStaticBalancer } from '../transport/balancer.js';
 import type { Balancer } from '../transport/balancer.js';
@@ -103,14 +104,12 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
       bodyLength = body.length;
     }
     const origin = override?.url?.origin ?? pick.pick() ?? (await waitForOrigin(pick, cancel));
+    const outgoing: OutgoingRequest = { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}) };
+    // `telemetry/opentelemetry`'s trace context, for its client layer (absent without the namespace).
+    if (request.telemetry !== undefined) outgoing.telemetry = request.telemetry;
     let reply: BackendReply;
     try {
-      reply = await call(
-        origin,
-        { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}), ...(request.telemetry !== undefined ? { telemetry: request.telemetry } : {}) },
-        headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions,
-        cancel,
-      );
+      reply = await call(origin, outgoing, headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions, cancel);
     } catch (error) {
       if (error instanceof GatewayError && error.backendRequest === undefined) error.backendRequest = { method, url: origin + target };
       throw error;

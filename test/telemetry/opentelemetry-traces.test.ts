@@ -151,6 +151,35 @@ describe('telemetry/opentelemetry traces', () => {
     }
   });
 
+  it('applies endpoint and backend overrides of the layers', async () => {
+    const receiver = await startReceiver();
+    const config = otelConfig(receiver.port);
+    config['endpoints'] = [
+      {
+        endpoint: '/profile/{id}',
+        extra_config: { 'telemetry/opentelemetry': { layers: { proxy: { disable_traces: true } } } },
+        backend: [
+          { url_pattern: '/users/{id}', extra_config: { 'telemetry/opentelemetry': { layers: { backend: { traces: { disable_stage: true, round_trip: true } } } } } },
+          { url_pattern: '/orders' },
+        ],
+      },
+    ];
+    const gateway = await startGateway(config);
+    try {
+      assert.equal((await request(`${gateway.url}/profile/3`)).status, 200);
+      assert.ok(await waitFor(() => receiver.spans.length >= 4, 10_000), `got ${receiver.spans.length} spans`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const stageOf = (span: OtlpSpan) => `${String(attribute(span, 'krakend.stage'))} ${span.name}`;
+      assert.deepEqual(receiver.spans.map(stageOf).sort(), ['backend /orders', 'backend-request /orders', 'backend-request /users/:id', 'global /profile/3']);
+      const router = receiver.spans.find((span) => attribute(span, 'krakend.stage') === 'global');
+      const usersCall = receiver.spans.find((span) => stageOf(span) === 'backend-request /users/:id');
+      assert.equal(usersCall?.parentSpanId, router?.spanId, 'without proxy and backend spans, the call hangs under the router span');
+    } finally {
+      await gateway.close();
+      await receiver.close();
+    }
+  });
+
   it('answers as fast with a hanging or absent collector', async () => {
     const hanging = await startReceiver(() => true);
     const absentPort = await freePort();
