@@ -1,6 +1,6 @@
 /** Payloads and configs for the bench, written to a temp dir. */
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** ~1 KB JSON with keys out of order (so Portico's Go-style key sorting does real work). */
@@ -58,6 +58,25 @@ export function writeJwtFixtures(dir: string): BenchToken {
   const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
   const head = `${encode({ alg: 'RS256', kid: 'bench', typ: 'JWT' })}.${encode({ iss: 'https://idp.bench', aud: 'bench', sub: 'user-1', roles: ['user'], exp: Math.floor(Date.now() / 1000) + 3600 })}`;
   return { jwksFile, token: `${head}.${sign('sha256', Buffer.from(head), privateKey).toString('base64url')}` };
+}
+
+/**
+ * The Portico config with `telemetry/opentelemetry` on: metrics on a Prometheus endpoint and every
+ * trace (sample rate 1) sent to an OTLP/HTTP sink, to measure what full telemetry costs per response.
+ */
+export function writePorticoOtelConfig(dir: string, base: string, metricsPort: number, otlpPort: number): string {
+  const file = join(dir, 'portico-otel.json');
+  const config = JSON.parse(readFileSync(base, 'utf8')) as { extra_config: Record<string, unknown> };
+  config.extra_config['telemetry/opentelemetry'] = {
+    service_name: 'bench',
+    trace_sample_rate: 1,
+    exporters: {
+      prometheus: [{ name: 'bench', port: metricsPort, listen_ip: '127.0.0.1' }],
+      otlp: [{ name: 'sink', host: '127.0.0.1', port: otlpPort, use_http: true, disable_metrics: true }],
+    },
+  };
+  writeFileSync(file, JSON.stringify(config));
+  return file;
 }
 
 export function writePorticoConfig(dir: string, backend: string, jwksFile?: string): string {

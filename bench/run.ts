@@ -16,7 +16,7 @@ import { cpuCount, ensurePackages, runWrk, startPinned, treeCpuSeconds, waitForP
 import type { WrkResult } from './system.js';
 import { runExtras } from './extras.js';
 import { DEFAULT_HEAP_FLAGS } from '../src/runtime/heap-flags.js';
-import { writeJwtFixtures, writePayloads, writeNginxConfig, writePorticoConfig } from './fixtures.js';
+import { writeJwtFixtures, writePayloads, writeNginxConfig, writePorticoConfig, writePorticoOtelConfig } from './fixtures.js';
 
 type Scenario = 'S1' | 'S2' | 'S3' | 'S4' | 'S5';
 const SCENARIOS: Record<Scenario, string> = {
@@ -86,6 +86,14 @@ async function main(): Promise<void> {
   const jwt = writeJwtFixtures(dir);
   const porticoConfig = writePorticoConfig(dir, backendOrigin, jwt.jwksFile);
   const node = process.execPath;
+  // telemetry/opentelemetry: Prometheus metrics plus every trace to an OTLP/HTTP sink (on the load CPU).
+  const otlpPort = 19102;
+  const otelConfig = writePorticoOtelConfig(dir, porticoConfig, 19103, otlpPort);
+  const wantsOtel = !values.only || values.only.split(',').some((name) => 'portico, opentelemetry'.includes(name.toLowerCase()));
+  if (wantsOtel) {
+    processes.push(startPinned(loadCpu, node, [join(root, 'dist', 'bench', 'peers', 'otlp-sink.js'), String(otlpPort)]));
+    await waitForPort(otlpPort);
+  }
   const allSystems: SystemDef[] = [
     { name: 'backend direct', paths: { S1: '/1kb.json', S3: '/100kb.json' } },
     {
@@ -98,6 +106,11 @@ async function main(): Promise<void> {
       name: 'Portico',
       paths: { S1: '/s1', S2: '/s2', S3: '/s3', S4: '/s4', S5: '/s5' },
       start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', porticoConfig]),
+    },
+    {
+      name: 'Portico, OpenTelemetry',
+      paths: { S1: '/s1', S2: '/s2' },
+      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', otelConfig]),
     },
     {
       name: 'Portico, JWT RS256',

@@ -11,6 +11,7 @@ kubectl kubernetes-client
 chromium chromium
 rabbitmq-server rabbitmq-server
 nats-server nats-server
+prometheus prometheus
 '}
 
 # Services whose tests skip without them: one that cannot be installed is named in one line, not fatal.

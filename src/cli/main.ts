@@ -20,6 +20,8 @@ import { runPrimary } from './primary.js';
 import { blockOf } from '../components/registry.js';
 import { METRICS_NAMESPACE, readMetricsSettings } from '../components/metrics/settings.js';
 import { INFLUX_NAMESPACE } from '../components/influx/settings.js';
+import { otelRootBlock } from '../components/opentelemetry/opencensus.js';
+import { readOtelSettings } from '../components/opentelemetry/settings.js';
 import { UsageError, auditCommand } from './audit.js';
 import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
@@ -291,6 +293,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   if (consoleAt !== undefined) process.env[CONSOLE_WORKER_ENV] = '1';
   const metricsBlock = blockOf(result.config.extraConfig, METRICS_NAMESPACE);
   const influxBlock = blockOf(result.config.extraConfig, INFLUX_NAMESPACE);
+  const otelBlock = otelRootBlock(result.config);
   const primary = runPrimary({
     workers,
     snapshot: result.snapshot as ConfigSnapshot,
@@ -302,6 +305,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
     // The stats listener is the primary's: it keeps its start-up settings across reloads.
     ...(metricsBlock ? { metrics: readMetricsSettings(metricsBlock) } : {}),
     ...(influxBlock ? { influx: influxBlock } : {}),
+    ...(otelBlock ? { openTelemetry: readOtelSettings(otelBlock, result.config.name) } : {}),
   });
   const consoleView = consoleAt !== undefined ? await RunningConsole.start(file, consoleAt, result, workers) : undefined;
   serveReloads(

@@ -21,6 +21,8 @@ import { collectFromWorkers } from '../components/metrics/relay.js';
 import type { MetricsSettings } from '../components/metrics/settings.js';
 import { startStatsServer } from '../components/metrics/stats-server.js';
 import { startInflux } from '../components/influx/component.js';
+import { servePrometheusForWorkers } from '../components/opentelemetry/primary.js';
+import type { OtelSettings } from '../components/opentelemetry/settings.js';
 
 export interface PrimaryOptions {
   workers: number;
@@ -37,6 +39,8 @@ export interface PrimaryOptions {
   metrics?: MetricsSettings;
   /** `telemetry/influx`: the primary pushes the workers' summed metrics. */
   influx?: Record<string, unknown>;
+  /** `telemetry/opentelemetry`: the primary serves each Prometheus exporter, the sum of every worker. */
+  openTelemetry?: OtelSettings;
 }
 
 export interface Primary {
@@ -93,6 +97,7 @@ export function runPrimary(options: PrimaryOptions): Primary {
   const metrics = options.metrics;
   if (metrics && !metrics.endpointDisabled && !metrics.addressInvalid) startStatsServer(metrics, collectFromWorkers, options.logger);
   if (metrics && options.influx) startInflux(options.influx, collectFromWorkers, options.logger);
+  if (options.openTelemetry) servePrometheusForWorkers(options.openTelemetry, logger).catch((error: Error) => logger.error(`[SERVICE: OpenTelemetry] cannot serve the Prometheus exporters: ${error.message}`));
 
   // `auth/revoker`: a revocation added on one worker's admin listener is relayed to the others, and
   // replayed to any worker that starts later.

@@ -40,6 +40,7 @@ import { amqpProducerComponent } from './amqp/producer.js';
 import { amqpConsumerComponent } from './amqp/consumer.js';
 import { pubsubPublisherComponent, pubsubSubscriberComponent } from './pubsub/component.js';
 import { lambdaComponent } from './lambda/component.js';
+import { openTelemetryComponent, openCensusComponent } from './opentelemetry/component.js';
 
 export const builtinComponents: readonly ComponentDefinition[] = [
   routerNamespace,
@@ -72,6 +73,8 @@ export const builtinComponents: readonly ComponentDefinition[] = [
   clientCredentialsComponent,
   revokerComponent,
   metricsComponent,
+  openTelemetryComponent,
+  openCensusComponent,
   lambdaComponent,
   pubsubPublisherComponent,
   pubsubSubscriberComponent,

@@ -7,16 +7,20 @@
  * Namespaces set once at the root whose factories also run for every endpoint and backend layer
  * (krakend-metrics instruments every handler, pipe and backend from its root block).
  */
-export const SERVICE_WIDE: ReadonlySet<string> = new Set(['telemetry/metrics']);
+export const SERVICE_WIDE: ReadonlySet<string> = new Set(['telemetry/metrics', 'telemetry/opentelemetry', 'telemetry/opencensus']);
 
 /**
  * `auth/revoker` and `telemetry/influx` add no layer: their factories start the revocation filter and
  * the metrics pusher with the gateway. A v2-era name
  * KrakenD CE 2.13 still reads sits beside its component's current one.
  */
-export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'telemetry/metrics', 'telemetry/influx', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
+export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'telemetry/opentelemetry', 'telemetry/opencensus', 'telemetry/metrics', 'telemetry/influx', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
 
 export const ENDPOINT_ORDER: readonly string[] = [
+  // krakend-otel's gin wrapper only names the route for the router span and metrics: outermost, so a
+  // request refused by any component below is still counted under its route.
+  'telemetry/opentelemetry',
+  'telemetry/opencensus',
   'security/bot-detector',
   // krakend-ce handler_factory.go: metrics wrap JWT, Lua and the rate limits; the bot detector wraps metrics.
   'telemetry/metrics',
@@ -32,7 +36,7 @@ export const ENDPOINT_ORDER: readonly string[] = [
 
 /** `proxy` holds static data and the endpoint flatmap; sequential/shadow are read by the merge itself. */
 /** lura's default factory: static data wraps the endpoint's modifier plugins, which wrap the merge. */
-export const PROXY_ORDER: readonly string[] = ['auth/signer', 'telemetry/metrics', 'modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy', 'plugin/req-resp-modifier'];
+export const PROXY_ORDER: readonly string[] = ['auth/signer', 'telemetry/opentelemetry', 'telemetry/opencensus', 'telemetry/metrics', 'modifier/lua-proxy', 'validation/cel', 'validation/json-schema', 'proxy', 'plugin/req-resp-modifier'];
 
 /**
  * Backends that are not HTTP calls: their factory replaces the HTTP call, so they come last (innermost),
@@ -42,7 +46,7 @@ export const PROXY_ORDER: readonly string[] = ['auth/signer', 'telemetry/metrics
 export const NON_HTTP_BACKENDS: readonly string[] = ['backend/pubsub/subscriber', 'backend/pubsub/publisher', 'backend/amqp/consumer', 'backend/amqp/producer', 'backend/lambda'];
 
 /** lura `newStack`: a backend's modifier plugins wrap its whole backend factory. */
-export const BACKEND_ORDER: readonly string[] = ['plugin/req-resp-modifier', 'telemetry/metrics', 'qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel', ...NON_HTTP_BACKENDS];
+export const BACKEND_ORDER: readonly string[] = ['plugin/req-resp-modifier', 'telemetry/opentelemetry', 'telemetry/opencensus', 'telemetry/metrics', 'qos/circuit-breaker', 'qos/ratelimit/proxy', 'modifier/lua-backend', 'validation/cel', ...NON_HTTP_BACKENDS];
 
 /**
  * Around the raw HTTP exchange, below decoding (krakend-ce `internalNewBackendFactory` and
@@ -58,4 +62,7 @@ export const CLIENT_ORDER: readonly string[] = [
   'qos/http-cache',
   'backend/http/retry',
   'auth/client-credentials',
+  // krakend-otel instruments the HTTP client itself: one span and one traceparent per attempt.
+  'telemetry/opentelemetry',
+  'telemetry/opencensus',
 ];

@@ -9,6 +9,7 @@ import { canonicalHeaderName } from '../config/headers.js';
 import { readBody } from '../core/request-body.js';
 import type { Decoder } from '../encoding/decode.js';
 import type { Agent } from '../transport/agent.js';
+import type { OutgoingRequest } from '../transport/http1-client.js';
 import { createDirectCall, headerValue } from '../transport/backend-call.js';
 import { createStaticBalancer } from '../transport/balancer.js';
 import type { Balancer } from '../transport/balancer.js';
@@ -102,14 +103,12 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
       bodyLength = body.length;
     }
     const origin = override?.url?.origin ?? pick.pick() ?? (await waitForOrigin(pick, cancel));
+    const outgoing: OutgoingRequest = { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}) };
+    // `telemetry/opentelemetry`'s trace context, for its client layer (absent without the namespace).
+    if (request.telemetry !== undefined) outgoing.telemetry = request.telemetry;
     let reply: BackendReply;
     try {
-      reply = await call(
-        origin,
-        { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}) },
-        headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions,
-        cancel,
-      );
+      reply = await call(origin, outgoing, headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions, cancel);
     } catch (error) {
       if (error instanceof GatewayError && error.backendRequest === undefined) error.backendRequest = { method, url: origin + target };
       throw error;

@@ -24,6 +24,8 @@ export interface ProxyRequest {
    * the HTTP backend then uses these instead of the backend's `method` and host + `url_pattern` + query.
    */
   callOverride?: CallOverride;
+  /** Opaque trace context of the innermost traced layer (`telemetry/opentelemetry`); absent without it. */
+  telemetry?: unknown;
 }
 
 export interface CallOverride {

@@ -20,6 +20,8 @@ export class RequestContext {
   plainJsonAnswer = false;
   /** The client's body, when a router-layer component had to read it (Lua's `ctx:body()`); used instead of the stream. */
   body: Buffer | undefined = undefined;
+  /** Opaque trace context set by `telemetry/opentelemetry`, handed to the proxy request. */
+  telemetry: unknown = undefined;
 
   constructor(
     readonly request: IncomingMessage,

@@ -73,6 +73,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointP
     const proxyRequest = buildRequest(request, context.path, context.rawQuery, params);
     if (context.extraParams !== undefined) proxyRequest.params = { ...params, ...context.extraParams };
     if (context.extraHeaders !== undefined) Object.assign(proxyRequest.headers, context.extraHeaders);
+    if (context.telemetry !== undefined) proxyRequest.telemetry = context.telemetry;
     const cancel = new Cancellation().abortAfter(timeoutMs, () => timeoutError(`${endpoint.method} ${endpoint.path}`, timeoutMs));
     const onClose = (): void => {
       if (!response.writableFinished) cancel.abort(new GatewayError('PRT_ERR_CLIENT_GONE', 'the client closed the connection'));

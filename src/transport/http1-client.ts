@@ -57,6 +57,8 @@ export interface OutgoingRequest {
   bodyLength?: number;
   /** `Host` header value when it is not the origin's host (Martian's `header.Modifier` on `Host`). */
   host?: string;
+  /** Opaque trace context of the calling layer (`telemetry/opentelemetry`); never written to the wire. */
+  telemetry?: unknown;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);

@@ -145,7 +145,7 @@ function routerMiddleware(instrumentation: Instrumentation, endpoint: EndpointCo
 }
 
 /** gin's `ResponseWriter.Size()`: body bytes written, -1 when nothing was. */
-function watchBodySize(response: ServerResponse): { bytes: number } {
+export function watchBodySize(response: ServerResponse): { bytes: number } {
   const size = { bytes: -1 };
   const write = response.write;
   const end = response.end;

@@ -1,0 +1,367 @@
+/**
+ * The four instrumented layers of krakend-otel, each built once per endpoint or backend:
+ * - router (`http/server`): a SERVER span named after the path, `http.server.duration` and
+ *   `http.server.response.size` by method, scheme, route and status; reads the client's `traceparent`;
+ * - proxy (`lura/proxy.go`): a span named after the endpoint, `krakend.proxy.duration`;
+ * - backend (`lura/backend.go`): a span named after the `url_pattern`, `krakend.backend.duration`;
+ * - client (`http/client`): a CLIENT span per HTTP exchange, the `http.client.*` metrics, and the
+ *   `traceparent` header the backend receives.
+ * The trace context travels down with the request (`RequestContext.telemetry` → `ProxyRequest.telemetry`
+ * → `OutgoingRequest.telemetry`): no async-context tracking on the request path.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Attributes, Context, Span, SpanContext } from '@opentelemetry/api';
+import type { BackendConfig, EndpointConfig } from '../../config/types.js';
+import type { BackendCallMiddleware, HandlerMiddleware, ServiceMiddleware } from '../../pipeline/types.js';
+import type { Cancellation } from '../../core/cancellation.js';
+import type { Middleware, ProxyResponse } from '../../proxy/types.js';
+import { watchBodySize } from '../metrics/component.js';
+import type { BackendLayer, GlobalLayer, ProxyLayer } from './settings.js';
+import { normalizeBackendRoute, normalizeRoute } from './settings.js';
+import type { Telemetry } from './telemetry.js';
+
+const SPAN_KIND_SERVER = 1;
+const SPAN_KIND_CLIENT = 2;
+const STATUS_OK = 1;
+const STATUS_ERROR = 2;
+
+interface Tracking {
+  /** The endpoint's route, once the router matched one. */
+  route: string | undefined;
+  /** The context the proxy layer starts from: the SERVER span's, or the client's own. */
+  context: Context;
+  metricsAttributes: Attributes | undefined;
+  tracesAttributes: Attributes | undefined;
+}
+
+/** Router-layer state of each request in flight, found by the endpoint layer. */
+const trackings = new WeakMap<IncomingMessage, Tracking>();
+
+const VALID_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE']);
+
+/** krakend-otel `validMethod`: unknown methods are `_OTHER`, so clients cannot blow up cardinality. */
+function metricMethod(method: string | undefined): string {
+  const upper = (method ?? '').toUpperCase();
+  return VALID_METHODS.has(upper) ? upper : '_OTHER';
+}
+
+function headerAttributes(prefix: string, headers: IncomingMessage['headers'] | Record<string, string[]>, skip: ReadonlySet<string>, into: Attributes): void {
+  for (const name in headers) {
+    const lower = name.toLowerCase();
+    if (skip.has(lower)) continue;
+    const value = headers[name];
+    if (value === undefined) continue;
+    into[`${prefix}${lower}`] = Array.isArray(value) ? value : [String(value)];
+  }
+}
+
+/** The W3C `traceparent` of `spanContext`. */
+export function formatTraceparent(spanContext: SpanContext): string {
+  return `00-${spanContext.traceId}-${spanContext.spanId}-${(spanContext.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+/** Router layer: wraps the whole listener, as krakend-otel wraps the server's handler. */
+export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): ServiceMiddleware {
+  const { api, core } = telemetry.sdk;
+  const tracer = global.disableTraces ? undefined : telemetry.tracer;
+  const instruments = global.disableMetrics ? undefined : telemetry.instruments;
+  const propagate = !global.disablePropagation;
+  const skipPaths = telemetry.settings.skipPaths;
+  const fixedMetrics = global.metricsAttributes;
+  const fixedTraces: Attributes = { 'krakend.stage': 'global', ...global.tracesAttributes };
+  const ROOT = api.ROOT_CONTEXT;
+  return (next) =>
+    function tracedRequest(request: IncomingMessage, response: ServerResponse) {
+      const url = request.url ?? '/';
+      const queryAt = url.indexOf('?');
+      const path = queryAt === -1 ? url : url.slice(0, queryAt);
+      if (skipPaths.has(path)) return next(request, response);
+      let parent = ROOT;
+      if (propagate) {
+        const header = request.headers.traceparent;
+        const remote = typeof header === 'string' ? core.parseTraceParent(header) : null;
+        if (remote !== null) parent = api.trace.setSpanContext(ROOT, remote);
+      }
+      const begin = performance.now();
+      let span: Span | undefined;
+      if (tracer !== undefined) {
+        const attributes: Attributes = {
+          'url.full': url,
+          'server.address': request.headers.host ?? '',
+          'http.request.method': request.method ?? '',
+          'client.address': `${request.socket.remoteAddress ?? ''}:${request.socket.remotePort ?? ''}`,
+          ...fixedTraces,
+        };
+        const length = request.headers['content-length'];
+        if (length !== undefined) attributes['http.request.body.size'] = Number(length);
+        const agent = request.headers['user-agent'];
+        if (agent) attributes['user_agent.original'] = agent;
+        if (global.reportHeaders) headerAttributes('http.request.header.', request.headers, global.skipHeaders, attributes);
+        span = tracer.startSpan(path, { kind: SPAN_KIND_SERVER, attributes }, parent);
+      }
+      // gin's `ResponseWriter.Size()`, as krakend-otel reports it.
+      const written = instruments !== undefined || span !== undefined ? watchBodySize(response) : undefined;
+      const tracking: Tracking = { route: undefined, context: span ? api.trace.setSpan(parent, span) : parent, metricsAttributes: undefined, tracesAttributes: undefined };
+      trackings.set(request, tracking);
+      response.once('close', () => {
+        const status = response.statusCode;
+        const route = tracking.route ?? `${status} ${STATUS_CODES[status] ?? ''}`;
+        const size = Math.max(written?.bytes ?? 0, 0);
+        if (instruments !== undefined) {
+          const attributes: Attributes = {
+            ...fixedMetrics,
+            ...tracking.metricsAttributes,
+            'http.request.method': metricMethod(request.method),
+            'url.scheme': (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
+            'http.route': route,
+            'http.response.status_code': status,
+          };
+          instruments.serverDuration.record((performance.now() - begin) / 1000, attributes);
+          instruments.serverSize.record(size, attributes);
+        }
+        if (span !== undefined) {
+          span.setAttributes({ 'http.route': route, 'http.response.status_code': status, 'http.response.body.size': size, ...tracking.tracesAttributes });
+          if (global.reportHeaders) {
+            const headers: Attributes = {};
+            headerAttributes('http.response.header.', response.getHeaders() as Record<string, string[]>, global.skipHeaders, headers);
+            span.setAttributes(headers);
+          }
+          if (!response.writableFinished) span.setStatus({ code: STATUS_ERROR, message: 'the connection closed before the response was written' });
+          else span.setStatus({ code: STATUS_OK });
+          span.end();
+        }
+      });
+      next(request, response);
+    };
+}
+
+/**
+ * Endpoint layer (krakend-otel `router/gin`): tells the router layer which route matched, adds the
+ * endpoint's static attributes, and hands the trace context to the proxy request.
+ */
+export function endpointMiddleware(endpoint: EndpointConfig, global: GlobalLayer | undefined): HandlerMiddleware {
+  const route = normalizeRoute(endpoint.path);
+  const metricsAttributes = global && Object.keys(global.metricsAttributes).length > 0 ? global.metricsAttributes : undefined;
+  const tracesAttributes = global && Object.keys(global.tracesAttributes).length > 0 ? global.tracesAttributes : undefined;
+  return (next) =>
+    function trackedEndpoint(context) {
+      const tracking = trackings.get(context.request);
+      if (tracking !== undefined) {
+        tracking.route = route;
+        tracking.metricsAttributes = metricsAttributes;
+        tracking.tracesAttributes = tracesAttributes;
+        context.telemetry = tracking.context;
+      }
+      next(context);
+    };
+}
+
+interface Outcome {
+  errored: boolean;
+  canceled: boolean;
+  complete: boolean;
+}
+
+function isClientGone(cancel: Cancellation): boolean {
+  return cancel.aborted && (cancel.reason as { code?: string } | undefined)?.code === 'PRT_ERR_CLIENT_GONE';
+}
+
+/** krakend-otel `proxy_meter.go`: a partial answer (some backend failed) counts as an error. */
+function outcomeOf(response: ProxyResponse | undefined, error: unknown, cancel: Cancellation): Outcome {
+  const canceled = (error !== undefined || response?.error !== undefined) && isClientGone(cancel);
+  const errored = (error !== undefined || response?.error !== undefined) && !canceled;
+  return { errored, canceled, complete: response?.isComplete === true };
+}
+
+/** Proxy (`stage: proxy`) and backend (`stage: backend`) layers: one span and one duration each. */
+function stageMiddleware(
+  telemetry: Telemetry,
+  stage: 'proxy' | 'backend',
+  name: string,
+  fixed: Attributes,
+  options: { metrics: boolean; traces: boolean; metricsAttributes: Attributes; tracesAttributes: Attributes; reportHeaders: boolean; skipHeaders: ReadonlySet<string> },
+): Middleware | undefined {
+  const { api } = telemetry.sdk;
+  const tracer = options.traces ? telemetry.tracer : undefined;
+  const histogram = options.metrics ? (stage === 'proxy' ? telemetry.instruments?.proxyDuration : telemetry.instruments?.backendDuration) : undefined;
+  if (tracer === undefined && histogram === undefined) return undefined;
+  const metricAttributes: Attributes = { ...fixed, ...options.metricsAttributes };
+  const spanAttributes: Attributes = { ...fixed, ...options.tracesAttributes, 'krakend.stage': stage };
+  const ROOT = api.ROOT_CONTEXT;
+  return (next) =>
+    async function tracedStage(request, cancel) {
+      const parent = (request.telemetry as Context | undefined) ?? ROOT;
+      let span: Span | undefined;
+      let own = request;
+      if (tracer !== undefined) {
+        const attributes = options.reportHeaders ? { ...spanAttributes } : spanAttributes;
+        if (options.reportHeaders) headerAttributes('http.request.header.', request.headers, options.skipHeaders, attributes);
+        span = tracer.startSpan(name, { attributes }, parent);
+        // Each backend of a merge shares the request object: the child context travels on a copy.
+        own = { ...request, telemetry: api.trace.setSpan(parent, span) };
+      }
+      const begin = performance.now();
+      let response: ProxyResponse | undefined;
+      let failure: unknown;
+      try {
+        response = await next(own, cancel);
+        return response;
+      } catch (error) {
+        failure = error ?? new Error('failed');
+        throw error;
+      } finally {
+        const outcome = outcomeOf(response, failure, cancel);
+        histogram?.record((performance.now() - begin) / 1000, { ...metricAttributes, error: outcome.errored, canceled: outcome.canceled, complete: outcome.complete });
+        if (span !== undefined) endStageSpan(span, response, failure, outcome, options);
+      }
+    };
+}
+
+function endStageSpan(span: Span, response: ProxyResponse | undefined, failure: unknown, outcome: Outcome, options: { reportHeaders: boolean; skipHeaders: ReadonlySet<string> }): void {
+  if (failure !== undefined) {
+    if (outcome.canceled) span.setAttribute('canceled', true);
+    else span.setAttribute('error', (failure as Error).message ?? String(failure));
+    span.setAttribute('http.response.status_code', 500);
+  } else if (response !== undefined) {
+    span.setAttribute('http.response.status_code', response.metadata.statusCode);
+    if (options.reportHeaders) {
+      const headers: Attributes = {};
+      headerAttributes('http.response.header.', response.metadata.headers, options.skipHeaders, headers);
+      span.setAttributes(headers);
+    }
+  }
+  span.setAttribute('complete', outcome.complete);
+  span.end();
+}
+
+export function proxyMiddleware(telemetry: Telemetry, endpoint: EndpointConfig, layer: ProxyLayer): Middleware | undefined {
+  const route = normalizeRoute(endpoint.path);
+  return stageMiddleware(telemetry, 'proxy', route, { 'http.request.method': endpoint.method, 'http.route': route }, {
+    metrics: !layer.disableMetrics,
+    traces: !layer.disableTraces,
+    metricsAttributes: layer.metricsAttributes,
+    tracesAttributes: layer.tracesAttributes,
+    reportHeaders: layer.reportHeaders,
+    skipHeaders: layer.skipHeaders,
+  });
+}
+
+function backendAttributes(backend: BackendConfig, endpoint: EndpointConfig): Attributes {
+  return {
+    'http.request.method': backend.method,
+    'http.route': normalizeBackendRoute(backend.urlPattern),
+    'krakend.endpoint.route': normalizeRoute(endpoint.path),
+    'krakend.endpoint.method': endpoint.method,
+  };
+}
+
+export function backendMiddleware(telemetry: Telemetry, backend: BackendConfig, endpoint: EndpointConfig, layer: BackendLayer): Middleware | undefined {
+  return stageMiddleware(telemetry, 'backend', normalizeBackendRoute(backend.urlPattern), backendAttributes(backend, endpoint), {
+    metrics: !layer.metrics.disableStage,
+    traces: !layer.traces.disableStage,
+    metricsAttributes: layer.metrics.attributes,
+    tracesAttributes: layer.traces.attributes,
+    reportHeaders: layer.traces.reportHeaders,
+    skipHeaders: layer.traces.skipHeaders,
+  });
+}
+
+const TRACEPARENT_LINE = /^traceparent:.*\r\n/gim;
+
+/** `scheme://host:port` → server.address and server.port, computed once per origin. */
+function serverOf(origins: Map<string, { address: string; port: number }>, origin: string): { address: string; port: number } {
+  let server = origins.get(origin);
+  if (server === undefined) {
+    try {
+      const url = new URL(origin);
+      server = { address: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
+    } catch {
+      server = { address: origin, port: 0 };
+    }
+    if (origins.size < 1024) origins.set(origin, server);
+  }
+  return server;
+}
+
+function headerOf(headers: string[], name: string): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if ((headers[i] as string).toLowerCase() === name) return headers[i + 1];
+  return undefined;
+}
+
+/**
+ * Client layer (krakend-otel `http/client`): one CLIENT span per HTTP exchange, the `http.client.*`
+ * metrics, and the `traceparent` the backend receives (any the client sent is replaced).
+ */
+export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, endpoint: EndpointConfig, layer: BackendLayer): BackendCallMiddleware | undefined {
+  const { api } = telemetry.sdk;
+  const tracer = layer.traces.roundTrip ? telemetry.tracer : undefined;
+  const instruments = layer.metrics.roundTrip ? telemetry.instruments : undefined;
+  const fixed = backendAttributes(backend, endpoint);
+  const clientName = normalizeBackendRoute(backend.urlPattern);
+  const metricFixed: Attributes = { ...fixed, ...layer.metrics.attributes, clientname: clientName };
+  const spanFixed: Attributes = { ...fixed, 'krakend.stage': 'backend-request', ...layer.traces.attributes };
+  const origins = new Map<string, { address: string; port: number }>();
+  const ROOT = api.ROOT_CONTEXT;
+  return (next) =>
+    async function tracedCall(origin, request, options, cancel) {
+      const parent = (request.telemetry as Context | undefined) ?? ROOT;
+      const server = serverOf(origins, origin);
+      let span: Span | undefined;
+      if (tracer !== undefined) {
+        const attributes: Attributes = { ...spanFixed, 'url.full': origin + request.target, 'server.address': server.address, 'http.request.method': request.method };
+        if (request.bodyLength !== undefined) attributes['http.request.body.size'] = request.bodyLength;
+        span = tracer.startSpan(clientName, { kind: SPAN_KIND_CLIENT, attributes }, parent);
+      }
+      const spanContext = span?.spanContext() ?? api.trace.getSpanContext(parent);
+      let outgoing = request;
+      if (spanContext !== undefined && api.trace.isSpanContextValid(spanContext)) {
+        const headerLines = request.headerLines.replace(TRACEPARENT_LINE, '') + `Traceparent: ${formatTraceparent(spanContext)}\r\n`;
+        outgoing = { ...request, headerLines };
+      }
+      const begin = performance.now();
+      try {
+        const reply = await next(origin, outgoing, options, cancel);
+        const seconds = (performance.now() - begin) / 1000;
+        if (instruments !== undefined) {
+          const attributes: Attributes = { ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': reply.statusCode };
+          instruments.clientStarted.add(1, attributes);
+          if (request.bodyLength !== undefined) instruments.clientRequestSize.add(request.bodyLength, attributes);
+          instruments.clientDuration.record(seconds, attributes);
+          if (request.method !== 'HEAD') {
+            const length = headerOf(reply.headers, 'content-length');
+            if (length !== undefined) instruments.clientResponseSize.record(Number(length), attributes);
+            else instruments.clientNoContentLength.add(1, attributes);
+          }
+        }
+        if (span !== undefined) {
+          const length = headerOf(reply.headers, 'content-length');
+          span.setAttributes({ 'http.response.status_code': reply.statusCode, 'http.response.body.size': length === undefined ? -1 : Number(length), 'response-duration': seconds });
+          span.setStatus({ code: STATUS_OK });
+          span.end();
+        }
+        return reply;
+      } catch (error) {
+        const seconds = (performance.now() - begin) / 1000;
+        if (instruments !== undefined) {
+          // krakend-otel: no status without a response (0); a canceled call is not a failure.
+          const attributes: Attributes = { ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': 0 };
+          instruments.clientStarted.add(1, attributes);
+          if (request.bodyLength !== undefined) instruments.clientRequestSize.add(request.bodyLength, attributes);
+          const reason = cancel.aborted ? (cancel.reason as { code?: string } | undefined)?.code : undefined;
+          if (reason === 'PRT_ERR_CLIENT_GONE') instruments.clientCanceled.add(1, attributes);
+          else {
+            if (reason === 'PRT_ERR_TIMEOUT') instruments.clientTimedOut.add(1, attributes);
+            instruments.clientFailed.add(1, attributes);
+          }
+          instruments.clientDuration.record(seconds, attributes);
+        }
+        if (span !== undefined) {
+          span.recordException(error as Error);
+          span.setStatus({ code: STATUS_ERROR, message: (error as Error).message });
+          span.end();
+        }
+        throw error;
+      }
+    };
+}

@@ -1,0 +1,63 @@
+/**
+ * The OpenTelemetry SDK, loaded with `import()` only when a config names `telemetry/opentelemetry` (the
+ * component's `prepare` step): a gateway without the namespace never loads a byte of it. The OTLP
+ * exporters (gRPC pulls in @grpc/grpc-js) load on their first export, off the request path.
+ */
+import type * as Api from '@opentelemetry/api';
+import type * as Core from '@opentelemetry/core';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
+import type * as SdkTrace from '@opentelemetry/sdk-trace-base';
+import type * as PrometheusExporter from '@opentelemetry/exporter-prometheus';
+
+export interface OtelSdk {
+  api: typeof Api;
+  core: typeof Core;
+  resources: typeof Resources;
+  metrics: typeof SdkMetrics;
+  trace: typeof SdkTrace;
+  prometheus: typeof PrometheusExporter;
+}
+
+let loaded: OtelSdk | undefined;
+let loading: Promise<OtelSdk> | undefined;
+
+export function loadSdk(): Promise<OtelSdk> {
+  loading ??= Promise.all([
+    import('@opentelemetry/api'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-metrics'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/exporter-prometheus'),
+  ]).then(([api, core, resources, metrics, trace, prometheus]) => (loaded = { api, core, resources, metrics, trace, prometheus }));
+  return loading;
+}
+
+/** The SDK, once `loadSdk` has resolved (the factories run after `prepare`). */
+export function sdk(): OtelSdk {
+  if (loaded === undefined) throw new Error('telemetry/opentelemetry: the OpenTelemetry SDK was not loaded before the gateway was built');
+  return loaded;
+}
+
+export type SpanExporter = SdkTrace.SpanExporter;
+export type PushMetricExporter = SdkMetrics.PushMetricExporter;
+
+/** OTLP exporters, each loaded on first use. */
+export async function otlpSpanExporter(url: string, useHttp: boolean, timeoutMillis: number): Promise<SpanExporter> {
+  if (useHttp) {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+    return new OTLPTraceExporter({ url: `${url}/v1/traces`, timeoutMillis, concurrencyLimit: 2 });
+  }
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
+  return new OTLPTraceExporter({ url, timeoutMillis, concurrencyLimit: 2 });
+}
+
+export async function otlpMetricExporter(url: string, useHttp: boolean, timeoutMillis: number): Promise<PushMetricExporter> {
+  if (useHttp) {
+    const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
+    return new OTLPMetricExporter({ url: `${url}/v1/metrics`, timeoutMillis, concurrencyLimit: 2 });
+  }
+  const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
+  return new OTLPMetricExporter({ url, timeoutMillis, concurrencyLimit: 2 });
+}

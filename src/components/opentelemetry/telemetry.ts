@@ -1,0 +1,225 @@
+/**
+ * One OpenTelemetry pipeline per built gateway: a tracer provider whose spans go through a bounded
+ * queue to each OTLP exporter, a meter provider read by the Prometheus endpoint (pull) and by each OTLP
+ * exporter (push every `metric_reporting_period`), and the instruments of krakend-otel with its names,
+ * units and bucket boundaries, so a KrakenD Grafana dashboard reads Portico's numbers unchanged.
+ */
+import cluster from 'node:cluster';
+import type { Counter, Histogram, Meter, Tracer } from '@opentelemetry/api';
+import type { MetricReader, ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import type { Logger } from '../../core/logger.js';
+import { PORTICO_VERSION } from '../../version.js';
+import { startPrometheusServer } from './prometheus-server.js';
+import { answerOtelRequests, sendFinalSnapshot } from './relay.js';
+import { registerProcessMetrics, registerRuntimeMetrics } from './runtime-metrics.js';
+import { otlpMetricExporter, otlpSpanExporter, sdk } from './sdk.js';
+import type { OtelSdk } from './sdk.js';
+import type { OtelSettings } from './settings.js';
+import { BoundedSpanQueue } from './span-queue.js';
+
+/** krakend-otel `config/histogram_buckets.go`: seconds and bytes. */
+export const TIME_BUCKETS = [0.01, 0.02, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.25, 0.3, 0.35, 0.5, 0.75, 1, 1.5, 2, 3.5, 5, 10];
+export const SIZE_BUCKETS = [128, 256, 512, 1024, 4096, 8192, 16384, 32768, 65536, 262144, 524288, 1048576, 4194304, 16777216, 67108864];
+
+/** krakend-otel's instrumentation scope. */
+export const SCOPE_NAME = 'io.krakend.krakend-otel';
+const LOG_PREFIX = '[SERVICE: OpenTelemetry]';
+/** Bounds on what the trace pipeline may hold and how long one export may take. */
+const SPAN_QUEUE = 2048;
+const SPAN_BATCH = 512;
+const SPAN_INTERVAL_MS = 2_000;
+const EXPORT_TIMEOUT_MS = 5_000;
+
+export interface Instruments {
+  serverDuration: Histogram;
+  serverSize: Histogram;
+  proxyDuration: Histogram;
+  backendDuration: Histogram;
+  clientStarted: Counter;
+  clientFailed: Counter;
+  clientCanceled: Counter;
+  clientTimedOut: Counter;
+  clientRequestSize: Counter;
+  clientDuration: Histogram;
+  clientResponseSize: Histogram;
+  clientNoContentLength: Counter;
+}
+
+export interface Telemetry {
+  settings: OtelSettings;
+  sdk: OtelSdk;
+  /** Undefined when no exporter takes traces. */
+  tracer: Tracer | undefined;
+  /** Undefined when no exporter takes metrics. */
+  instruments: Instruments | undefined;
+  /** Spans dropped because an exporter's queue was full (a slow or absent collector). */
+  droppedSpans(): number;
+  /** What the Prometheus endpoint shows (this process only). */
+  collect(): Promise<ScopeMetrics[]>;
+  close(): Promise<void>;
+}
+
+export function resourceAttributes(settings: OtelSettings): Record<string, string> {
+  const attributes: Record<string, string> = { 'service.name': settings.serviceName, 'service.version': settings.serviceVersion || PORTICO_VERSION };
+  if (settings.deployEnv !== '') attributes['deployment.environment'] = settings.deployEnv;
+  return attributes;
+}
+
+/** A reader the Prometheus endpoint pulls from (cumulative, as Prometheus wants). */
+export function createPullReader(api: OtelSdk): MetricReader {
+  class PullReader extends api.metrics.MetricReader {
+    protected onForceFlush(): Promise<void> {
+      return Promise.resolve();
+    }
+    protected onShutdown(): Promise<void> {
+      return Promise.resolve();
+    }
+  }
+  return new PullReader();
+}
+
+export async function collectFrom(readers: readonly MetricReader[]): Promise<ScopeMetrics[]> {
+  const results = await Promise.all(readers.map((reader) => reader.collect({ timeoutMillis: 2_000 })));
+  return results.flatMap((result) => result.resourceMetrics.scopeMetrics);
+}
+
+export function startTelemetry(settings: OtelSettings, logger: Logger): Telemetry {
+  const api = sdk();
+  const resource = api.resources.resourceFromAttributes(resourceAttributes(settings));
+  const cleanups: (() => void | Promise<void>)[] = [];
+  const onError = (message: string): void => logger.error(`${LOG_PREFIX} ${message}`);
+
+  // Traces: one bounded queue per OTLP exporter that takes them.
+  const queues = settings.otlp
+    .filter((exporter) => !exporter.disableTraces)
+    .map((exporter) => new BoundedSpanQueue(otlpSpanExporter(exporter.url, exporter.useHttp, EXPORT_TIMEOUT_MS), { maxQueue: SPAN_QUEUE, batchSize: SPAN_BATCH, intervalMs: SPAN_INTERVAL_MS, exportTimeoutMs: EXPORT_TIMEOUT_MS + 1_000, onError: (message) => onError(`[OTLP] ${message}`) }));
+  let tracer: Tracer | undefined;
+  if (queues.length > 0) {
+    const rate = settings.sampleRate;
+    // krakend-otel samples everything unless 0 < rate < 1 (then by trace id, honouring the parent).
+    const sampler = rate > 0 && rate < 1 ? new api.trace.ParentBasedSampler({ root: new api.trace.TraceIdRatioBasedSampler(rate) }) : new api.trace.AlwaysOnSampler();
+    const provider = new api.trace.BasicTracerProvider({ resource, sampler, spanProcessors: queues });
+    tracer = provider.getTracer(SCOPE_NAME);
+    cleanups.push(() => provider.shutdown());
+  }
+  const droppedSpans = (): number => queues.reduce((sum, queue) => sum + queue.dropped, 0);
+
+  // Metrics: the Prometheus endpoint pulls; each OTLP exporter is pushed to periodically.
+  const prometheus = settings.prometheus.filter((exporter) => !exporter.disableMetrics);
+  const readers: MetricReader[] = [];
+  const pullReader = prometheus.length > 0 ? createPullReader(api) : undefined;
+  if (pullReader) readers.push(pullReader);
+  for (const exporter of settings.otlp.filter((candidate) => !candidate.disableMetrics)) {
+    readers.push(
+      new api.metrics.PeriodicExportingMetricReader({
+        exporter: lazyMetricExporter(otlpMetricExporter(exporter.url, exporter.useHttp, EXPORT_TIMEOUT_MS), api, (message) => onError(`[OTLP] ${message}`)),
+        exportIntervalMillis: exporter.periodMs || settings.metricPeriodMs,
+        exportTimeoutMillis: Math.min(EXPORT_TIMEOUT_MS, exporter.periodMs || settings.metricPeriodMs),
+      }),
+    );
+  }
+  let instruments: Instruments | undefined;
+  if (readers.length > 0) {
+    const provider = new api.metrics.MeterProvider({ resource, readers });
+    const meter = provider.getMeter(SCOPE_NAME);
+    instruments = createInstruments(meter, api);
+    if (queues.length > 0) {
+      meter.createObservableCounter('portico.otel.spans.dropped', { description: 'Spans dropped because an exporter queue was full.' }).addCallback((result) => result.observe(droppedSpans()));
+    }
+    cleanups.push(() => provider.shutdown({ timeoutMillis: 2_000 }).catch(() => undefined));
+  }
+
+  // Process and runtime metrics: a meter of their own, read by the Prometheus endpoint only.
+  const pullReaders: MetricReader[] = pullReader ? [pullReader] : [];
+  const wantsProcess = prometheus.some((exporter) => exporter.processMetrics);
+  const wantsRuntime = prometheus.some((exporter) => exporter.runtimeMetrics);
+  if (wantsProcess || wantsRuntime) {
+    const runtimeReader = createPullReader(api);
+    const provider = new api.metrics.MeterProvider({ resource, readers: [runtimeReader] });
+    const meter: Meter = provider.getMeter('portico-runtime');
+    if (wantsProcess) registerProcessMetrics(meter);
+    if (wantsRuntime) cleanups.push(registerRuntimeMetrics(meter));
+    pullReaders.push(runtimeReader);
+    cleanups.push(() => provider.shutdown().catch(() => undefined));
+  }
+  const collect = (): Promise<ScopeMetrics[]> => collectFrom(pullReaders);
+
+  if (prometheus.length > 0) {
+    if (cluster.isWorker) {
+      // The primary serves /metrics for the whole instance (cli/primary.ts).
+      const unsubscribe = answerOtelRequests(collect);
+      cleanups.unshift(async () => {
+        unsubscribe();
+        await Promise.race([sendFinalSnapshot(collect).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+      });
+    } else {
+      for (const exporter of prometheus) {
+        const listener = startPrometheusServer(exporter, collect, resource, api, logger);
+        cleanups.unshift(() => listener.close());
+      }
+    }
+  }
+
+  return {
+    settings,
+    sdk: api,
+    tracer,
+    instruments,
+    droppedSpans,
+    collect,
+    async close() {
+      for (const cleanup of cleanups) await cleanup();
+    },
+  };
+}
+
+function createInstruments(meter: Meter, api: OtelSdk): Instruments {
+  const time = { advice: { explicitBucketBoundaries: TIME_BUCKETS } };
+  const size = { advice: { explicitBucketBoundaries: SIZE_BUCKETS }, valueType: api.api.ValueType.INT };
+  return {
+    serverDuration: meter.createHistogram('http.server.duration', time),
+    serverSize: meter.createHistogram('http.server.response.size', size),
+    proxyDuration: meter.createHistogram('krakend.proxy.duration', time),
+    backendDuration: meter.createHistogram('krakend.backend.duration', time),
+    clientStarted: meter.createCounter('http.client.request.started.count', { valueType: api.api.ValueType.INT }),
+    clientFailed: meter.createCounter('http.client.request.failed.count', { valueType: api.api.ValueType.INT }),
+    clientCanceled: meter.createCounter('http.client.request.canceled.count', { valueType: api.api.ValueType.INT }),
+    clientTimedOut: meter.createCounter('http.client.request.timedout.count', { valueType: api.api.ValueType.INT }),
+    clientRequestSize: meter.createCounter('http.client.request.size', { valueType: api.api.ValueType.INT }),
+    clientDuration: meter.createHistogram('http.client.duration', time),
+    clientResponseSize: meter.createHistogram('http.client.response.size', size),
+    clientNoContentLength: meter.createCounter('http.client.response.no-content-length', { valueType: api.api.ValueType.INT }),
+  };
+}
+
+/** A push exporter whose OTLP client loads on first use; a failure to load fails that export only. */
+function lazyMetricExporter(loading: Promise<import('./sdk.js').PushMetricExporter>, api: OtelSdk, onError: (message: string) => void): import('./sdk.js').PushMetricExporter {
+  let lastError = 0;
+  loading.catch((error: Error) => onError(`cannot load the metric exporter: ${error.message}`));
+  return {
+    export(metrics, done) {
+      loading.then(
+        (exporter) =>
+          exporter.export(metrics, (result) => {
+            const now = Date.now();
+            if (result.code !== 0 && now - lastError > 30_000) {
+              lastError = now;
+              onError(`could not export metrics: ${result.error?.message ?? 'failed'}`);
+            }
+            done(result);
+          }),
+        (error: Error) => done({ code: api.core.ExportResultCode.FAILED, error }),
+      );
+    },
+    async forceFlush() {
+      await (await loading).forceFlush();
+    },
+    async shutdown() {
+      try {
+        await (await loading).shutdown();
+      } catch {
+        // Never loaded.
+      }
+    },
+  };
+}
