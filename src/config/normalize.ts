@@ -357,7 +357,8 @@ function cleanHosts(hosts: string[], at: KeyPath, issues: ConfigIssues, keepAsIs
       cleaned.push(host.replace(/\/+$/, ''));
       return;
     }
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `http://${host}`;
+    // ws:// and wss:// (KrakenD Enterprise's WebSocket backends) are the same origins as http:// and https://.
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host.replace(/^ws(s?):/i, 'http$1:') : `http://${host}`;
     let url: URL | undefined;
     try {
       url = new URL(withScheme);
