@@ -6,7 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { startBackend, startGateway } from '../helpers/servers.js';
+import { freePort, startCli } from '../helpers/cli.js';
+import type { RunningCli } from '../helpers/cli.js';
+import { startBackend, startGateway, writeConfig } from '../helpers/servers.js';
 import type { RunningServer, TestGateway } from '../helpers/servers.js';
 import { rawExchange, rawStatus, request, waitFor } from '../helpers/http.js';
 import { closed, connect, echo, nextMessage, startWebSocketBackend } from '../helpers/websocket.js';
@@ -227,3 +229,43 @@ describe('websocket (direct mode)', () => {
     await closed(client);
   });
 });
+
+describe('websocket with portico run -w 2', () => {
+  let cli: RunningCli | undefined;
+  let backend: WebSocketBackend | undefined;
+  after(async () => {
+    cli?.kill();
+    await backend?.close();
+  });
+
+  test('workers switch protocols and relay messages', async () => {
+    backend = await startWebSocketBackend(echo);
+    const port = await freePort();
+    const file = await writeConfig({
+      version: 3,
+      port,
+      endpoints: [{ endpoint: '/ws', backend: [{ host: [backend.url], url_pattern: '/' }], extra_config: direct({ max_message_size: 4096 }) }],
+    });
+    cli = startCli(['run', '-c', file, '-w', '2']);
+    const clients = await Promise.all(Array.from({ length: 6 }, () => connectWhenUp(`ws://127.0.0.1:${port}/ws`)));
+    for (const [index, client] of clients.entries()) {
+      client.send(`hello ${index}`);
+      assert.equal((await nextMessage(client)).data.toString(), `hello ${index}`);
+      client.close(1000);
+      assert.equal((await closed(client)).code, 1000);
+    }
+  });
+});
+
+/** Retries while the workers start (connection refused), for up to 30 s (a loaded machine starts them slowly). */
+async function connectWhenUp(url: string): Promise<WebSocket> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await connect(url);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
