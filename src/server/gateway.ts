@@ -200,8 +200,9 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
           secure?.closeIdleConnections();
         }
         const timer = setTimeout(() => {
-          closeAll();
+          // Components first: a WebSocket session gets its 1001 close frame before its socket goes.
           done();
+          closeAll();
         }, Math.max(graceMs, 0));
         timer.unref();
       });

@@ -179,7 +179,7 @@ export function createWebSocketEndpoint(block: Block, endpoint: EndpointConfig, 
         sessions.add(client);
         relaySession(client, upstream, settings, (end) => {
           sessions.delete(client);
-          logger.debug(`${label} session closed by ${end.by} (${end.code})`);
+          logger.debug(`${label} session closed by ${end.by} (${end.code}); at most ${end.peakWaiting} messages waited for one side`);
         });
       });
     });

@@ -26,6 +26,8 @@ export interface RelayEnd {
   /** The side whose closing ended the session (or `idle`). */
   by: Side | 'idle';
   code: number;
+  /** Most messages that ever waited to be written to one side: what the session held in memory at worst. */
+  peakWaiting: number;
 }
 
 const OPEN = 1;
@@ -47,6 +49,7 @@ type Leg = WebSocket & { [SENT_CODE]?: number };
 
 export function relaySession(client: WebSocket, backend: WebSocket, limits: RelayLimits, onEnd: (end: RelayEnd) => void): void {
   let ended = false;
+  let peakWaiting = 0;
   const timers: NodeJS.Timeout[] = [];
   const idleTimer = limits.idleMs > 0 ? setTimeout(() => closeBoth(1001, 'idle timeout'), limits.idleMs) : undefined;
   if (idleTimer) timers.push(idleTimer);
@@ -83,7 +86,7 @@ export function relaySession(client: WebSocket, backend: WebSocket, limits: Rela
     from.on('message', (data: RawData, isBinary: boolean) => {
       idleTimer?.refresh();
       if (to.readyState !== OPEN) return;
-      waiting++;
+      if (++waiting > peakWaiting) peakWaiting = waiting;
       to.send(data as Buffer, { binary: isBinary }, onWritten);
       if (waiting >= limit && !paused) {
         paused = true;
@@ -116,7 +119,7 @@ export function relaySession(client: WebSocket, backend: WebSocket, limits: Rela
     for (const timer of timers) clearTimeout(timer);
     if (client.readyState === OPEN) client.close(code, reason);
     if (backend.readyState === OPEN) backend.close(code, reason);
-    onEnd({ by: 'idle', code });
+    onEnd({ by: 'idle', code, peakWaiting });
   }
 
   function finish(side: Side, code: number, reason: Buffer): void {
@@ -130,6 +133,6 @@ export function relaySession(client: WebSocket, backend: WebSocket, limits: Rela
       if (status === undefined) other.close();
       else other.close(status, isSendableCode(code) ? reason : undefined);
     } else if (other.readyState !== 3 /* CLOSED */) other.terminate();
-    onEnd({ by: side, code });
+    onEnd({ by: side, code, peakWaiting });
   }
 }
