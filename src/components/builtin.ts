@@ -41,6 +41,7 @@ import { amqpConsumerComponent } from './amqp/consumer.js';
 import { pubsubPublisherComponent, pubsubSubscriberComponent } from './pubsub/component.js';
 import { lambdaComponent } from './lambda/component.js';
 import { openTelemetryComponent, openCensusComponent } from './opentelemetry/component.js';
+import { websocketComponent } from './websocket/component.js';
 
 export const builtinComponents: readonly ComponentDefinition[] = [
   routerNamespace,
@@ -73,6 +74,7 @@ export const builtinComponents: readonly ComponentDefinition[] = [
   clientCredentialsComponent,
   revokerComponent,
   metricsComponent,
+  websocketComponent,
   openTelemetryComponent,
   openCensusComponent,
   lambdaComponent,

@@ -189,11 +189,11 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
     issues.error({ code: 'PRT_ERR_CONFIG_NO_BACKENDS', at: [...at, 'backend'], message: `endpoint ${method} ${path} has no backends` });
     valid = false;
   }
-  if (outputEncoding === 'no-op' && rawBackends.length > 1) {
+  if (isStreamingEncoding(outputEncoding) && rawBackends.length > 1) {
     issues.error({
       code: 'PRT_ERR_CONFIG_NOOP_BACKENDS',
       at: [...at, 'output_encoding'],
-      message: `a no-op endpoint passes one backend through and cannot merge ${rawBackends.length} backends`,
+      message: `a ${outputEncoding} endpoint passes one backend through and cannot merge ${rawBackends.length} backends`,
       hint: 'use one backend, or a json output encoding to merge',
     });
     valid = false;
@@ -284,8 +284,9 @@ export function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig
   }
 
   const method = (readString(raw, 'method') || endpoint.method).toUpperCase();
-  const encoding = endpoint.outputEncoding === 'no-op' ? 'no-op' : backendEncoding(raw, at, issues);
-  if (encoding === 'no-op' && endpoint.outputEncoding !== 'no-op') {
+  // A streamed endpoint (no-op, sse) passes its backend's bytes through: the backend is never decoded.
+  const encoding = isStreamingEncoding(endpoint.outputEncoding) ? 'no-op' : backendEncoding(raw, at, issues);
+  if (encoding === 'no-op' && !isStreamingEncoding(endpoint.outputEncoding)) {
     issues.warning({
       code: 'PRT_WARN_CONFIG_NOOP_MISMATCH',
       at: [...at, 'encoding'],
@@ -373,7 +374,8 @@ function cleanHosts(hosts: string[], at: KeyPath, issues: ConfigIssues, keepAsIs
       cleaned.push(host.replace(/\/+$/, ''));
       return;
     }
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `http://${host}`;
+    // ws:// and wss:// (KrakenD Enterprise's WebSocket backends) are the same origins as http:// and https://.
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host.replace(/^ws(s?):/i, 'http$1:') : `http://${host}`;
     let url: URL | undefined;
     try {
       url = new URL(withScheme);
@@ -464,4 +466,9 @@ const newRouteNode = (): RouteNode => ({ children: new Map(), param: undefined }
 
 function formatAt(at: KeyPath): string {
   return at.map((part) => (typeof part === 'number' ? `[${part}]` : part)).join('').replace(/^endpoints/, 'endpoints');
+}
+
+/** Output encodings whose single backend's body is streamed to the client as it arrives. */
+export function isStreamingEncoding(outputEncoding: string): boolean {
+  return outputEncoding === 'no-op' || outputEncoding === 'sse';
 }

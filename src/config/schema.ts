@@ -23,7 +23,8 @@ function object(properties: Record<string, unknown>, extra: Record<string, unkno
 }
 
 export const BACKEND_ENCODINGS = ['json', 'safejson', 'string', 'no-op', 'xml', 'rss', 'fast-json', 'yaml'];
-const outputEncodings = ['json', 'json-collection', 'string', 'no-op', 'xml', 'yaml', 'negotiate', 'fast-json'];
+// `sse`: KrakenD Enterprise's Server-Sent Events encoding (a stream passed through as each event arrives).
+const outputEncodings = ['json', 'json-collection', 'string', 'no-op', 'xml', 'yaml', 'negotiate', 'fast-json', 'sse'];
 
 export interface NamespaceSchemas {
   service: Record<string, JsonSchema>;

@@ -32,6 +32,8 @@ export const ENDPOINT_ORDER: readonly string[] = [
   'qos/ratelimit/router',
   // KrakenD's token signer replaces the endpoint handler, inside the validator and the rate limits.
   'auth/signer',
+  // Switches to WebSocket instead of calling the endpoint handler: every check above has passed.
+  'websocket',
 ];
 
 /** `proxy` holds static data and the endpoint flatmap; sequential/shadow are read by the merge itself. */

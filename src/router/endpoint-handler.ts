@@ -15,10 +15,12 @@ import { isHopByHop } from '../core/hop-by-hop.js';
 import { writeHeadPairs } from '../core/write-head.js';
 import type { Logger } from '../core/logger.js';
 import { krakendErrorText } from './error-text.js';
+import { isStreamingEncoding } from '../config/normalize.js';
 import { createRequestBuilder } from './input.js';
 import type { InputSettings } from './input.js';
 import { readBody } from '../core/request-body.js';
 import type { EndpointHandler, RequestContext } from './context.js';
+import type { BodySink } from '../transport/passthrough-body.js';
 
 
 export interface EndpointHandlerSettings extends InputSettings {
@@ -45,7 +47,9 @@ interface StatusCarrier {
 export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointParts, settings: EndpointHandlerSettings): EndpointHandler {
   const { proxy, render } = parts;
   const buildRequest = createRequestBuilder(endpoint, settings);
-  const isNoop = endpoint.outputEncoding === 'no-op';
+  // no-op and sse pass the backend's body through as it arrives (normalize made the backend no-op).
+  const isNoop = isStreamingEncoding(endpoint.outputEncoding);
+  const isSse = endpoint.outputEncoding === 'sse';
   const timeoutMs = endpoint.timeoutMs;
   const cacheControl = endpoint.cacheTtlMs > 0 ? `public, max-age=${Math.floor(endpoint.cacheTtlMs / 1000)}` : undefined;
   const versionHeader = settings.versionHeader;
@@ -182,18 +186,56 @@ export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointP
     }
     const headers: string[] = [];
     appendHeaderMap(headers, result.metadata.headers);
+    if (isSse) appendEventStreamHeaders(headers);
     if (versionHeader) headers.push('X-Krakend', versionHeader);
     headers.push('X-Krakend-Completed', 'false');
     writeHeadPairs(response, result.metadata.statusCode, headers);
+    // The endpoint timeout bounded the wait for the head; from here it bounds each silence instead, so a
+    // stream that makes progress is never cut (KrakenD cuts a no-op answer at the timeout, whatever it does).
+    cancel.dispose();
     if (body === null) {
-      cancel.dispose();
       response.end();
       return;
     }
-    body.pipeTo(response, (error) => {
-      cancel.dispose();
+    const done = (error?: Error): void => {
       if (error) logger.warn(`${label} the backend body failed midway: ${error.message}`);
-    });
+    };
+    // A body that came whole with its head leaves in one write; anything else is a stream to watch.
+    if (body.arrived) {
+      body.pipeTo(response, done);
+      return;
+    }
+    body.pipeTo(idleWatch(response, timeoutMs, body), done);
+    // Headers go out now if no byte took them along (a no-op then): a stream's first event may be long in coming.
+    response.flushHeaders();
+  }
+
+  /** `response` as a body sink that fails the stream when no byte moves for `idleMs`. */
+  function idleWatch(response: ServerResponse, idleMs: number, body: NonNullable<ProxyResponse['body']>): BodySink {
+    const timer = setTimeout(() => body.discard(new GatewayError('PRT_ERR_STREAM_IDLE', `no data moved for ${idleMs} ms`)), idleMs);
+    const stop = (): void => clearTimeout(timer);
+    response.once('close', stop);
+    return {
+      write(chunk) {
+        timer.refresh();
+        return response.write(chunk);
+      },
+      once(event, listener) {
+        return response.once(event, () => {
+          // A client that reads again is progress too.
+          timer.refresh();
+          listener();
+        });
+      },
+      end(chunk) {
+        stop();
+        return chunk === undefined ? response.end() : response.end(chunk);
+      },
+      destroy(error) {
+        stop();
+        return response.destroy(error);
+      },
+    };
   }
 
   function writeFailure(response: ServerResponse, error: Error): void {
@@ -242,6 +284,14 @@ function writeBare(response: ServerResponse, statusCode: number): void {
   if (response.headersSent || response.destroyed) return;
   response.writeHead(statusCode, ['Content-Length', '0']);
   response.end();
+}
+
+/** What an event stream needs on its way through caches and buffering proxies (nginx's `X-Accel-Buffering`). */
+function appendEventStreamHeaders(headers: string[]): void {
+  const has = (name: string): boolean => headers.some((value, index) => index % 2 === 0 && value.toLowerCase() === name);
+  if (!has('content-type')) headers.push('Content-Type', 'text/event-stream');
+  if (!has('cache-control')) headers.push('Cache-Control', 'no-cache');
+  headers.push('X-Accel-Buffering', 'no');
 }
 
 function appendHeaderMap(out: string[], headers: Record<string, string[]>): void {

@@ -7,6 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ServiceConfig } from '../config/types.js';
 import { buildEndpointProxy } from '../pipeline/endpoint-proxy.js';
 import { createClientIpResolver, peerAddress } from '../router/client-ip.js';
@@ -24,6 +25,7 @@ import type { Logger } from '../core/logger.js';
 import type { SharedStateClient } from '../shared-state/client.js';
 import { rejectAmbiguousFraming } from './framing.js';
 import { serverOptions } from './limits.js';
+import { serveUpgradeAsRequest } from '../router/upgrade.js';
 import { createSecureGatewayServer } from './secure-server.js';
 import { clientTlsOptions, serverTlsOptions } from '../config/tls-settings.js';
 import { PORTICO_VERSION, USER_AGENT_PRODUCT } from '../version.js';
@@ -125,6 +127,13 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
   });
+  // Upgrade requests reach the pipeline only while some endpoint accepts WebSockets (see upgrade.ts).
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => serveUpgradeAsRequest(request, socket, head, serve);
+  const listenForUpgrades = (served: ServiceConfig): void => {
+    server.off('upgrade', onUpgrade);
+    if (served.endpoints.some((endpoint) => endpoint.extraConfig['websocket'] !== undefined)) server.on('upgrade', onUpgrade);
+  };
+  listenForUpgrades(config);
   const closeAll = (): void => (secure ? secure.closeAllConnections() : plain?.closeAllConnections());
 
   /** Closes keep-alive connections idle for DRAIN_IDLE_MS. */
@@ -165,6 +174,7 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
       const compiled = compileGateway(next, options);
       const old = current;
       current = compiled;
+      listenForUpgrades(next);
       void retire(old, graceMs);
       return listenerChanges(config, next);
     },
@@ -194,8 +204,9 @@ export function createGateway(config: ServiceConfig, options: GatewayOptions): G
           secure?.closeIdleConnections();
         }
         const timer = setTimeout(() => {
-          closeAll();
+          // Components first: a WebSocket session gets its 1001 close frame before its socket goes.
           done();
+          closeAll();
         }, Math.max(graceMs, 0));
         timer.unref();
       });

@@ -2,7 +2,7 @@ import { HttpClientError } from './errors.js';
 import type { Exchange } from './http1-client.js';
 
 /** Where a body goes: a client response, or a collector (readAll). */
-interface BodySink {
+export interface BodySink {
   write(chunk: Buffer): boolean;
   once(event: 'drain', listener: () => void): unknown;
   end(chunk?: Buffer): unknown;
@@ -28,6 +28,11 @@ export class PassthroughBody {
     this.waiting = false;
     (this.source ?? this.exchange)?.resume();
   };
+
+  /** True once the whole body (or its failure) has arrived. */
+  get arrived(): boolean {
+    return this.ended;
+  }
 
   push(chunk: Buffer): void {
     const target = this.target;
