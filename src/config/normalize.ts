@@ -122,13 +122,15 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
     });
     valid = false;
   }
-  if (path.includes('*')) {
+  // KrakenD EE's wildcard endpoints: `/*` ends the path; anything else with `*` has no meaning.
+  const isWildcard = path.endsWith('/*');
+  if (path.slice(0, isWildcard ? -1 : undefined).includes('*')) {
     issues.error({
       code: 'PRT_ERR_CONFIG_WILDCARD',
       at: [...at, 'endpoint'],
-      message: 'wildcard routes are not supported (KrakenD CE does not support them either)',
+      message: 'a "*" may only end the endpoint, as its own last segment ("/foo/*")',
       found: path,
-      hint: 'declare one endpoint per path depth',
+      hint: 'write the wildcard endpoint as "/prefix/*"; the rest of the path is appended to each backend\'s url_pattern',
     });
     valid = false;
   }
@@ -191,6 +193,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   const inputHeaders = readStrings(raw, 'input_headers');
   const endpoint: EndpointConfig = {
     path,
+    ...(isWildcard ? { wildcardDepth: path.split('/').length - 2 } : {}),
     method,
     params,
     timeoutMs: readDurationMs(raw, 'timeout', 0) || service.timeoutMs,

@@ -57,8 +57,13 @@ export interface ServiceConfig {
 }
 
 export interface EndpointConfig {
-  /** `/users/{id}` as written (after a leading slash is ensured). */
+  /** `/users/{id}` as written (after a leading slash is ensured); a wildcard endpoint ends in `/*`. */
   path: string;
+  /**
+   * A wildcard endpoint (`/foo/*`, KrakenD EE's syntax): the number of path segments before the `*`;
+   * the rest of the client's path is appended to each HTTP backend's `url_pattern`. Undefined otherwise.
+   */
+  wildcardDepth?: number;
   method: EndpointMethod;
   /** Names of `{params}` in the path, in order. */
   params: string[];

@@ -16,6 +16,7 @@ import { writeHeadPairs } from '../server/write-head.js';
 import type { Logger } from '../server/logger.js';
 import { krakendErrorText } from './error-text.js';
 import { createRequestBuilder } from './input.js';
+import { createWildcardRestReader } from './wildcard.js';
 import type { InputSettings } from './input.js';
 import { readBody } from './request-body.js';
 import type { EndpointHandler, RequestContext } from '../pipeline/types.js';
@@ -26,6 +27,8 @@ export interface EndpointHandlerSettings extends InputSettings {
   returnErrorMsg: boolean;
   /** Bound on request bodies buffered for several backends. */
   maxRequestBodyBytes: number;
+  /** `router.disable_path_decoding`: encoded separators pass in a wildcard's rest too. */
+  disablePathDecoding: boolean;
   logger: Logger;
 }
 
@@ -45,6 +48,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
   const logger = settings.logger;
   const label = `[ENDPOINT: ${endpoint.path}]`;
   const checkedParams = [...pathParams];
+  const readWildcardRest = endpoint.wildcardDepth === undefined ? undefined : createWildcardRestReader(endpoint.wildcardDepth, settings.disablePathDecoding);
   // Several backends, or several identical calls, each need the whole body.
   const buffersBody = endpoint.backends.length > 1 || endpoint.concurrentCalls > 1;
   // lura forwards the body with its length only when Content-Length is an input header; else chunked.
@@ -56,13 +60,20 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     for (const name of checkedParams) {
       const value = params[name];
       if (value !== undefined && isUnsafePathValue(value)) {
-        // KrakenD's paramChecker: always this body, no X-Krakend headers.
-        response.writeHead(400, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '25']);
-        response.end('error: encoded url params');
+        writeEncodedParams(response);
+        return;
+      }
+    }
+    let wildcardRest: string | undefined;
+    if (readWildcardRest !== undefined) {
+      wildcardRest = readWildcardRest(context.path);
+      if (wildcardRest === undefined) {
+        writeEncodedParams(response);
         return;
       }
     }
     const proxyRequest = buildRequest(request, context.path, context.rawQuery, params);
+    if (wildcardRest !== undefined) proxyRequest.wildcardRest = wildcardRest;
     if (context.extraParams !== undefined) proxyRequest.params = { ...params, ...context.extraParams };
     if (context.extraHeaders !== undefined) Object.assign(proxyRequest.headers, context.extraHeaders);
     const cancel = new Cancellation().abortAfter(timeoutMs, () => timeoutError(`${endpoint.method} ${endpoint.path}`, timeoutMs));
@@ -204,6 +215,12 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     const contentType = (error as { contentType?: unknown }).contentType;
     writeError(response, statusCode, returnErrorMsg ? krakendErrorText(error) : '', versionHeader, typeof contentType === 'string' ? contentType : '');
   }
+}
+
+/** KrakenD's paramChecker: always this body, no X-Krakend headers. */
+function writeEncodedParams(response: ServerResponse): void {
+  response.writeHead(400, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '25']);
+  response.end('error: encoded url params');
 }
 
 /** Backend URLs stay in the logs, never in answers. */

@@ -245,6 +245,7 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
     versionHeader,
     returnErrorMsg: router.returnErrorMsg,
     maxRequestBodyBytes: options.maxRequestBodyBytes ?? 10 << 20,
+    disablePathDecoding: router.disablePathDecoding,
     logger,
   };
 
@@ -286,7 +287,7 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
     const path = queryIndex === -1 ? url : url.slice(0, queryIndex);
     const method = request.method as string;
     const match = table.find(method, path);
-    if (match !== undefined) {
+    if (match !== undefined && !(match.isWildcard && isBuiltinPath(path))) {
       match.handler(new RequestContext(request, response, match.params, path, queryIndex === -1 ? '' : url.slice(queryIndex + 1)));
       return;
     }
@@ -304,6 +305,11 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
       }
     }
     answerMiss(request, response, method, path, queryIndex === -1 ? '' : url.slice(queryIndex));
+  }
+
+  /** The gateway's own paths win over wildcard endpoints (`/*` must not hide `/__health`). */
+  function isBuiltinPath(path: string): boolean {
+    return builtins.has(path) || builtinPrefixes.some(([prefix]) => path.startsWith(prefix) || path === prefix.slice(0, -1));
   }
 
   function answerMiss(request: IncomingMessage, response: ServerResponse, method: string, path: string, search: string): void {

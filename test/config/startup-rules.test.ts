@@ -111,6 +111,29 @@ describe('start-up rules', () => {
     assert.match(errors[0]?.message ?? '', /endpoints\[0\]/);
   });
 
+  it('accepts wildcard endpoints ending in /*, and refuses a "*" anywhere else', async () => {
+    const ok = await issuesOf([
+      { endpoint: '/files/*', backend: [backend()] },
+      { endpoint: '/files/{id}', backend: [backend('/f/{id}')] },
+      { endpoint: '/*', method: 'POST', backend: [backend()] },
+    ]);
+    assert.deepEqual(codes(ok.errors), []);
+    assert.deepEqual(ok.config?.endpoints.map((endpoint) => endpoint.wildcardDepth), [1, undefined, 0]);
+    for (const path of ['/files*', '/a/*/b', '/a/b*', '/a/**']) {
+      const { errors } = await issuesOf([{ endpoint: path, backend: [backend()] }]);
+      assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_WILDCARD endpoints[0].endpoint'], path);
+    }
+  });
+
+  it('refuses the same wildcard twice on one method, accepts it on another', async () => {
+    const { errors } = await issuesOf([
+      { endpoint: '/files/*', backend: [backend()] },
+      { endpoint: '/files/*', method: 'PUT', backend: [backend()] },
+      { endpoint: '/files/*', backend: [backend()] },
+    ]);
+    assert.deepEqual(codes(errors), ['PRT_ERR_CONFIG_ROUTE_CONFLICT endpoints[2].endpoint']);
+  });
+
   it('refuses differently named parameters at the same position', async () => {
     const { errors } = await issuesOf([
       { endpoint: '/users/{id}', backend: [backend()] },
