@@ -92,14 +92,24 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
 
   const rawEndpoints = Array.isArray(raw['endpoints']) ? raw['endpoints'] : [];
   rawEndpoints.forEach((rawEndpoint, index) => {
-    const endpoint = normalizeEndpoint(asObject(rawEndpoint), ['endpoints', index], service, issues);
+    const raw = asObject(rawEndpoint);
+    const at: KeyPath = ['endpoints', index];
+    // Portico: `"method": ["GET", "HEAD"]` is one ordinary endpoint per method (issues reported once each).
+    if (Array.isArray(raw['method'])) {
+      raw['method'].forEach((method: unknown, methodIndex) => {
+        const endpoint = normalizeEndpoint({ ...raw, method }, at, service, issues, [...at, 'method', methodIndex]);
+        if (endpoint) service.endpoints.push(endpoint);
+      });
+      return;
+    }
+    const endpoint = normalizeEndpoint(raw, at, service, issues);
     if (endpoint) service.endpoints.push(endpoint);
   });
   checkRouteConflicts(service.endpoints, issues);
   return service;
 }
 
-function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues: ConfigIssues): EndpointConfig | undefined {
+function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues: ConfigIssues, methodAt?: KeyPath): EndpointConfig | undefined {
   let path = readString(raw, 'endpoint');
   if (!path.startsWith('/')) {
     // lura's CleanPath prefixes "/" to whatever it gets, so an empty or missing endpoint serves "/" (config/uri.go).
@@ -146,7 +156,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   if (unsupportedMethod) {
     issues.warning({
       code: 'PRT_WARN_CONFIG_METHOD',
-      at: [...at, 'method'],
+      at: methodAt ?? [...at, 'method'],
       message: 'unsupported endpoint method: the endpoint is left out, as KrakenD does',
       expected: SUPPORTED_METHODS.join(', '),
       found: raw['method'],
@@ -195,6 +205,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
     path,
     ...(isWildcard ? { wildcardDepth: path.split('/').length - 2 } : {}),
     method,
+    ...(methodAt ? { methodAt } : {}),
     params,
     timeoutMs: readDurationMs(raw, 'timeout', 0) || service.timeoutMs,
     cacheTtlMs: readDurationMs(raw, 'cache_ttl', 0) || service.cacheTtlMs,
@@ -215,7 +226,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
 
   // Shadow copies go to other services and never answer, so only the answering backends count.
   const answering = endpoint.backends.filter((backend) => readObject(backend.extraConfig, 'proxy')['shadow'] !== true);
-  if (method !== 'GET' && answering.length > 1 && !isSequentialWithUnsafeLast(endpoint)) {
+  if (!SAFE_METHODS.has(method) && answering.length > 1 && !isSequentialWithUnsafeLast(endpoint)) {
     // lura v2.14's router.IsValidSequentialEndpoint returns true unconditionally (its checks are
     // commented out), so KrakenD CE 2.13 registers such an endpoint and sends the body to every backend.
     issues.warning({
@@ -227,6 +238,8 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   }
   return valid && !unsupportedMethod ? endpoint : undefined;
 }
+
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** What lura's `router.IsValidSequentialEndpoint` used to require: sequential, and only the last backend unsafe. */
 function isSequentialWithUnsafeLast(endpoint: EndpointConfig): boolean {
@@ -275,7 +288,7 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
     }
   }
 
-  const method = (readString(raw, 'method') || endpoint.method).toUpperCase();
+  const method = (readString(raw, 'method') || defaultBackendMethod(endpoint)).toUpperCase();
   const encoding = endpoint.outputEncoding === 'no-op' ? 'no-op' : backendEncoding(raw, at, issues);
   if (encoding === 'no-op' && endpoint.outputEncoding !== 'no-op') {
     issues.warning({
@@ -307,6 +320,15 @@ function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, servi
         at,
       }
     : undefined;
+}
+
+/**
+ * A backend calls with its endpoint's method (as in KrakenD), except under a HEAD endpoint that renders
+ * data: its backends are called with GET, so the answer's headers (Content-Length included) are those of
+ * the GET without the body (RFC 9110 §9.3.2). A no-op HEAD endpoint passes HEAD through.
+ */
+function defaultBackendMethod(endpoint: EndpointConfig): string {
+  return endpoint.method === 'HEAD' && endpoint.outputEncoding !== 'no-op' ? 'GET' : endpoint.method;
 }
 
 /** Backends whose address is not an HTTP URL (pub/sub, AMQP, Lambda): url_pattern means nothing there. */
@@ -407,8 +429,8 @@ function checkRouteConflicts(endpoints: EndpointConfig[], issues: ConfigIssues):
     if (previous) {
       issues.error({
         code: 'PRT_ERR_CONFIG_ROUTE_CONFLICT',
-        at: [...endpoint.at, 'endpoint'],
-        message: `${key} is declared twice (first at ${formatAt(previous.at)})`,
+        at: endpoint.methodAt ?? [...endpoint.at, 'endpoint'],
+        message: `${key} is declared twice (first at ${formatAt(previous.methodAt ?? previous.at)})`,
       });
     } else seen.set(key, endpoint);
   }
@@ -441,5 +463,5 @@ function checkRouteConflicts(endpoints: EndpointConfig[], issues: ConfigIssues):
 }
 
 function formatAt(at: KeyPath): string {
-  return at.map((part) => (typeof part === 'number' ? `[${part}]` : part)).join('').replace(/^endpoints/, 'endpoints');
+  return at.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
 }

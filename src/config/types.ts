@@ -6,7 +6,8 @@ import type { KeyPath } from './source.js';
 
 export type ExtraConfig = Readonly<Record<string, unknown>>;
 
-export const SUPPORTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** KrakenD CE routes the first five; HEAD and OPTIONS endpoints are Portico's. */
+export const SUPPORTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export type EndpointMethod = (typeof SUPPORTED_METHODS)[number];
 
 export interface ServerSettings {
@@ -65,6 +66,8 @@ export interface EndpointConfig {
    */
   wildcardDepth?: number;
   method: EndpointMethod;
+  /** Where this method was written when `method` is a list (one endpoint per method); else undefined. */
+  methodAt?: KeyPath;
   /** Names of `{params}` in the path, in order. */
   params: string[];
   timeoutMs: number;
