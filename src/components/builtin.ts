@@ -23,3 +23,4 @@ import './martian/component.js';
 import './client-credentials/component.js';
 import './revoker/component.js';
 import './metrics/component.js';
+import './compression/component.js';

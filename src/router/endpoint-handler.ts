@@ -8,6 +8,7 @@ import type { EndpointConfig } from '../config/types.js';
 import { Cancellation } from '../proxy/cancellation.js';
 import { BackendResponseError, GatewayError, InvalidStatusError, MergeError, timeoutError } from '../proxy/errors.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from '../proxy/types.js';
+import type { PassthroughBody } from '../transport/passthrough-body.js';
 import { isUnsafePathValue } from '../proxy/url-template.js';
 import { renderJson } from '../render/json.js';
 import { rendererFor } from '../render/renderers.js';
@@ -17,6 +18,9 @@ import type { Logger } from '../server/logger.js';
 import { krakendErrorText } from './error-text.js';
 import { createRequestBuilder } from './input.js';
 import { createWildcardRestReader } from './wildcard.js';
+import { compressBody, compressStream, isCompressibleType, negotiateCoding, varyOnAcceptEncoding } from '../render/compression.js';
+import type { CompressionSettings } from '../render/compression.js';
+import { pipeline } from 'node:stream';
 import type { InputSettings } from './input.js';
 import { readBody } from './request-body.js';
 import type { EndpointHandler, RequestContext } from '../pipeline/types.js';
@@ -37,7 +41,13 @@ interface StatusCarrier {
   statusCode: number;
 }
 
-export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, settings: EndpointHandlerSettings, pathParams: ReadonlySet<string>): EndpointHandler {
+export function createEndpointHandler(
+  endpoint: EndpointConfig,
+  proxy: Proxy,
+  settings: EndpointHandlerSettings,
+  pathParams: ReadonlySet<string>,
+  compression?: CompressionSettings,
+): EndpointHandler {
   const buildRequest = createRequestBuilder(endpoint, settings);
   const render = rendererFor(endpoint.outputEncoding);
   const isNoop = endpoint.outputEncoding === 'no-op';
@@ -54,6 +64,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
   // lura forwards the body with its length only when Content-Length is an input header; else chunked.
   const forwardsLength = endpoint.inputHeaders.includes('*') || endpoint.inputHeaders.includes('Content-Length');
   const maxBodyBytes = settings.maxRequestBodyBytes;
+  const compressesNoop = compression !== undefined && compression.noOp;
 
   return function handleEndpoint(context: RequestContext) {
     const { request, response, params } = context;
@@ -170,9 +181,35 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     headers.push('X-Krakend-Completed', isComplete ? 'true' : 'false');
     if (isComplete && cacheControl !== undefined) headers.push('Cache-Control', cacheControl);
     if (hasData) appendHeaderMap(headers, result.metadata.headers);
+    if (compression !== undefined && writeCompressed(request, response, headers, Buffer.from(rendered.body), compression)) return;
     headers.push('Content-Length', String(Buffer.byteLength(rendered.body)));
     writeHeadPairs(response, 200, headers);
     response.end(rendered.body);
+  }
+
+  /** Sends `body` compressed when it qualifies and the client accepts a coding; false: the caller sends it as it is. */
+  function writeCompressed(request: IncomingMessage, response: ServerResponse, headers: string[], body: Buffer, settings: CompressionSettings): boolean {
+    if (request.method === 'HEAD' || body.length < settings.minSizeBytes || pairValue(headers, 'content-encoding') !== undefined) return false;
+    if (!isCompressibleType(pairValue(headers, 'content-type'), settings.contentTypes)) return false;
+    varyOnAcceptEncoding(headers);
+    const coding = negotiateCoding(request.headers['accept-encoding'], settings.codings);
+    if (coding === undefined) return false;
+    compressBody(body, coding, settings).then(
+      (compressed) => {
+        if (response.headersSent || response.destroyed) return;
+        headers.push('Content-Encoding', coding, 'Content-Length', String(compressed.length));
+        writeHeadPairs(response, 200, headers);
+        response.end(compressed);
+      },
+      (error: Error) => {
+        logger.warn(`${label} compression failed, sending the answer uncompressed: ${error.message}`);
+        if (response.headersSent || response.destroyed) return;
+        headers.push('Content-Length', String(body.length));
+        writeHeadPairs(response, 200, headers);
+        response.end(body);
+      },
+    );
+    return true;
   }
 
   function writePassthrough(response: ServerResponse, result: ProxyResponse, cancel: Cancellation): void {
@@ -186,6 +223,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
     appendHeaderMap(headers, result.metadata.headers);
     if (versionHeader) headers.push('X-Krakend', versionHeader);
     headers.push('X-Krakend-Completed', 'false');
+    if (compressesNoop && body !== null && pipeCompressed(response, result.metadata.statusCode, headers, body, cancel, compression)) return;
     writeHeadPairs(response, result.metadata.statusCode, headers);
     if (body === null) {
       cancel.dispose();
@@ -196,6 +234,31 @@ export function createEndpointHandler(endpoint: EndpointConfig, proxy: Proxy, se
       cancel.dispose();
       if (error) logger.warn(`${label} the backend body failed midway: ${error.message}`);
     });
+  }
+
+  /**
+   * no-op with `no_op` compression: a compressible backend body not encoded already is streamed through
+   * gzip or brotli, flushed as chunks arrive, without Content-Length. False: the caller passes it through.
+   */
+  function pipeCompressed(response: ServerResponse, status: number, headers: string[], body: PassthroughBody, cancel: Cancellation, settings: CompressionSettings): boolean {
+    const request = response.req;
+    if (request.method === 'HEAD' || status === 204 || status === 304 || pairValue(headers, 'content-encoding') !== undefined) return false;
+    if (!isCompressibleType(pairValue(headers, 'content-type'), settings.contentTypes)) return false;
+    const length = pairValue(headers, 'content-length');
+    if (length !== undefined && Number(length) < settings.minSizeBytes) return false;
+    varyOnAcceptEncoding(headers);
+    const coding = negotiateCoding(request.headers['accept-encoding'], settings.codings);
+    if (coding === undefined) return false;
+    const out = removePair(headers, 'content-length');
+    out.push('Content-Encoding', coding);
+    writeHeadPairs(response, status, out);
+    const encoder = compressStream(coding, settings);
+    pipeline(encoder, response, () => undefined);
+    body.pipeTo(encoder, (error) => {
+      cancel.dispose();
+      if (error) logger.warn(`${label} the backend body failed midway: ${error.message}`);
+    });
+    return true;
   }
 
   function writeFailure(response: ServerResponse, error: Error): void {
@@ -257,6 +320,18 @@ function appendHeaderMap(out: string[], headers: Record<string, string[]>): void
     if (isHopByHop(name) || name === 'Content-Length' && out.includes('Content-Length')) continue;
     for (const value of headers[name] as string[]) out.push(name, value);
   }
+}
+
+/** The first value of `name` (lower case) in `[name, value, …]` pairs. */
+function pairValue(pairs: string[], name: string): string | undefined {
+  for (let i = 0; i < pairs.length; i += 2) if ((pairs[i] as string).toLowerCase() === name) return pairs[i + 1];
+  return undefined;
+}
+
+function removePair(pairs: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2) if ((pairs[i] as string).toLowerCase() !== name) out.push(pairs[i] as string, pairs[i + 1] as string);
+  return out;
 }
 
 function hasKeys(data: Record<string, unknown>): boolean {

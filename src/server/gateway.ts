@@ -16,6 +16,7 @@ import { RequestContext } from '../pipeline/types.js';
 import type { BuildContext, EndpointHandler } from '../pipeline/types.js';
 import { RouteTable } from '../router/route-table.js';
 import { readRouterSettings } from '../router/settings.js';
+import { readCompressionSettings } from '../render/compression.js';
 import { Agent } from '../transport/agent.js';
 import { debugHandler, echoHandler, healthHandler } from './builtins.js';
 import { renderJson } from '../render/json.js';
@@ -261,7 +262,7 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
   const table = new RouteTable<EndpointHandler>(router);
   for (const endpoint of config.endpoints) {
     const { proxy, pathParams } = buildEndpointProxy(endpoint, config, { ...buildContext, maxBodyBytes: options.maxBackendBodyBytes ?? 64 << 20 });
-    const handler = createEndpointHandler(endpoint, proxy, settings, router.disablePathDecoding ? new Set() : pathParams);
+    const handler = createEndpointHandler(endpoint, proxy, settings, router.disablePathDecoding ? new Set() : pathParams, readCompressionSettings(config, endpoint));
     table.add(endpoint.method, endpoint.path, composeEndpoint(handler, endpoint, buildContext));
   }
 
