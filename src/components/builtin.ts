@@ -24,3 +24,4 @@ import './client-credentials/component.js';
 import './revoker/component.js';
 import './metrics/component.js';
 import './compression/component.js';
+import './conditional/component.js';

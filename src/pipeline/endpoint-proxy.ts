@@ -18,6 +18,7 @@ import { createHttpBackend } from '../proxy/http-backend.js';
 import { createParallelMerge } from '../proxy/merge.js';
 import { createSequentialMerge } from '../proxy/sequential-merge.js';
 import { createShadowProxy, isShadowBackend, shadowTimeoutMs } from '../proxy/shadow.js';
+import { withConditions } from '../proxy/conditional.js';
 import type { Proxy } from '../proxy/types.js';
 import { compileUrlPattern } from '../proxy/url-template.js';
 import type { Balancer } from '../transport/balancer.js';
@@ -48,7 +49,7 @@ export function buildEndpointProxy(endpoint: EndpointConfig, service: ServiceCon
   const regular = endpoint.backends.filter((backend) => !isShadowBackend(backend));
   const shadows = endpoint.backends.filter((backend) => isShadowBackend(backend));
 
-  let proxy = mergeBackends(regular, regular.map(build), endpoint, context.maxBodyBytes);
+  let proxy = mergeBackends(regular, [...withConditions(regular, regular.map(build))], endpoint, context.maxBodyBytes);
   if (shadows.length > 0) {
     const timeoutMs = Math.max(...shadows.map((backend) => shadowTimeoutMs(backend, endpoint.timeoutMs)));
     const shadow = createParallelMergeOrSingle(shadows.map(build), endpoint.timeoutMs);
