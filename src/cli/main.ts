@@ -24,6 +24,7 @@ import { CHECK_FORMATS, checkJson, checkSarif } from './check-report.js';
 import type { CheckFormat } from './check-report.js';
 import { ConfigIssues } from '../config/issues.js';
 import { testRoutes } from '../runtime/test-routes.js';
+import { openapiCommand } from './openapi.js';
 
 const USAGE: Record<string, string> = {
   main: `Usage: portico <command> [options]
@@ -33,6 +34,7 @@ Commands:
   check    validate a config file without starting
   audit    report security and design recommendations for a config (KrakenD's audit rules)
   schema   print the JSON Schema of the supported configuration
+  openapi  import an OpenAPI 3 document as a config, or export a config as OpenAPI
   version  print the version
 
 Run "portico <command> --help" for a command's options.`,
@@ -134,6 +136,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${PORTICO_VERSION}\n`);
     return;
   }
+  if (command === 'openapi') process.exit(await openapiCommand(rest));
   const options = OPTIONS[command];
   const usage = USAGE[command];
   if (options === undefined || usage === undefined) fail(`unknown command "${command}"`, USAGE['main'] as string);

@@ -25,3 +25,4 @@ import './revoker/component.js';
 import './metrics/component.js';
 import './compression/component.js';
 import './conditional/component.js';
+import '../openapi/component.js';
