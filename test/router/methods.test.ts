@@ -76,6 +76,22 @@ describe('HEAD, OPTIONS and method lists', () => {
     assert.equal(backend.requests.length, before, 'no backend call for a preflight');
   });
 
+  it('passes a preflight on to the OPTIONS endpoint with options_passthrough, CORS headers kept', async () => {
+    const passthrough = await startGateway({
+      version: 3,
+      extra_config: { 'security/cors': { allow_origins: ['https://app.example'], allow_methods: ['GET', 'OPTIONS'], options_passthrough: true } },
+      endpoints: [{ endpoint: '/items', method: 'OPTIONS', backend: [{ host: [backend.url], url_pattern: '/items-options' }] }],
+    });
+    try {
+      const preflight = await request(`${passthrough.url}/items`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' } });
+      assert.equal(preflight.status, 200);
+      assert.equal(preflight.headers['access-control-allow-origin'], 'https://app.example');
+      assert.deepEqual(JSON.parse(preflight.body), { method: 'OPTIONS', url: '/items-options' });
+    } finally {
+      await passthrough.close();
+    }
+  });
+
   it('expands a method list into one route per method, each calling its backend with its own method', async () => {
     for (const method of ['GET', 'POST', 'DELETE']) {
       const answer = await request(`${gateway.url}/orders/7`, method === 'GET' ? {} : { method, body: '{}', headers: { 'content-type': 'application/json' } });
