@@ -25,6 +25,8 @@ export const LAYERS = {
   proxy: PROXY,
   router: [...PROXY, 'router'],
   pipeline: PIPELINE,
+  // OpenAPI import and export: config documents in, config documents out.
+  openapi: [...PIPELINE, 'openapi'],
   // Brokers and async agents: connections and the agents' pipes, below the components that use them.
   messaging: [...PROXY, 'messaging'],
   // TypeScript plugins: components made from user modules, on the same API as the built-in ones.
@@ -34,7 +36,7 @@ export const LAYERS = {
   runtime: [...PIPELINE, 'messaging', 'components', 'server', 'runtime'],
   // The console reads a loaded config, the pipeline's layer order, the metrics and the audit.
   console: [...PIPELINE, 'components', 'audit', 'console'],
-  cli: [...PIPELINE, 'messaging', 'components', 'plugins', 'server', 'runtime', 'audit', 'console', 'cli'],
+  cli: [...PIPELINE, 'messaging', 'openapi', 'components', 'plugins', 'server', 'runtime', 'audit', 'console', 'cli'],
   // The package's public entry: the types a component or plugin is written against.
   'index.ts': [...PIPELINE, 'plugins'],
 };

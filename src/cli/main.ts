@@ -34,6 +34,7 @@ const components = createBuiltinRegistry();
 import { CONSOLE_WORKER_ENV, withConsoleMetrics } from '../console/instrument.js';
 import { ConsoleUsageError, RunningConsole, consoleAddress, offlineConsole } from './console.js';
 import { PLUGIN_USAGE, PluginInitError, pluginCommand } from './plugin-init.js';
+import { openapiCommand } from './openapi.js';
 
 const USAGE: Record<string, string> = {
   main: `Usage: portico <command> [options]
@@ -45,6 +46,7 @@ Commands:
   console  browse a config's endpoints, pipelines and findings in a web page
   schema   print the JSON Schema of the supported configuration
   plugin   "plugin init NAME" scaffolds a TypeScript plugin project
+  openapi  import an OpenAPI 3 document as a config, or export a config as OpenAPI
   version  print the version
 
 Run "portico <command> --help" for a command's options.`,
@@ -163,6 +165,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'plugin') return initPlugin(rest);
+  if (command === 'openapi') process.exit(await openapiCommand(rest, components));
   const options = OPTIONS[command];
   const usage = USAGE[command];
   if (options === undefined || usage === undefined) fail(`unknown command "${command}"`, USAGE['main'] as string);

@@ -42,6 +42,9 @@ import { pubsubPublisherComponent, pubsubSubscriberComponent } from './pubsub/co
 import { lambdaComponent } from './lambda/component.js';
 import { openTelemetryComponent, openCensusComponent } from './opentelemetry/component.js';
 import { websocketComponent } from './websocket/component.js';
+import { compressionComponent } from './compression/component.js';
+import { conditionalComponent } from './conditional/component.js';
+import { openApiDocumentationComponent } from './documentation-openapi.js';
 
 export const builtinComponents: readonly ComponentDefinition[] = [
   routerNamespace,
@@ -74,6 +77,9 @@ export const builtinComponents: readonly ComponentDefinition[] = [
   clientCredentialsComponent,
   revokerComponent,
   metricsComponent,
+  openApiDocumentationComponent,
+  conditionalComponent,
+  compressionComponent,
   websocketComponent,
   openTelemetryComponent,
   openCensusComponent,

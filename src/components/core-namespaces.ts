@@ -16,6 +16,8 @@ export const routerNamespace: ComponentDefinition = {
       app_engine: bool,
       auto_options: bool,
       disable_access_log: bool,
+      // KrakenD EE: responses are gzipped unless true (Portico: see src/render/compression.ts).
+      disable_gzip: bool,
       disable_handle_method_not_allowed: bool,
       disable_health: bool,
       disable_path_decoding: bool,

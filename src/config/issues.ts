@@ -68,13 +68,17 @@ export class ConfigIssues {
 
   private add(severity: Severity, input: IssueInput): void {
     const at = input.at ?? [];
+    // An endpoint with a method list is checked once per method: say each problem once.
+    const keyPath = formatKeyPath(at);
+    const file = input.file ?? this.file;
+    if (this.list.some((issue) => issue.file === file && issue.severity === severity && issue.code === input.code && issue.keyPath === keyPath && issue.message === input.message)) return;
     const position = input.position ?? (at.length > 0 && input.file === undefined ? locateNearest(this.document, this.writtenPath(at)) : undefined);
     this.list.push({
       ...input,
       ...(position ? { position } : {}),
       severity,
       file: input.file ?? this.file,
-      keyPath: formatKeyPath(at),
+      keyPath,
     });
   }
 }

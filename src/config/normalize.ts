@@ -101,7 +101,17 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
 
   const rawEndpoints = Array.isArray(raw['endpoints']) ? raw['endpoints'] : [];
   rawEndpoints.forEach((rawEndpoint, index) => {
-    const endpoint = normalizeEndpoint(asObject(rawEndpoint), ['endpoints', index], service, issues);
+    const raw = asObject(rawEndpoint);
+    const at: KeyPath = ['endpoints', index];
+    // Portico: `"method": ["GET", "HEAD"]` is one ordinary endpoint per method (issues reported once each).
+    if (Array.isArray(raw['method'])) {
+      raw['method'].forEach((method: unknown, methodIndex) => {
+        const endpoint = normalizeEndpoint({ ...raw, method }, at, service, issues, [...at, 'method', methodIndex]);
+        if (endpoint) service.endpoints.push(endpoint);
+      });
+      return;
+    }
+    const endpoint = normalizeEndpoint(raw, at, service, issues);
     if (endpoint) service.endpoints.push(endpoint);
   });
   checkRouteConflicts(service.endpoints, issues);
@@ -109,7 +119,7 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
   return service;
 }
 
-function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues: ConfigIssues): EndpointConfig | undefined {
+function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues: ConfigIssues, methodAt?: KeyPath): EndpointConfig | undefined {
   let path = readString(raw, 'endpoint');
   if (!path.startsWith('/')) {
     // lura's CleanPath prefixes "/" to whatever it gets, so an empty or missing endpoint serves "/" (config/uri.go).
@@ -132,13 +142,15 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
     });
     valid = false;
   }
-  if (path.includes('*')) {
+  // KrakenD EE's wildcard endpoints: `/*` ends the path; anything else with `*` has no meaning.
+  const isWildcard = path.endsWith('/*');
+  if (path.slice(0, isWildcard ? -1 : undefined).includes('*')) {
     issues.error({
       code: 'PRT_ERR_CONFIG_WILDCARD',
       at: [...at, 'endpoint'],
-      message: 'wildcard routes are not supported (KrakenD CE does not support them either)',
+      message: 'a "*" may only end the endpoint, as its own last segment ("/foo/*")',
       found: path,
-      hint: 'declare one endpoint per path depth',
+      hint: 'write the wildcard endpoint as "/prefix/*"; the rest of the path is appended to each backend\'s url_pattern',
     });
     valid = false;
   }
@@ -154,7 +166,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   if (unsupportedMethod) {
     issues.warning({
       code: 'PRT_WARN_CONFIG_METHOD',
-      at: [...at, 'method'],
+      at: methodAt ?? [...at, 'method'],
       message: 'unsupported endpoint method: the endpoint is left out, as KrakenD does',
       expected: SUPPORTED_METHODS.join(', '),
       found: raw['method'],
@@ -202,7 +214,9 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   const inputHeaders = readStrings(raw, 'input_headers');
   const endpoint: EndpointConfig = {
     path,
+    ...(isWildcard ? { wildcardDepth: path.split('/').length - 2 } : {}),
     method,
+    ...(methodAt ? { methodAt } : {}),
     params,
     timeoutMs: readDurationMs(raw, 'timeout', 0) || service.timeoutMs,
     cacheTtlMs: readDurationMs(raw, 'cache_ttl', 0) || service.cacheTtlMs,
@@ -224,7 +238,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
 
   // Shadow copies go to other services and never answer, so only the answering backends count.
   const answering = endpoint.backends.filter((backend) => !backend.proxy.shadow);
-  if (method !== 'GET' && answering.length > 1 && !isSequentialWithUnsafeLast(endpoint)) {
+  if (!SAFE_METHODS.has(method) && answering.length > 1 && !isSequentialWithUnsafeLast(endpoint)) {
     // lura v2.14's router.IsValidSequentialEndpoint returns true unconditionally (its checks are
     // commented out), so KrakenD CE 2.13 registers such an endpoint and sends the body to every backend.
     issues.warning({
@@ -236,6 +250,8 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   }
   return valid && !unsupportedMethod ? endpoint : undefined;
 }
+
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** What lura's `router.IsValidSequentialEndpoint` used to require: sequential, and only the last backend unsafe. */
 function isSequentialWithUnsafeLast(endpoint: EndpointConfig): boolean {
@@ -283,7 +299,7 @@ export function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig
     }
   }
 
-  const method = (readString(raw, 'method') || endpoint.method).toUpperCase();
+  const method = (readString(raw, 'method') || defaultBackendMethod(endpoint)).toUpperCase();
   // A streamed endpoint (no-op, sse) passes its backend's bytes through: the backend is never decoded.
   const encoding = isStreamingEncoding(endpoint.outputEncoding) ? 'no-op' : backendEncoding(raw, at, issues);
   if (encoding === 'no-op' && !isStreamingEncoding(endpoint.outputEncoding)) {
@@ -321,6 +337,15 @@ export function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig
         at,
       }
     : undefined;
+}
+
+/**
+ * A backend calls with its endpoint's method (as in KrakenD), except under a HEAD endpoint that renders
+ * data: its backends are called with GET, so the answer's headers (Content-Length included) are those of
+ * the GET without the body (RFC 9110 §9.3.2). A no-op HEAD endpoint passes HEAD through.
+ */
+function defaultBackendMethod(endpoint: EndpointConfig): string {
+  return endpoint.method === 'HEAD' && endpoint.outputEncoding !== 'no-op' ? 'GET' : endpoint.method;
 }
 
 /** Backends whose address is not an HTTP URL (pub/sub, AMQP, Lambda): url_pattern means nothing there. */
@@ -422,8 +447,8 @@ function checkRouteConflicts(endpoints: EndpointConfig[], issues: ConfigIssues):
     if (previous) {
       issues.error({
         code: 'PRT_ERR_CONFIG_ROUTE_CONFLICT',
-        at: [...endpoint.at, 'endpoint'],
-        message: `${key} is declared twice (first at ${formatAt(previous.at)})`,
+        at: endpoint.methodAt ?? [...endpoint.at, 'endpoint'],
+        message: `${key} is declared twice (first at ${formatAt(previous.methodAt ?? previous.at)})`,
       });
     } else seen.set(key, endpoint);
   }
@@ -465,7 +490,7 @@ interface RouteNode {
 const newRouteNode = (): RouteNode => ({ children: new Map(), param: undefined });
 
 function formatAt(at: KeyPath): string {
-  return at.map((part) => (typeof part === 'number' ? `[${part}]` : part)).join('').replace(/^endpoints/, 'endpoints');
+  return at.map((part, index) => (typeof part === 'number' ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
 }
 
 /** Output encodings whose single backend's body is streamed to the client as it arrives. */

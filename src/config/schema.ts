@@ -56,7 +56,8 @@ export function buildSchema(namespaces: NamespaceSchemas): JsonSchema {
 
   const endpoint = object({
     endpoint: { type: 'string' }, // lura serves an empty or missing endpoint at "/" (normalize warns)
-    method: { type: 'string', pattern: '^[A-Za-z]+$' },
+    // Portico: a list declares one endpoint per method.
+    method: { anyOf: [{ type: 'string', pattern: '^[A-Za-z]+$' }, { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[A-Za-z]+$' } }] },
     timeout: duration,
     cache_ttl: duration,
     output_encoding: { type: 'string', enum: outputEncodings },

@@ -6,7 +6,8 @@ import type { KeyPath } from './source.js';
 
 export type ExtraConfig = Readonly<Record<string, unknown>>;
 
-export const SUPPORTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** KrakenD CE routes the first five; HEAD and OPTIONS endpoints are Portico's. */
+export const SUPPORTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export type EndpointMethod = (typeof SUPPORTED_METHODS)[number];
 
 /** Bounds on a backend's response head when the config sets none (Portico: KrakenD has none below Go's 10 MiB). */
@@ -88,9 +89,16 @@ export interface ServiceConfig {
 }
 
 export interface EndpointConfig {
-  /** `/users/{id}` as written (after a leading slash is ensured). */
+  /** `/users/{id}` as written (after a leading slash is ensured); a wildcard endpoint ends in `/*`. */
   path: string;
+  /**
+   * A wildcard endpoint (`/foo/*`, KrakenD EE's syntax): the number of path segments before the `*`;
+   * the rest of the client's path is appended to each HTTP backend's `url_pattern`. Undefined otherwise.
+   */
+  wildcardDepth?: number;
   method: EndpointMethod;
+  /** Where this method was written when `method` is a list (one endpoint per method); else undefined. */
+  methodAt?: KeyPath;
   /** Names of `{params}` in the path, in order. */
   params: string[];
   timeoutMs: number;

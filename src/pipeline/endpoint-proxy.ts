@@ -50,7 +50,7 @@ export function buildEndpointProxy(endpoint: EndpointConfig, service: ServiceCon
   const regular = endpoint.backends.filter((backend) => !backend.proxy.shadow);
   const shadows = endpoint.backends.filter((backend) => backend.proxy.shadow);
 
-  let proxy = mergeBackends(regular, regular.map(build), endpoint, context.maxBodyBytes);
+  let proxy = mergeBackends(regular, [...selectBackends(regular, regular.map(build), context)], endpoint, context.maxBodyBytes);
   if (shadows.length > 0) {
     const timeoutMs = Math.max(...shadows.map((backend) => backend.proxy.shadowTimeoutMs ?? endpoint.timeoutMs));
     const shadow = createParallelMergeOrSingle(shadows.map(build), endpoint.timeoutMs);
@@ -132,4 +132,11 @@ function dnsBalancer(backend: BackendConfig, service: ServiceConfig, context: Pi
     subscriber = created;
   }
   return createSrvBalancer(subscriber);
+}
+
+/** Components that choose, per request, which backends run (`backend/conditional`) wrap the built ones. */
+function selectBackends(backends: readonly BackendConfig[], proxies: readonly Proxy[], context: PipelineContext): readonly Proxy[] {
+  let selected = proxies;
+  for (const component of context.components.list()) if (component.selectBackends) selected = component.selectBackends(backends, selected);
+  return selected;
 }

@@ -9,7 +9,8 @@ import type { ConfigExtensions, LoadedPluginSet } from '../config/extensions.js'
 import type { ConfigIssues } from '../config/issues.js';
 import type { NamespaceSchemas, JsonSchema } from '../config/schema.js';
 import type { KeyPath } from '../config/source.js';
-import type { EndpointConfig, ServiceConfig } from '../config/types.js';
+import type { BackendConfig, EndpointConfig, ServiceConfig } from '../config/types.js';
+import type { Proxy } from '../proxy/types.js';
 import type { Decoder, DecoderFactory } from '../encoding/decode.js';
 import type { Renderer } from '../render/renderers.js';
 import type { BuildContext, ClaimsRejecter, ComponentFactories } from './types.js';
@@ -17,6 +18,8 @@ import type { BuildContext, ClaimsRejecter, ComponentFactories } from './types.j
 export type Scope = 'service' | 'endpoint' | 'backend';
 
 export interface ComponentDefinition extends ComponentFactories {
+  /** Chooses, per request, which of an endpoint's backends run (`backend/conditional`); wraps them at build time. */
+  selectBackends?(backends: readonly BackendConfig[], proxies: readonly Proxy[]): readonly Proxy[];
   namespace: string;
   /** Schema of the block at each scope where it may appear. */
   schemas: Partial<Record<Scope, JsonSchema>>;

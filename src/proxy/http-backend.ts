@@ -19,6 +19,7 @@ import { BackendResponseError, GatewayError, InvalidStatusError } from '../core/
 import { createShaper } from './shaping.js';
 import type { HeaderMap, Proxy, ProxyRequest, ProxyResponse } from './types.js';
 import { compileUrlPattern, encodeQuery } from './url-template.js';
+import { appendWildcardRest } from './wildcard.js';
 import { connectionListed, isHopByHop } from '../core/hop-by-hop.js';
 
 export interface HttpBackendOptions {
@@ -90,6 +91,7 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
         if (value === '.' || value === '..') throw new GatewayError('PRT_ERR_UNSAFE_PATH_VALUE', `the value of {${name}} is a dot-segment`);
       }
       target = template.render(request.params);
+      if (request.wildcardRest !== undefined) target = appendWildcardRest(target, request.wildcardRest);
       if (query) {
         const encoded = encodeQuery(query);
         if (encoded !== '') target += (template.hasQuery ? '&' : '?') + encoded;

@@ -6,6 +6,7 @@
 import { Cancellation } from '../core/cancellation.js';
 import { GatewayError, MergeError, timeoutError } from '../core/errors.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from './types.js';
+import { isSkipped, skippedResponse } from './skipped.js';
 
 export function createParallelMerge(backends: Proxy[], endpointTimeoutMs: number): Proxy {
   const deadlineMs = Math.floor((endpointTimeoutMs * 85) / 100);
@@ -23,7 +24,9 @@ export function createParallelMerge(backends: Proxy[], endpointTimeoutMs: number
         settled = true;
         local.dispose();
         if (merged === undefined) {
-          reject(new MergeError(errors ?? [new GatewayError('PRT_ERR_MERGE', 'no backend answered')]));
+          // Every backend skipped by its condition: an empty, complete answer.
+          if (errors === undefined && pending === 0) resolve(skippedResponse());
+          else reject(new MergeError(errors ?? [new GatewayError('PRT_ERR_MERGE', 'no backend answered')]));
           return;
         }
         if (pending !== 0 || errors !== undefined) merged.isComplete = false;
@@ -42,6 +45,11 @@ export function createParallelMerge(backends: Proxy[], endpointTimeoutMs: number
       const accept = (response: ProxyResponse): void => {
         if (settled) return;
         pending--;
+        // A backend skipped by backend/conditional takes no part in the answer.
+        if (isSkipped(response)) {
+          if (pending === 0) finish();
+          return;
+        }
         if (merged === undefined) merged = response;
         else combine(merged, response);
         if (pending === 0) finish();

@@ -26,6 +26,7 @@ import { renderJson } from '../render/json.js';
 import type { Cancellation } from '../core/cancellation.js';
 import { MergeError, timeoutError } from '../core/errors.js';
 import { combine } from './merge.js';
+import { isSkipped, skippedResponse } from './skipped.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from './types.js';
 import { compileUrlPattern } from './url-template.js';
 
@@ -110,6 +111,7 @@ export function createSequentialMerge(backends: Proxy[], settings: SequentialSet
           return merged;
         }
         parts[index] = response;
+        if (isSkipped(response)) continue;
         if (merged === undefined) {
           // A fresh object, so `resp0_*` keeps reading backend 0's own answer after later merges.
           merged = { data: { ...response.data }, isComplete: response.isComplete, metadata: response.metadata, body: response.body };
@@ -119,7 +121,7 @@ export function createSequentialMerge(backends: Proxy[], settings: SequentialSet
           return merged;
         }
       }
-      return merged as ProxyResponse;
+      return merged ?? skippedResponse();
     } finally {
       local.dispose();
     }

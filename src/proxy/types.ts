@@ -20,6 +20,11 @@ export interface ProxyRequest {
   /** The path the client asked for (without query). */
   path: string;
   /**
+   * Wildcard endpoints: the rest of the client's path after the prefix, still percent-encoded as sent and
+   * already checked (no dot-segments, no encoded separators); HTTP backends append it to their path.
+   */
+  wildcardRest?: string;
+  /**
    * Set by a backend-level component that rewrote the call itself (Lua's `req:method()`, `req:url()`):
    * the HTTP backend then uses these instead of the backend's `method` and host + `url_pattern` + query.
    */

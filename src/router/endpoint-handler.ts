@@ -8,6 +8,7 @@ import type { EndpointConfig } from '../config/types.js';
 import { Cancellation } from '../core/cancellation.js';
 import { BackendResponseError, GatewayError, InvalidStatusError, MergeError, timeoutError } from '../core/errors.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from '../proxy/types.js';
+import type { PassthroughBody } from '../transport/passthrough-body.js';
 import { isUnsafePathValue } from '../proxy/url-template.js';
 import { renderJson } from '../render/json.js';
 import type { Renderer } from '../render/renderers.js';
@@ -17,6 +18,10 @@ import type { Logger } from '../core/logger.js';
 import { krakendErrorText } from './error-text.js';
 import { isStreamingEncoding } from '../config/normalize.js';
 import { createRequestBuilder } from './input.js';
+import { createWildcardRestReader } from '../proxy/wildcard.js';
+import { compressBody, compressStream, isCompressibleType, negotiateCoding, varyOnAcceptEncoding } from './compression.js';
+import type { CompressionSettings } from './compression.js';
+import { pipeline } from 'node:stream';
 import type { InputSettings } from './input.js';
 import { readBody } from '../core/request-body.js';
 import type { EndpointHandler, RequestContext } from './context.js';
@@ -28,6 +33,8 @@ export interface EndpointHandlerSettings extends InputSettings {
   returnErrorMsg: boolean;
   /** Bound on request bodies buffered for several backends. */
   maxRequestBodyBytes: number;
+  /** `router.disable_path_decoding`: encoded separators pass in a wildcard's rest too. */
+  disablePathDecoding: boolean;
   logger: Logger;
 }
 
@@ -44,7 +51,7 @@ interface StatusCarrier {
   statusCode: number;
 }
 
-export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointParts, settings: EndpointHandlerSettings): EndpointHandler {
+export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointParts, settings: EndpointHandlerSettings, compression?: CompressionSettings): EndpointHandler {
   const { proxy, render } = parts;
   const buildRequest = createRequestBuilder(endpoint, settings);
   // no-op and sse pass the backend's body through as it arrives (normalize made the backend no-op).
@@ -57,24 +64,33 @@ export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointP
   const logger = settings.logger;
   const label = `[ENDPOINT: ${endpoint.path}]`;
   const checkedParams = [...parts.checkedParams];
+  const readWildcardRest = endpoint.wildcardDepth === undefined ? undefined : createWildcardRestReader(endpoint.wildcardDepth, settings.disablePathDecoding);
   // Several backends, or several identical calls, each need the whole body.
   const buffersBody = endpoint.backends.length > 1 || endpoint.concurrentCalls > 1;
   // lura forwards the body with its length only when Content-Length is an input header; else chunked.
   const forwardsLength = endpoint.inputHeaders.includes('*') || endpoint.inputHeaders.includes('Content-Length');
   const maxBodyBytes = settings.maxRequestBodyBytes;
+  const compressesNoop = compression !== undefined && compression.noOp;
 
   return function handleEndpoint(context: RequestContext) {
     const { request, response, params } = context;
     for (const name of checkedParams) {
       const value = params[name];
       if (value !== undefined && isUnsafePathValue(value)) {
-        // KrakenD's paramChecker: always this body, no X-Krakend headers.
-        response.writeHead(400, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '25']);
-        response.end('error: encoded url params');
+        writeEncodedParams(response);
+        return;
+      }
+    }
+    let wildcardRest: string | undefined;
+    if (readWildcardRest !== undefined) {
+      wildcardRest = readWildcardRest(context.path);
+      if (wildcardRest === undefined) {
+        writeEncodedParams(response);
         return;
       }
     }
     const proxyRequest = buildRequest(request, context.path, context.rawQuery, params);
+    if (wildcardRest !== undefined) proxyRequest.wildcardRest = wildcardRest;
     if (context.extraParams !== undefined) proxyRequest.params = { ...params, ...context.extraParams };
     if (context.extraHeaders !== undefined) Object.assign(proxyRequest.headers, context.extraHeaders);
     if (context.telemetry !== undefined) proxyRequest.telemetry = context.telemetry;
@@ -172,9 +188,35 @@ export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointP
     headers.push('X-Krakend-Completed', isComplete ? 'true' : 'false');
     if (isComplete && cacheControl !== undefined) headers.push('Cache-Control', cacheControl);
     if (hasData) appendHeaderMap(headers, result.metadata.headers);
+    if (compression !== undefined && writeCompressed(request, response, headers, Buffer.from(rendered.body), compression)) return;
     headers.push('Content-Length', String(Buffer.byteLength(rendered.body)));
     writeHeadPairs(response, 200, headers);
     response.end(rendered.body);
+  }
+
+  /** Sends `body` compressed when it qualifies and the client accepts a coding; false: the caller sends it as it is. */
+  function writeCompressed(request: IncomingMessage, response: ServerResponse, headers: string[], body: Buffer, settings: CompressionSettings): boolean {
+    if (request.method === 'HEAD' || body.length < settings.minSizeBytes || pairValue(headers, 'content-encoding') !== undefined) return false;
+    if (!isCompressibleType(pairValue(headers, 'content-type'), settings.contentTypes)) return false;
+    varyOnAcceptEncoding(headers);
+    const coding = negotiateCoding(request.headers['accept-encoding'], settings.codings);
+    if (coding === undefined) return false;
+    compressBody(body, coding, settings).then(
+      (compressed) => {
+        if (response.headersSent || response.destroyed) return;
+        headers.push('Content-Encoding', coding, 'Content-Length', String(compressed.length));
+        writeHeadPairs(response, 200, headers);
+        response.end(compressed);
+      },
+      (error: Error) => {
+        logger.warn(`${label} compression failed, sending the answer uncompressed: ${error.message}`);
+        if (response.headersSent || response.destroyed) return;
+        headers.push('Content-Length', String(body.length));
+        writeHeadPairs(response, 200, headers);
+        response.end(body);
+      },
+    );
+    return true;
   }
 
   function writePassthrough(response: ServerResponse, result: ProxyResponse, cancel: Cancellation): void {
@@ -189,6 +231,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointP
     if (isSse) appendEventStreamHeaders(headers);
     if (versionHeader) headers.push('X-Krakend', versionHeader);
     headers.push('X-Krakend-Completed', 'false');
+    if (compressesNoop && body !== null && pipeCompressed(response, result.metadata.statusCode, headers, body, cancel, compression)) return;
     writeHeadPairs(response, result.metadata.statusCode, headers);
     // The endpoint timeout bounded the wait for the head; from here it bounds each silence instead, so a
     // stream that makes progress is never cut (KrakenD cuts a no-op answer at the timeout, whatever it does).
@@ -238,6 +281,31 @@ export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointP
     };
   }
 
+  /**
+   * no-op with `no_op` compression: a compressible backend body not encoded already is streamed through
+   * gzip or brotli, flushed as chunks arrive, without Content-Length. False: the caller passes it through.
+   */
+  function pipeCompressed(response: ServerResponse, status: number, headers: string[], body: PassthroughBody, cancel: Cancellation, settings: CompressionSettings): boolean {
+    const request = response.req;
+    if (request.method === 'HEAD' || status === 204 || status === 304 || pairValue(headers, 'content-encoding') !== undefined) return false;
+    if (!isCompressibleType(pairValue(headers, 'content-type'), settings.contentTypes)) return false;
+    const length = pairValue(headers, 'content-length');
+    if (length !== undefined && Number(length) < settings.minSizeBytes) return false;
+    varyOnAcceptEncoding(headers);
+    const coding = negotiateCoding(request.headers['accept-encoding'], settings.codings);
+    if (coding === undefined) return false;
+    const out = removePair(headers, 'content-length');
+    out.push('Content-Encoding', coding);
+    writeHeadPairs(response, status, out);
+    const encoder = compressStream(coding, settings);
+    pipeline(encoder, response, () => undefined);
+    body.pipeTo(encoder, (error) => {
+      cancel.dispose();
+      if (error) logger.warn(`${label} the backend body failed midway: ${error.message}`);
+    });
+    return true;
+  }
+
   function writeFailure(response: ServerResponse, error: Error): void {
     if (response.headersSent) {
       response.destroy(error);
@@ -255,6 +323,12 @@ export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointP
     const contentType = (error as { contentType?: unknown }).contentType;
     writeError(response, statusCode, returnErrorMsg ? krakendErrorText(error) : '', versionHeader, typeof contentType === 'string' ? contentType : '');
   }
+}
+
+/** KrakenD's paramChecker: always this body, no X-Krakend headers. */
+function writeEncodedParams(response: ServerResponse): void {
+  response.writeHead(400, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '25']);
+  response.end('error: encoded url params');
 }
 
 /** Backend URLs stay in the logs, never in answers. */
@@ -299,6 +373,18 @@ function appendHeaderMap(out: string[], headers: Record<string, string[]>): void
     if (isHopByHop(name) || name === 'Content-Length' && out.includes('Content-Length')) continue;
     for (const value of headers[name] as string[]) out.push(name, value);
   }
+}
+
+/** The first value of `name` (lower case) in `[name, value, …]` pairs. */
+function pairValue(pairs: string[], name: string): string | undefined {
+  for (let i = 0; i < pairs.length; i += 2) if ((pairs[i] as string).toLowerCase() === name) return pairs[i + 1];
+  return undefined;
+}
+
+function removePair(pairs: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2) if ((pairs[i] as string).toLowerCase() !== name) out.push(pairs[i] as string, pairs[i + 1] as string);
+  return out;
 }
 
 function hasKeys(data: Record<string, unknown>): boolean {

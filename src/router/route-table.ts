@@ -10,6 +10,8 @@ import type { HTTPVersion, Instance } from 'find-my-way';
 export interface RouteMatch<T> {
   handler: T;
   params: Record<string, string>;
+  /** Matched by a wildcard route (`/foo/*`): anything more specific, the gateway's own paths included, wins. */
+  isWildcard: boolean;
 }
 
 export type Miss = { kind: 'redirect'; location: string } | { kind: 'method-not-allowed'; allowed: string[] } | { kind: 'not-found' };
@@ -24,10 +26,13 @@ export class RouteTable<T> {
     this.tree = FindMyWay({ maxParamLength: 8192, caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false });
   }
 
-  /** `path` in KrakenD syntax (`/users/{id}`). */
+  /**
+   * `path` in KrakenD syntax (`/users/{id}`, or `/files/*` for a wildcard). find-my-way tries static
+   * segments, then parameters, then wildcards, backtracking: explicit routes win over wildcards.
+   */
   add(method: string, path: string, handler: T): void {
     const route = toRouterSyntax(path);
-    this.tree.on(method as 'GET', route, () => undefined, { handler });
+    this.tree.on(method as 'GET', route, () => undefined, { handler, isWildcard: path.endsWith('/*') });
     this.patterns.push({ method, segments: path.split('/') });
   }
 
@@ -38,7 +43,8 @@ export class RouteTable<T> {
   find(method: string, path: string): RouteMatch<T> | undefined {
     const found = this.tree.find(method as 'GET', path);
     if (found === null) return undefined;
-    return { handler: (found.store as { handler: T }).handler, params: found.params as Record<string, string> };
+    const store = found.store as { handler: T; isWildcard: boolean };
+    return { handler: store.handler, params: found.params as Record<string, string>, isWildcard: store.isWildcard };
   }
 
   /** Methods with a route for exactly this path. */
@@ -66,11 +72,16 @@ export class RouteTable<T> {
   private fixedPath(method: string, path: string): string | undefined {
     const segments = path.split('/');
     for (const pattern of this.patterns) {
-      if (pattern.method !== method || pattern.segments.length !== segments.length) continue;
+      const isWildcard = pattern.segments[pattern.segments.length - 1] === '*';
+      if (pattern.method !== method || (isWildcard ? segments.length < pattern.segments.length : pattern.segments.length !== segments.length)) continue;
       let matches = true;
       const out: string[] = [];
       for (let i = 0; i < segments.length; i++) {
         const expected = pattern.segments[i] as string;
+        if (isWildcard && i === pattern.segments.length - 1) {
+          out.push(...segments.slice(i));
+          break;
+        }
         const actual = segments[i] as string;
         if (/^\{.+\}$/.test(expected)) {
           if (actual === '') {

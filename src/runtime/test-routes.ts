@@ -30,16 +30,19 @@ export async function testRoutes(config: ServiceConfig, issues: ConfigIssues, co
   const router = config.router;
   const table = new RouteTable<number>(router);
   config.endpoints.forEach((endpoint, index) => table.add(endpoint.method, endpoint.path, index));
+  // A wildcard's sample rest is deeper than any declared route, so only a wildcard can take it.
+  const deepest = Math.max(...config.endpoints.map((endpoint) => endpoint.path.split('/').length));
   config.endpoints.forEach((endpoint, index) => {
     const at = [...endpoint.at, 'endpoint'];
     if (router.healthPath !== undefined && endpoint.method === 'GET' && endpoint.path === router.healthPath) {
       issues.error({ code: 'PRT_ERR_CHECK_ROUTES', at, message: `GET ${endpoint.path} is also the health path (router.health_path); KrakenD's router refuses the second handler` });
       return;
     }
-    const requestPath = samplePath(endpoint.path);
+    const requestPath = samplePath(endpoint.wildcardDepth === undefined ? endpoint.path : endpoint.path.slice(0, -1) + Array.from({ length: deepest }, () => 'portico-check').join('/'));
     const found = requestPath === undefined ? undefined : table.find(endpoint.method, requestPath);
     if (found?.handler !== index) {
-      const other = found === undefined ? '' : ` (it reaches endpoints[${found.handler}] instead)`;
+      const reached = found === undefined ? undefined : config.endpoints[found.handler];
+      const other = reached === undefined ? '' : ` (it reaches ${reached.at.map((part) => (typeof part === 'number' ? `[${part}]` : part)).join('')} instead)`;
       issues.error({
         code: 'PRT_ERR_CHECK_ROUTES',
         at,

@@ -17,6 +17,7 @@ import { RequestContext } from '../pipeline/types.js';
 import type { BuildContext, EndpointHandler } from '../pipeline/types.js';
 import type { ComponentRegistry } from '../pipeline/registry.js';
 import { RouteTable } from '../router/route-table.js';
+import { readCompressionSettings } from '../router/compression.js';
 import { Agent } from '../transport/agent.js';
 import { debugHandler, echoHandler, goTime, healthHandler } from './builtins.js';
 import { startAsyncAgents } from '../messaging/async-agents.js';
@@ -260,6 +261,7 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
     versionHeader,
     returnErrorMsg: router.returnErrorMsg,
     maxRequestBodyBytes: options.maxRequestBodyBytes ?? 10 << 20,
+    disablePathDecoding: router.disablePathDecoding,
     logger,
   };
 
@@ -282,7 +284,7 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
   for (const endpoint of config.endpoints) {
     const { proxy, pathParams } = buildEndpointProxy(endpoint, config, { ...buildContext, maxBodyBytes: options.maxBackendBodyBytes ?? 64 << 20 });
     const render = options.components.rendererFor(endpoint.outputEncoding);
-    const handler = createEndpointHandler(endpoint, { proxy, render, checkedParams: router.disablePathDecoding ? new Set() : pathParams }, settings);
+    const handler = createEndpointHandler(endpoint, { proxy, render, checkedParams: router.disablePathDecoding ? new Set() : pathParams }, settings, readCompressionSettings(config, endpoint));
     table.add(endpoint.method, endpoint.path, composeEndpoint(handler, endpoint, buildContext));
   }
 
@@ -311,7 +313,7 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
     const path = queryIndex === -1 ? url : url.slice(0, queryIndex);
     const method = request.method as string;
     const match = table.find(method, path);
-    if (match !== undefined) {
+    if (match !== undefined && !(match.isWildcard && isBuiltinPath(path))) {
       match.handler(new RequestContext(request, response, match.params, path, queryIndex === -1 ? '' : url.slice(queryIndex + 1)));
       return;
     }
@@ -329,6 +331,11 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
       }
     }
     answerMiss(request, response, method, path, queryIndex === -1 ? '' : url.slice(queryIndex));
+  }
+
+  /** The gateway's own paths win over wildcard endpoints (`/*` must not hide `/__health`). */
+  function isBuiltinPath(path: string): boolean {
+    return builtins.has(path) || builtinPrefixes.some(([prefix]) => path.startsWith(prefix) || path === prefix.slice(0, -1));
   }
 
   function answerMiss(request: IncomingMessage, response: ServerResponse, method: string, path: string, search: string): void {

@@ -99,6 +99,13 @@ describe('portico check -t', () => {
     assert.match(result.stdout, /OK \(4 endpoints\)/);
   });
 
+  it('reaches wildcard endpoints below their explicit siblings, and every method of a method list', async () => {
+    const config = { version: 3, endpoints: [{ endpoint: '/files/*', method: ['GET', 'HEAD'], backend }, { endpoint: '/files/{id}', backend }, { endpoint: '/files/{id}/meta', backend }, { endpoint: '/*', backend }] };
+    const result = await runCli(['check', '-c', await writeConfig(config), '-t'], { timeoutMs: 30_000 });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /OK \(5 endpoints\)/);
+  });
+
   it('reports endpoints no request reaches and a second handler on the health path', async () => {
     const text = JSON.stringify({ version: 3, extra_config: { router: { health_path: '/status' } }, endpoints: [{ endpoint: '/status', backend }, { endpoint: '/search?q', backend }, { endpoint: '/ok', backend }] }, null, 2);
     const file = await writeConfig(text);
