@@ -14,7 +14,7 @@ export const SERVICE_WIDE: ReadonlySet<string> = new Set(['telemetry/metrics', '
  * the metrics pusher with the gateway. A v2-era name
  * KrakenD CE 2.13 still reads sits beside its component's current one.
  */
-export const SERVICE_ORDER: readonly string[] = ['auth/revoker', 'telemetry/opentelemetry', 'telemetry/opencensus', 'telemetry/metrics', 'telemetry/influx', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
+export const SERVICE_ORDER: readonly string[] = ['plugin/http-server', 'auth/revoker', 'telemetry/opentelemetry', 'telemetry/opencensus', 'telemetry/metrics', 'telemetry/influx', 'security/cors', 'security/http', 'modifier/lua-endpoint', 'security/bot-detector'];
 
 export const ENDPOINT_ORDER: readonly string[] = [
   // krakend-otel's gin wrapper only names the route for the router span and metrics: outermost, so a
