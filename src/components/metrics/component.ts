@@ -37,20 +37,15 @@ interface Instrumentation {
   disconnected: Counter;
 }
 
-/** One set of metrics per built gateway, made by whichever factory runs first. */
-const instrumentations = new WeakMap<object, Instrumentation>();
+const INSTRUMENTATION = Symbol('telemetry/metrics');
 
+/** One set of metrics per built gateway, made by whichever factory runs first. */
 function instrumentationFor(context: BuildContext): Instrumentation | undefined {
   const block = blockOf(context.service.extraConfig, METRICS_NAMESPACE);
   if (block === undefined) return undefined;
-  let instrumentation = instrumentations.get(context.service);
-  if (instrumentation === undefined) {
-    const settings = readMetricsSettings(block);
-    if (settings.endpointDisabled) return undefined;
-    instrumentation = start(settings, context);
-    instrumentations.set(context.service, instrumentation);
-  }
-  return instrumentation;
+  const settings = readMetricsSettings(block);
+  if (settings.endpointDisabled) return undefined;
+  return context.instance(INSTRUMENTATION, () => start(settings, context));
 }
 
 function start(settings: MetricsSettings, context: BuildContext): Instrumentation {
