@@ -17,7 +17,7 @@ import { loggerFor, startGateway } from '../runtime/start.js';
 import { processChannel } from '../shared-state/client.js';
 import { PORTICO_VERSION } from '../version.js';
 import { runPrimary } from './primary.js';
-import { blockOf } from '../components/registry.js';
+import { blockOf } from '../pipeline/registry.js';
 import { METRICS_NAMESPACE, readMetricsSettings } from '../components/metrics/settings.js';
 import { INFLUX_NAMESPACE } from '../components/influx/settings.js';
 import { otelRootBlock } from '../components/opentelemetry/opencensus.js';

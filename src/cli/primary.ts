@@ -4,7 +4,7 @@
  * A config reload (`rollOut`) starts a new generation of N workers on the new config and, once every
  * one of them listens, asks the old generation to drain (SIGTERM); if one of the new workers fails to
  * start, the new generation is stopped and the old one keeps serving.
- * It also owns the instance's rate-limit buckets, circuit breakers and HTTP caches (shared-state/host.ts),
+ * It also owns the instance's rate-limit buckets, circuit breakers and HTTP caches (runtime/shared-state-host.ts),
  * which the workers ask over the cluster channel, so limits hold per instance whatever N is.
  */
 import cluster from 'node:cluster';

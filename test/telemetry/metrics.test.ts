@@ -193,7 +193,12 @@ describe('telemetry/metrics off the request path', () => {
     assert.ok(result.config);
     const closers: (() => void | Promise<void>)[] = [];
     const logger = createLogger({ level: 'ERROR', prefix: '[TEST]', stdout: true, format: 'default', accessLog: false, skipPaths: [] }, new MemoryLog());
-    return { service: result.config, closers, context: { service: result.config, logger, agent: NO_AGENT, versionHeader: 'x', components, instance: (_key, create) => create(), onClose: (cleanup) => closers.push(cleanup) } };
+    const instances = new Map<symbol, unknown>();
+    const instance = <T>(key: symbol, create: () => T): T => {
+      if (!instances.has(key)) instances.set(key, create());
+      return instances.get(key) as T;
+    };
+    return { service: result.config, closers, context: { service: result.config, logger, agent: NO_AGENT, versionHeader: 'x', components, instance, onClose: (cleanup) => closers.push(cleanup) } };
   }
 
   it('without the namespace no layer is added anywhere; with it every layer is wrapped', async () => {

@@ -4,7 +4,6 @@
  * cause one download, not twenty.
  */
 import { readFileSync } from 'node:fs';
-import type { ServiceConfig } from '../../config/types.js';
 import type { BuildContext } from '../../pipeline/types.js';
 import { readBoolean, readDurationMs, readInteger, readString } from '../block-reader.js';
 import type { Block } from '../block-reader.js';
@@ -66,20 +65,18 @@ const DEFAULT_REFRESH_MS = 15 * 60_000;
 const DEFAULT_COOLDOWN_MS = 10_000;
 const FETCH_TIMEOUT_MS = 5_000;
 
-const keySetsByGateway = new WeakMap<ServiceConfig, Map<string, JwkKeySet>>();
+const KEY_SETS = Symbol('JWK key sets');
 
 /** The shared key set of the block's source in this gateway, started on first use. */
 export function keySetFor(block: Block, source: KeySource, context: BuildContext): JwkKeySet {
-  let keySets = keySetsByGateway.get(context.service);
-  if (keySets === undefined) {
-    keySets = new Map();
-    keySetsByGateway.set(context.service, keySets);
-    const owned = keySets;
+  const keySets = context.instance(KEY_SETS, () => {
+    const owned = new Map<string, JwkKeySet>();
     context.onClose(() => {
       for (const keySet of owned.values()) keySet.stop();
       owned.clear();
     });
-  }
+    return owned;
+  });
   const refreshMs = source.kind === 'url' ? cacheDurationMs(block) : 0;
   const cooldownMs = readDurationMs(block, 'failed_jwk_key_cooldown', DEFAULT_COOLDOWN_MS);
   const id = JSON.stringify([source, refreshMs, cooldownMs]);

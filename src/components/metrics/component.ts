@@ -38,21 +38,22 @@ interface Instrumentation {
   disconnected: Counter;
 }
 
-/** One set of metrics per built gateway, made by whichever factory runs first. */
-const instrumentations = new WeakMap<object, Instrumentation>();
+const INSTRUMENTATION = Symbol('telemetry/metrics');
+/** The registry of each built config, for the console of a one-process `run` (it reads them from outside the build). */
+const consoleRegistries = new WeakMap<object, MetricsRegistry>();
 
+/** One set of metrics per built gateway, made by whichever factory runs first. */
 function instrumentationFor(context: BuildContext): Instrumentation | undefined {
   const block = blockOf(context.service.extraConfig, METRICS_NAMESPACE);
   if (block === undefined) return undefined;
-  let instrumentation = instrumentations.get(context.service);
-  if (instrumentation === undefined) {
-    const settings = readMetricsSettings(block);
-    // With `endpoint_disabled` nothing reads the numbers, unless `telemetry/influx` pushes them (as in KrakenD).
-    if (settings.endpointDisabled && blockOf(context.service.extraConfig, 'telemetry/influx') === undefined) return undefined;
-    instrumentation = start(settings, context);
-    instrumentations.set(context.service, instrumentation);
-  }
-  return instrumentation;
+  const settings = readMetricsSettings(block);
+  // With `endpoint_disabled` nothing reads the numbers, unless `telemetry/influx` pushes them (as in KrakenD).
+  if (settings.endpointDisabled && blockOf(context.service.extraConfig, 'telemetry/influx') === undefined) return undefined;
+  return context.instance(INSTRUMENTATION, () => {
+    const made = start(settings, context);
+    consoleRegistries.set(context.service, made.registry);
+    return made;
+  });
 }
 
 /** This gateway's metrics, for exporters that push them (`telemetry/influx`); undefined without `telemetry/metrics`. */
@@ -261,5 +262,5 @@ export const metricsComponent: ComponentDefinition = {
 
 /** This process's metrics of a built gateway (the console's live numbers without `run -w N`). */
 export function localMetricsSnapshot(service: object): MetricsSnapshot | undefined {
-  return instrumentations.get(service)?.registry.snapshot();
+  return consoleRegistries.get(service)?.snapshot();
 }

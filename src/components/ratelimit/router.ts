@@ -22,7 +22,6 @@ import type { EndpointConfig } from '../../config/types.js';
 import type { BuildContext, HandlerMiddleware, RequestContext } from '../../pipeline/types.js';
 import { monotonicClock } from '../clock.js';
 import { endpointAt } from '../locate.js';
-import { blockOf } from '../registry.js';
 import type { ComponentDefinition } from '../registry.js';
 import { createClientKeyReader } from './client-key.js';
 import type { Strategy } from './client-key.js';
@@ -186,20 +185,18 @@ function endpointId(endpoint: EndpointConfig): string {
   return `${endpoint.method} ${endpoint.path.replace(/\{([^}]*)\}/g, ':$1')}`;
 }
 
-const connections = new WeakMap<BuildContext, Map<string, RedisBuckets>>();
+const REDIS_CONNECTIONS = Symbol('qos/ratelimit/router/redis connections');
 
 /** One Redis connection per gateway and settings, closed with the gateway. */
 function sharedRedis(settings: RedisConnectionSettings, context: BuildContext): RedisBuckets {
-  let byKey = connections.get(context);
-  if (!byKey) {
+  const byKey = context.instance(REDIS_CONNECTIONS, () => {
     const created = new Map<string, RedisBuckets>();
-    connections.set(context, created);
     context.onClose(() => {
       for (const connection of created.values()) connection.close();
       created.clear();
     });
-    byKey = created;
-  }
+    return created;
+  });
   const key = JSON.stringify(settings);
   let connection = byKey.get(key);
   if (!connection) {
