@@ -14,7 +14,6 @@ import type {
   ExtraConfig,
   FlatmapOperation,
   GraphqlSettings,
-  LoggingSettings,
   RouterSettings,
 } from './types.js';
 
@@ -43,17 +42,8 @@ export function readRouterSettings(extra: ExtraConfig): RouterSettings {
     autoOptions: flag('auto_options'),
     removeExtraSlash: flag('remove_extra_slash'),
     disablePathDecoding: flag('disable_path_decoding'),
-  };
-}
-
-/** `telemetry/logging`, with Portico's defaults. */
-export function readLoggingSettings(extra: ExtraConfig): LoggingSettings {
-  const block = readObject(extra, 'telemetry/logging');
-  return {
-    level: readString(block, 'level', 'INFO'),
-    prefix: readString(block, 'prefix', '[PORTICO]'),
-    stdout: readBoolean(block, 'stdout', true),
-    format: readString(block, 'format', 'default'),
+    // KrakenD EE's compression switch: absent, true or false mean three things (router/compression.ts).
+    disableGzip: typeof block['disable_gzip'] === 'boolean' ? block['disable_gzip'] : undefined,
   };
 }
 

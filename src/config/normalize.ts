@@ -9,7 +9,6 @@ import {
   readBackendProxySettings,
   readEndpointProxySettings,
   readGraphqlSettings,
-  readLoggingSettings,
   readRouterSettings,
 } from './core-namespaces.js';
 import { DEFAULT_RESPONSE_HEAD_LIMITS, SUPPORTED_METHODS } from './types.js';
@@ -94,7 +93,6 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
     tls: raw['tls'] === undefined ? undefined : readObject(raw, 'tls'),
     clientTls: raw['client_tls'] === undefined ? undefined : readObject(raw, 'client_tls'),
     router: readRouterSettings(extra),
-    logging: readLoggingSettings(extra),
     extraConfig: extra,
     endpoints: [],
   };

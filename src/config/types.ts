@@ -80,8 +80,6 @@ export interface ServiceConfig {
   clientTls: Record<string, unknown> | undefined;
   /** The `router` namespace. */
   router: RouterSettings;
-  /** The `telemetry/logging` namespace. */
-  logging: LoggingSettings;
   extraConfig: ExtraConfig;
   endpoints: EndpointConfig[];
   /** Root `async_agent` list; absent when the config has none. */
@@ -163,14 +161,8 @@ export interface RouterSettings {
   autoOptions: boolean;
   removeExtraSlash: boolean;
   disablePathDecoding: boolean;
-}
-
-/** `telemetry/logging`. */
-export interface LoggingSettings {
-  level: string;
-  prefix: string;
-  stdout: boolean;
-  format: string;
+  /** `disable_gzip` as written (undefined when absent). */
+  disableGzip: boolean | undefined;
 }
 
 export interface FlatmapOperation {

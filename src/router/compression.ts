@@ -9,7 +9,7 @@
  */
 import { constants as zlibConstants, createBrotliCompress, createGzip, brotliCompress, gzip } from 'node:zlib';
 import type { Transform } from 'node:stream';
-import { readBoolean, readInteger, readObject, readStrings } from '../config/read.js';
+import { readBoolean, readInteger, readStrings } from '../config/read.js';
 import type { EndpointConfig, ServiceConfig } from '../config/types.js';
 
 export const COMPRESSION_NAMESPACE = 'server/compression';
@@ -34,12 +34,11 @@ export interface CompressionSettings {
 
 /** The endpoint's compression settings, or undefined when its answers are never compressed. */
 export function readCompressionSettings(service: ServiceConfig, endpoint: EndpointConfig): CompressionSettings | undefined {
-  // `router.disable_gzip` is KrakenD EE's switch; the typed router settings do not carry it.
-  const router = readObject(service.extraConfig, 'router');
-  if (router['disable_gzip'] === true) return undefined;
+  const { disableGzip } = service.router;
+  if (disableGzip === true) return undefined;
   const serviceBlock = blockIn(service.extraConfig);
   const endpointBlock = blockIn(endpoint.extraConfig);
-  if (serviceBlock === undefined && endpointBlock === undefined && router['disable_gzip'] !== false) return undefined;
+  if (serviceBlock === undefined && endpointBlock === undefined && disableGzip !== false) return undefined;
   const block = { ...serviceBlock, ...endpointBlock };
   if (readBoolean(block, 'disable')) return undefined;
   const listed = block['algorithms'] === undefined ? CODINGS : readStrings(block, 'algorithms').filter((name): name is Coding => (CODINGS as readonly string[]).includes(name));
