@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Histogram } from '../components/metrics/histogram.js';
+import { mergeSnapshots } from '../components/metrics/registry.js';
 import { LiveSampler } from './live.js';
 import { MASK, maskQuery, maskSecrets, maskUrl } from './mask.js';
 import { parseConsoleAddress } from './server.js';
@@ -43,6 +45,30 @@ describe('console live figures', () => {
     assert.equal(route?.p99, 4);
     // Keyed as the model names backends: the credential in the pattern is masked.
     assert.equal(view.backends[`/x?token=${MASK}`]?.errors, 2);
+  });
+
+  it('keeps latency percentiles across the end of a collection window, pooled over workers', () => {
+    const worker = (current: number[], last: number[]) => ({ counters: {}, gauges: {}, histograms: { 'krakend.router.response./a.time': { count: current.length, values: current, lastWindow: last } } });
+    // One worker's window just ended (its reservoir is empty), the other's is still open.
+    const merged = mergeSnapshots([worker([], [1e6, 3e6]), worker([2e6], [])]);
+    const sampler = new LiveSampler();
+    const view = sampler.sample({ ...merged, counters: { 'krakend.router.response./a.status.200.count': 3 } }, 0);
+    assert.equal(view.routes['/a']?.p50, 2);
+    assert.equal(view.routes['/a']?.p99, 3);
+  });
+});
+
+describe('histogram windows', () => {
+  it('clears the reservoir at a window’s end and keeps that window for the console only', () => {
+    const histogram = new Histogram();
+    histogram.update(5);
+    histogram.clear();
+    histogram.update(7);
+    assert.deepEqual(histogram.values, [7]);
+    assert.deepEqual(histogram.lastWindow, [5]);
+    histogram.clear();
+    assert.deepEqual(histogram.lastWindow, [7]);
+    assert.equal(histogram.count, 0);
   });
 });
 

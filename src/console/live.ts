@@ -2,7 +2,7 @@
  * Live numbers per endpoint route and per backend, from the telemetry/metrics counters and histograms
  * (summed over workers by the caller): each `sample` compares the counters with the previous sample, so
  * rates are per second over the last interval; latency percentiles come from the histograms' reservoirs
- * (the last collection window).
+ * of the current and the previous collection window, so a window's end never blanks them.
  */
 import type { MetricsSnapshot } from '../components/metrics/registry.js';
 import { maskQuery } from './mask.js';
@@ -14,7 +14,7 @@ export interface LiveFigures {
   errorRate: number;
   total: number;
   errors: number;
-  /** Milliseconds, over the histogram's current window; undefined before any sample. */
+  /** Milliseconds, over the histogram's current and previous windows; undefined before any sample. */
   p50?: number;
   p99?: number;
 }
@@ -74,6 +74,7 @@ export class LiveSampler {
       const target = route ? routeTimes : backendTimes;
       const values = target.get(key) ?? [];
       for (const value of state.values) values.push(value);
+      for (const value of state.lastWindow ?? []) values.push(value);
       target.set(key, values);
     }
     const previous = this.previous;

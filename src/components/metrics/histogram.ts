@@ -10,6 +10,8 @@ const PERCENTILE_SUFFIXES = ['50-percentile', '75-percentile', '95-percentile', 
 export class Histogram {
   count = 0;
   values: number[] = [];
+  /** The reservoir of the window before the last clear: the console's percentiles span both. */
+  lastWindow: number[] = [];
 
   update(value: number): void {
     this.count++;
@@ -23,6 +25,7 @@ export class Histogram {
 
   clear(): void {
     this.count = 0;
+    this.lastWindow = this.values;
     this.values = [];
   }
 }
@@ -31,6 +34,8 @@ export class Histogram {
 export interface HistogramState {
   count: number;
   values: number[];
+  /** Not part of /__stats (go-metrics forgets it); read by the console only. */
+  lastWindow?: number[];
 }
 
 export interface HistogramSummary {

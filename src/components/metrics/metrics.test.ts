@@ -50,7 +50,7 @@ test('worker snapshots add up: counters, gauges, histogram counts and pooled sam
   const merged = mergeSnapshots([one.snapshot(), two.snapshot()]);
   assert.deepEqual(merged.counters, { 'krakend.a': 7, 'krakend.b': 1 });
   assert.deepEqual(merged.gauges, { 'krakend.g': 2 });
-  assert.deepEqual(merged.histograms['krakend.h'], { count: 2, values: [10, 30] });
+  assert.deepEqual(merged.histograms['krakend.h'], { count: 2, values: [10, 30], lastWindow: [] });
 });
 
 test('the stats body is a flat object, keys in byte order, one per line', () => {

@@ -49,7 +49,7 @@ export class MetricsRegistry {
     const result: MetricsSnapshot = { counters: {}, gauges: {}, histograms: {} };
     for (const [name, counter] of this.counters) result.counters[name] = counter.value;
     for (const [name, gauge] of this.gauges) result.gauges[name] = gauge.value;
-    for (const [name, histogram] of this.histograms) result.histograms[name] = { count: histogram.count, values: histogram.values.slice() };
+    for (const [name, histogram] of this.histograms) result.histograms[name] = { count: histogram.count, values: histogram.values.slice(), lastWindow: histogram.lastWindow.slice() };
     return result;
   }
 }
@@ -64,9 +64,10 @@ export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): MetricsSn
     for (const [name, value] of Object.entries(snapshot.counters)) result.counters[name] = (result.counters[name] ?? 0) + value;
     for (const [name, value] of Object.entries(snapshot.gauges)) result.gauges[name] = (result.gauges[name] ?? 0) + value;
     for (const [name, state] of Object.entries(snapshot.histograms)) {
-      const merged = (result.histograms[name] ??= { count: 0, values: [] });
+      const merged = (result.histograms[name] ??= { count: 0, values: [], lastWindow: [] });
       merged.count += state.count;
       for (const value of state.values) merged.values.push(value);
+      for (const value of state.lastWindow ?? []) merged.lastWindow?.push(value);
     }
   }
   return result;
