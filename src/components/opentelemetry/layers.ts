@@ -19,7 +19,8 @@ import type { Middleware, ProxyResponse } from '../../proxy/types.js';
 import { watchBodySize } from '../metrics/component.js';
 import type { BackendLayer, GlobalLayer, ProxyLayer } from './settings.js';
 import { normalizeBackendRoute, normalizeRoute } from './settings.js';
-import type { Telemetry } from './telemetry.js';
+import type { HistogramInstrument, HistogramSeries } from './instruments.js';
+import type { Instruments, Telemetry } from './telemetry.js';
 
 const SPAN_KIND_SERVER = 1;
 const SPAN_KIND_CLIENT = 2;
@@ -66,6 +67,8 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
   const { api, core } = telemetry.sdk;
   const tracer = global.disableTraces ? undefined : telemetry.tracer;
   const instruments = global.disableMetrics ? undefined : telemetry.instruments;
+  const durationOf = instruments?.serverDuration.cache();
+  const sizeOf = instruments?.serverSize.cache();
   const propagate = !global.disablePropagation;
   const skipPaths = telemetry.settings.skipPaths;
   const fixedMetrics = global.metricsAttributes;
@@ -108,17 +111,14 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
         const status = response.statusCode;
         const route = tracking.route ?? `${status} ${STATUS_CODES[status] ?? ''}`;
         const size = Math.max(written?.bytes ?? 0, 0);
-        if (instruments !== undefined) {
-          const attributes: Attributes = {
-            ...fixedMetrics,
-            ...tracking.metricsAttributes,
-            'http.request.method': metricMethod(request.method),
-            'url.scheme': (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http',
-            'http.route': route,
-            'http.response.status_code': status,
-          };
-          instruments.serverDuration.record((performance.now() - begin) / 1000, attributes);
-          instruments.serverSize.record(size, attributes);
+        if (durationOf !== undefined && sizeOf !== undefined) {
+          const method = metricMethod(request.method);
+          const scheme = (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+          // The route and method name the endpoint, and so its static attributes too.
+          const key = `${status} ${method} ${scheme} ${route}`;
+          const attributes = (): Attributes => ({ ...fixedMetrics, ...tracking.metricsAttributes, 'http.request.method': method, 'url.scheme': scheme, 'http.route': route, 'http.response.status_code': status });
+          durationOf(key, attributes).record((performance.now() - begin) / 1000);
+          sizeOf(key, attributes).record(size);
         }
         if (span !== undefined) {
           span.setAttributes({ 'http.route': route, 'http.response.status_code': status, 'http.response.body.size': size, ...tracking.tracesAttributes });
@@ -187,6 +187,12 @@ function stageMiddleware(
   const histogram = options.metrics ? (stage === 'proxy' ? telemetry.instruments?.proxyDuration : telemetry.instruments?.backendDuration) : undefined;
   if (tracer === undefined && histogram === undefined) return undefined;
   const metricAttributes: Attributes = { ...fixed, ...options.metricsAttributes };
+  // One series per outcome (error, canceled, complete), bound on first use.
+  const outcomeSeries: (HistogramSeries | undefined)[] = new Array(8);
+  const seriesOf = (histogram: HistogramInstrument, outcome: Outcome): HistogramSeries => {
+    const index = (outcome.errored ? 4 : 0) + (outcome.canceled ? 2 : 0) + (outcome.complete ? 1 : 0);
+    return (outcomeSeries[index] ??= histogram.bind({ ...metricAttributes, error: outcome.errored, canceled: outcome.canceled, complete: outcome.complete }));
+  };
   const spanAttributes: Attributes = { ...fixed, ...options.tracesAttributes, 'krakend.stage': stage };
   const ROOT = api.ROOT_CONTEXT;
   return (next) =>
@@ -212,7 +218,7 @@ function stageMiddleware(
         throw error;
       } finally {
         const outcome = outcomeOf(response, failure, cancel);
-        histogram?.record((performance.now() - begin) / 1000, { ...metricAttributes, error: outcome.errored, canceled: outcome.canceled, complete: outcome.complete });
+        if (histogram !== undefined) seriesOf(histogram, outcome).record((performance.now() - begin) / 1000);
         if (span !== undefined) endStageSpan(span, response, failure, outcome, options);
       }
     };
@@ -289,6 +295,20 @@ function headerOf(headers: string[], name: string): string | undefined {
   return undefined;
 }
 
+/** A client layer's series of each `http.client.*` instrument, keyed by status, method and origin. */
+function clientSeries(instruments: Instruments) {
+  return {
+    started: instruments.clientStarted.cache(),
+    requestSize: instruments.clientRequestSize.cache(),
+    duration: instruments.clientDuration.cache(),
+    responseSize: instruments.clientResponseSize.cache(),
+    noContentLength: instruments.clientNoContentLength.cache(),
+    canceled: instruments.clientCanceled.cache(),
+    timedOut: instruments.clientTimedOut.cache(),
+    failed: instruments.clientFailed.cache(),
+  };
+}
+
 /**
  * Client layer (krakend-otel `http/client`): one CLIENT span per HTTP exchange, the `http.client.*`
  * metrics, and the `traceparent` the backend receives (any the client sent is replaced).
@@ -297,6 +317,7 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
   const { api } = telemetry.sdk;
   const tracer = layer.traces.roundTrip ? telemetry.tracer : undefined;
   const instruments = layer.metrics.roundTrip ? telemetry.instruments : undefined;
+  const series = instruments === undefined ? undefined : clientSeries(instruments);
   const fixed = backendAttributes(backend, endpoint);
   const clientName = normalizeBackendRoute(backend.urlPattern);
   const metricFixed: Attributes = { ...fixed, ...layer.metrics.attributes, clientname: clientName };
@@ -323,15 +344,16 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
       try {
         const reply = await next(origin, outgoing, options, cancel);
         const seconds = (performance.now() - begin) / 1000;
-        if (instruments !== undefined) {
-          const attributes: Attributes = { ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': reply.statusCode };
-          instruments.clientStarted.add(1, attributes);
-          if (request.bodyLength !== undefined) instruments.clientRequestSize.add(request.bodyLength, attributes);
-          instruments.clientDuration.record(seconds, attributes);
+        if (series !== undefined) {
+          const key = `${reply.statusCode} ${request.method} ${origin}`;
+          const attributes = (): Attributes => ({ ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': reply.statusCode });
+          series.started(key, attributes).add(1);
+          if (request.bodyLength !== undefined) series.requestSize(key, attributes).add(request.bodyLength);
+          series.duration(key, attributes).record(seconds);
           if (request.method !== 'HEAD') {
             const length = headerOf(reply.headers, 'content-length');
-            if (length !== undefined) instruments.clientResponseSize.record(Number(length), attributes);
-            else instruments.clientNoContentLength.add(1, attributes);
+            if (length !== undefined) series.responseSize(key, attributes).record(Number(length));
+            else series.noContentLength(key, attributes).add(1);
           }
         }
         if (span !== undefined) {
@@ -343,18 +365,19 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
         return reply;
       } catch (error) {
         const seconds = (performance.now() - begin) / 1000;
-        if (instruments !== undefined) {
+        if (series !== undefined) {
           // krakend-otel: no status without a response (0); a canceled call is not a failure.
-          const attributes: Attributes = { ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': 0 };
-          instruments.clientStarted.add(1, attributes);
-          if (request.bodyLength !== undefined) instruments.clientRequestSize.add(request.bodyLength, attributes);
+          const key = `0 ${request.method} ${origin}`;
+          const attributes = (): Attributes => ({ ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': 0 });
+          series.started(key, attributes).add(1);
+          if (request.bodyLength !== undefined) series.requestSize(key, attributes).add(request.bodyLength);
           const reason = cancel.aborted ? (cancel.reason as { code?: string } | undefined)?.code : undefined;
-          if (reason === 'PRT_ERR_CLIENT_GONE') instruments.clientCanceled.add(1, attributes);
+          if (reason === 'PRT_ERR_CLIENT_GONE') series.canceled(key, attributes).add(1);
           else {
-            if (reason === 'PRT_ERR_TIMEOUT') instruments.clientTimedOut.add(1, attributes);
-            instruments.clientFailed.add(1, attributes);
+            if (reason === 'PRT_ERR_TIMEOUT') series.timedOut(key, attributes).add(1);
+            series.failed(key, attributes).add(1);
           }
-          instruments.clientDuration.record(seconds, attributes);
+          series.duration(key, attributes).record(seconds);
         }
         if (span !== undefined) {
           span.recordException(error as Error);

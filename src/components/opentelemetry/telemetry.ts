@@ -5,8 +5,8 @@
  * units and bucket boundaries, so a KrakenD Grafana dashboard reads Portico's numbers unchanged.
  */
 import cluster from 'node:cluster';
-import type { Counter, Histogram, Meter, Tracer } from '@opentelemetry/api';
-import type { MetricReader, ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import type { Meter, Tracer } from '@opentelemetry/api';
+import type { MetricProducer, MetricReader, ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../../core/logger.js';
 import { PORTICO_VERSION } from '../../version.js';
 import { startPrometheusServer } from './prometheus-server.js';
@@ -16,6 +16,8 @@ import { otlpMetricExporter, otlpSpanExporter, sdk } from './sdk.js';
 import type { OtelSdk } from './sdk.js';
 import type { OtelSettings } from './settings.js';
 import { BoundedSpanQueue } from './span-queue.js';
+import { InstrumentSet, VALUE_INT } from './instruments.js';
+import type { CounterInstrument, HistogramInstrument } from './instruments.js';
 
 /** krakend-otel `config/histogram_buckets.go`: seconds and bytes. */
 export const TIME_BUCKETS = [0.01, 0.02, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.25, 0.3, 0.35, 0.5, 0.75, 1, 1.5, 2, 3.5, 5, 10];
@@ -31,18 +33,18 @@ const SPAN_INTERVAL_MS = 2_000;
 const EXPORT_TIMEOUT_MS = 5_000;
 
 export interface Instruments {
-  serverDuration: Histogram;
-  serverSize: Histogram;
-  proxyDuration: Histogram;
-  backendDuration: Histogram;
-  clientStarted: Counter;
-  clientFailed: Counter;
-  clientCanceled: Counter;
-  clientTimedOut: Counter;
-  clientRequestSize: Counter;
-  clientDuration: Histogram;
-  clientResponseSize: Histogram;
-  clientNoContentLength: Counter;
+  serverDuration: HistogramInstrument;
+  serverSize: HistogramInstrument;
+  proxyDuration: HistogramInstrument;
+  backendDuration: HistogramInstrument;
+  clientStarted: CounterInstrument;
+  clientFailed: CounterInstrument;
+  clientCanceled: CounterInstrument;
+  clientTimedOut: CounterInstrument;
+  clientRequestSize: CounterInstrument;
+  clientDuration: HistogramInstrument;
+  clientResponseSize: HistogramInstrument;
+  clientNoContentLength: CounterInstrument;
 }
 
 export interface Telemetry {
@@ -66,7 +68,7 @@ export function resourceAttributes(settings: OtelSettings): Record<string, strin
 }
 
 /** A reader the Prometheus endpoint pulls from (cumulative, as Prometheus wants). */
-export function createPullReader(api: OtelSdk): MetricReader {
+export function createPullReader(api: OtelSdk, metricProducers: MetricProducer[] = []): MetricReader {
   class PullReader extends api.metrics.MetricReader {
     protected onForceFlush(): Promise<void> {
       return Promise.resolve();
@@ -75,7 +77,7 @@ export function createPullReader(api: OtelSdk): MetricReader {
       return Promise.resolve();
     }
   }
-  return new PullReader();
+  return new PullReader({ metricProducers });
 }
 
 export async function collectFrom(readers: readonly MetricReader[]): Promise<ScopeMetrics[]> {
@@ -104,28 +106,28 @@ export function startTelemetry(settings: OtelSettings, logger: Logger): Telemetr
   }
   const droppedSpans = (): number => queues.reduce((sum, queue) => sum + queue.dropped, 0);
 
-  // Metrics: the Prometheus endpoint pulls; each OTLP exporter is pushed to periodically.
+  // Metrics: the Prometheus endpoint pulls; each OTLP exporter is pushed to periodically. krakend-otel's
+  // instruments reach the SDK's readers as an extra producer (instruments.ts says why).
   const prometheus = settings.prometheus.filter((exporter) => !exporter.disableMetrics);
-  const readers: MetricReader[] = [];
-  const pullReader = prometheus.length > 0 ? createPullReader(api) : undefined;
-  if (pullReader) readers.push(pullReader);
-  for (const exporter of settings.otlp.filter((candidate) => !candidate.disableMetrics)) {
-    readers.push(
-      new api.metrics.PeriodicExportingMetricReader({
-        exporter: lazyMetricExporter(otlpMetricExporter(exporter.url, exporter.useHttp, EXPORT_TIMEOUT_MS), api, (message) => onError(`[OTLP] ${message}`)),
-        exportIntervalMillis: exporter.periodMs || settings.metricPeriodMs,
-        exportTimeoutMillis: Math.min(EXPORT_TIMEOUT_MS, exporter.periodMs || settings.metricPeriodMs),
-      }),
-    );
-  }
+  const pushed = settings.otlp.filter((candidate) => !candidate.disableMetrics);
   let instruments: Instruments | undefined;
-  if (readers.length > 0) {
+  let pullReader: MetricReader | undefined;
+  if (prometheus.length > 0 || pushed.length > 0) {
+    const set = new InstrumentSet(SCOPE_NAME, resource);
+    instruments = createInstruments(set);
+    if (queues.length > 0) set.observedCounter('portico.otel.spans.dropped', 'Spans dropped because an exporter queue was full.', droppedSpans);
+    const readers: MetricReader[] = pushed.map(
+      (exporter) =>
+        new api.metrics.PeriodicExportingMetricReader({
+          metricProducers: [set],
+          exporter: lazyMetricExporter(otlpMetricExporter(exporter.url, exporter.useHttp, EXPORT_TIMEOUT_MS), api, (message) => onError(`[OTLP] ${message}`)),
+          exportIntervalMillis: exporter.periodMs || settings.metricPeriodMs,
+          exportTimeoutMillis: Math.min(EXPORT_TIMEOUT_MS, exporter.periodMs || settings.metricPeriodMs),
+        }),
+    );
+    if (prometheus.length > 0) readers.push((pullReader = createPullReader(api, [set])));
+    // The provider binds the readers (a reader collects only once bound).
     const provider = new api.metrics.MeterProvider({ resource, readers });
-    const meter = provider.getMeter(SCOPE_NAME);
-    instruments = createInstruments(meter, api);
-    if (queues.length > 0) {
-      meter.createObservableCounter('portico.otel.spans.dropped', { description: 'Spans dropped because an exporter queue was full.' }).addCallback((result) => result.observe(droppedSpans()));
-    }
     cleanups.push(() => provider.shutdown({ timeoutMillis: 2_000 }).catch(() => undefined));
   }
 
@@ -173,22 +175,20 @@ export function startTelemetry(settings: OtelSettings, logger: Logger): Telemetr
   };
 }
 
-function createInstruments(meter: Meter, api: OtelSdk): Instruments {
-  const time = { advice: { explicitBucketBoundaries: TIME_BUCKETS } };
-  const size = { advice: { explicitBucketBoundaries: SIZE_BUCKETS }, valueType: api.api.ValueType.INT };
+function createInstruments(set: InstrumentSet): Instruments {
   return {
-    serverDuration: meter.createHistogram('http.server.duration', time),
-    serverSize: meter.createHistogram('http.server.response.size', size),
-    proxyDuration: meter.createHistogram('krakend.proxy.duration', time),
-    backendDuration: meter.createHistogram('krakend.backend.duration', time),
-    clientStarted: meter.createCounter('http.client.request.started.count', { valueType: api.api.ValueType.INT }),
-    clientFailed: meter.createCounter('http.client.request.failed.count', { valueType: api.api.ValueType.INT }),
-    clientCanceled: meter.createCounter('http.client.request.canceled.count', { valueType: api.api.ValueType.INT }),
-    clientTimedOut: meter.createCounter('http.client.request.timedout.count', { valueType: api.api.ValueType.INT }),
-    clientRequestSize: meter.createCounter('http.client.request.size', { valueType: api.api.ValueType.INT }),
-    clientDuration: meter.createHistogram('http.client.duration', time),
-    clientResponseSize: meter.createHistogram('http.client.response.size', size),
-    clientNoContentLength: meter.createCounter('http.client.response.no-content-length', { valueType: api.api.ValueType.INT }),
+    serverDuration: set.histogram('http.server.duration', TIME_BUCKETS),
+    serverSize: set.histogram('http.server.response.size', SIZE_BUCKETS, VALUE_INT),
+    proxyDuration: set.histogram('krakend.proxy.duration', TIME_BUCKETS),
+    backendDuration: set.histogram('krakend.backend.duration', TIME_BUCKETS),
+    clientStarted: set.counter('http.client.request.started.count'),
+    clientFailed: set.counter('http.client.request.failed.count'),
+    clientCanceled: set.counter('http.client.request.canceled.count'),
+    clientTimedOut: set.counter('http.client.request.timedout.count'),
+    clientRequestSize: set.counter('http.client.request.size'),
+    clientDuration: set.histogram('http.client.duration', TIME_BUCKETS),
+    clientResponseSize: set.histogram('http.client.response.size', SIZE_BUCKETS, VALUE_INT),
+    clientNoContentLength: set.counter('http.client.response.no-content-length'),
   };
 }
 
