@@ -44,6 +44,66 @@ http {
   return file;
 }
 
+/** Where Debian's njs module lives (package libnginx-mod-http-js). */
+export const NJS_MODULE = '/usr/lib/nginx/modules/ngx_http_js_module.so';
+
+/**
+ * nginx + njs doing S2's work, the reference for a merge: two subrequests to the keep-alive pool, both
+ * bodies parsed, an allow-list on the first, the objects merged and serialised, as Portico's /s2 does.
+ */
+export function writeNginxNjsConfig(dir: string, options: { listen: number; upstream: number }): string {
+  const script = join(dir, 'merge.js');
+  writeFileSync(
+    script,
+    // Callbacks, not promises: njs 0.7's Promise.all over two subrequests stalls under concurrency.
+    `function s2(r) {
+  const bodies = [];
+  let pending = 2;
+  const done = (index) => (reply) => {
+    bodies[index] = reply.responseText;
+    if (--pending > 0) return;
+    const first = JSON.parse(bodies[0]);
+    const merged = { id: first.id, items: first.items };
+    const second = JSON.parse(bodies[1]);
+    for (const key in second) merged[key] = second[key];
+    r.headersOut['Content-Type'] = 'application/json; charset=utf-8';
+    r.return(200, JSON.stringify(merged));
+  };
+  r.subrequest('/_a', done(0));
+  r.subrequest('/_b', done(1));
+}
+export default { s2 };
+`,
+  );
+  const file = join(dir, 'nginx-njs.conf');
+  const proxy = 'proxy_http_version 1.1; proxy_set_header Connection ""; subrequest_output_buffer_size 64k;';
+  writeFileSync(
+    file,
+    `load_module ${NJS_MODULE};
+worker_processes 1;
+daemon off;
+pid ${join(dir, 'nginx-njs.pid')};
+error_log ${join(dir, 'nginx-njs.error.log')} error;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  keepalive_timeout 300s;
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  js_path ${dir};
+  js_import bench from merge.js;
+  upstream backend { server 127.0.0.1:${options.upstream}; keepalive 256; keepalive_requests 10000000; keepalive_timeout 300s; }
+  tcp_nodelay on;
+  server { listen 127.0.0.1:${options.listen};
+    location /s2 { js_content bench.s2; }
+    location /_a { internal; proxy_pass http://backend/1kb.json; ${proxy} }
+    location /_b { internal; proxy_pass http://backend/b.json; ${proxy} } }
+}
+`,
+  );
+  return file;
+}
+
 export interface BenchToken {
   jwksFile: string;
   token: string;

@@ -6,7 +6,7 @@
  * CPU µs per response = user+sys CPU of the gateway's process tree (from /proc) / responses: fair even
  * when the load side saturates. `--extras` adds memory, two-worker scaling and start-up time.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,7 +16,7 @@ import { cpuCount, ensurePackages, runWrk, startPinned, treeCpuSeconds, waitForP
 import type { WrkResult } from './system.js';
 import { runExtras } from './extras.js';
 import { DEFAULT_HEAP_FLAGS } from '../src/runtime/heap-flags.js';
-import { writeJwtFixtures, writePayloads, writeNginxConfig, writePorticoConfig, writePorticoOtelConfig } from './fixtures.js';
+import { NJS_MODULE, writeJwtFixtures, writePayloads, writeNginxConfig, writeNginxNjsConfig, writePorticoConfig, writePorticoOtelConfig } from './fixtures.js';
 
 type Scenario = 'S1' | 'S2' | 'S3' | 'S4' | 'S5';
 const SCENARIOS: Record<Scenario, string> = {
@@ -54,6 +54,12 @@ const { values } = parseArgs({
   },
 });
 if (values['node-flags'] !== undefined) NODE_FLAGS = values['node-flags'].split(' ').filter(Boolean);
+
+/** njs is a module file, not a command: installed when missing, and its row left out when that fails. */
+function njsAvailable(): boolean {
+  if (!existsSync(NJS_MODULE)) ensurePackages({ [NJS_MODULE]: 'libnginx-mod-http-js' });
+  return existsSync(NJS_MODULE);
+}
 
 async function main(): Promise<void> {
   if (!ensurePackages({ wrk: 'wrk', nginx: 'nginx-light', taskset: 'util-linux' })) {
@@ -102,6 +108,16 @@ async function main(): Promise<void> {
       paths: { S1: '/s1', S3: '/s3' },
       start: (port, _backend, cpus) => startPinned(cpus, 'nginx', ['-c', writeNginxConfig(dir, 'proxy', { listen: port, upstream: backendPort }), '-p', dir]),
     },
+    ...(njsAvailable()
+      ? [
+          {
+            name: 'nginx 1.22 + njs 0.7',
+            // The S2 reference: njs merges the two backends' JSON (fixtures.ts).
+            paths: { S2: '/s2' },
+            start: (port: number, _backend: string, cpus: string) => startPinned(cpus, 'nginx', ['-c', writeNginxNjsConfig(dir, { listen: port, upstream: backendPort }), '-p', dir]),
+          },
+        ]
+      : []),
     {
       name: 'Portico',
       paths: { S1: '/s1', S2: '/s2', S3: '/s3', S4: '/s4', S5: '/s5' },
@@ -197,7 +213,8 @@ async function main(): Promise<void> {
   lines.push(`Portico bench: ${rounds} rounds x ${seconds}s per slice, wrk -t1 -c${connections}; gateway on CPU ${gatewayCpu}, wrk + nginx backend on CPU ${loadCpu}; Node ${process.version} ${NODE_FLAGS.join(' ')}`);
   for (const scenario of scenarios) {
     lines.push('', `${scenario}: ${SCENARIOS[scenario]}`, '', '| system | req/s | p50 ms | p99 ms | CPU µs/resp | vs nginx (CPU) | req/s vs direct | errors |', '|---|---:|---:|---:|---:|---:|---:|---:|');
-    const nginx = tallies.get(key('nginx 1.22 proxy_pass', scenario));
+    // S2's reference is nginx + njs (plain nginx cannot merge).
+    const nginx = tallies.get(key('nginx 1.22 proxy_pass', scenario)) ?? tallies.get(key('nginx 1.22 + njs 0.7', scenario));
     const direct = tallies.get(key('backend direct', scenario));
     const nginxCpu = nginx ? (nginx.cpu / nginx.requests) * 1e6 : Number.NaN;
     for (const system of systems) {
