@@ -18,7 +18,8 @@ import { timeoutError } from '../core/errors.js';
 import type { Proxy, ProxyRequest } from '../proxy/types.js';
 import type { Logger } from '../core/logger.js';
 import { AmqpLink } from './amqp-link.js';
-import { declareConsumer, DEFAULT_PREFETCH_COUNT, readConsumeSettings } from '../config/amqp-settings.js';
+import { DEFAULT_PREFETCH_COUNT, readConsumeSettings } from '../config/amqp-settings.js';
+import { declareConsumer } from './amqp-declare.js';
 import type { ConsumeSettings } from '../config/amqp-settings.js';
 import { backoffByName } from './backoff.js';
 
