@@ -6,24 +6,9 @@
  */
 import type { MetricsSnapshot } from '../components/metrics/registry.js';
 import { maskQuery } from './mask.js';
+import type { LiveFigures, LiveView } from './api.js';
 
-export interface LiveFigures {
-  /** Requests per second over the last interval. */
-  rate: number;
-  /** Share of those that failed (router: 5xx; backend: an error). */
-  errorRate: number;
-  total: number;
-  errors: number;
-  /** Milliseconds, over the histogram's current and previous windows; undefined before any sample. */
-  p50?: number;
-  p99?: number;
-}
-
-export interface LiveView {
-  at: number;
-  routes: Record<string, LiveFigures>;
-  backends: Record<string, LiveFigures>;
-}
+export type { LiveFigures, LiveView } from './api.js';
 
 interface Totals {
   total: number;

@@ -13,65 +13,9 @@ import type { KeyPath } from '../config/source.js';
 import type { BackendConfig, EndpointConfig } from '../config/types.js';
 import { BACKEND_ORDER, CLIENT_ORDER, ENDPOINT_ORDER, PROXY_ORDER, SERVICE_ORDER, SERVICE_WIDE } from '../pipeline/order.js';
 import { maskQuery, maskSecrets, maskUrl } from './mask.js';
+import type { ConsoleBackend, ConsoleEndpoint, ConsoleFinding, ConsoleModel, ConsoleStage } from './api.js';
 
-export interface ConsoleFinding {
-  source: 'check' | 'audit';
-  severity: string;
-  code: string;
-  message: string;
-  keyPath: string;
-  line?: number;
-}
-
-export interface ConsoleStage {
-  namespace: string;
-  /** The component's block as configured, secrets masked. */
-  config: unknown;
-}
-
-export interface ConsoleBackend {
-  id: string;
-  hosts: string[];
-  urlPattern: string;
-  /** The backend's name in telemetry/metrics (lura's form of the url_pattern): live numbers are per name. */
-  metric: string;
-  method: string;
-  encoding: string;
-  /** Backend-layer components, outermost first. */
-  backend: ConsoleStage[];
-  /** Client-layer components around the HTTP exchange, outermost first. */
-  client: ConsoleStage[];
-  /** Other namespaces on the backend (core ones such as `backend/http`). */
-  other: ConsoleStage[];
-  line?: number;
-}
-
-export interface ConsoleEndpoint {
-  id: string;
-  method: string;
-  path: string;
-  /** The metric name of the route (gin's form, `/users/:id`): live numbers are per route. */
-  route: string;
-  line?: number;
-  timeoutMs: number;
-  outputEncoding: string;
-  router: ConsoleStage[];
-  proxy: ConsoleStage[];
-  other: ConsoleStage[];
-  backends: ConsoleBackend[];
-  findings: ConsoleFinding[];
-}
-
-export interface ConsoleModel {
-  file: string;
-  name: string;
-  port: number;
-  valid: boolean;
-  service: ConsoleStage[];
-  endpoints: ConsoleEndpoint[];
-  /** Findings that concern no single endpoint. */
-  findings: ConsoleFinding[];
-}
+export type { ConsoleBackend, ConsoleEndpoint, ConsoleFinding, ConsoleModel, ConsoleStage } from './api.js';
 
 function stages(extra: Readonly<Record<string, unknown>>, order: readonly string[]): ConsoleStage[] {
   return order.filter((namespace) => namespace in extra).map((namespace) => ({ namespace, config: maskSecrets(extra[namespace]) }));
