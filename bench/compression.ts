@@ -5,28 +5,20 @@
  * Usage: `npm run build && node dist/bench/compression.js [seconds=10] [connections=10]`.
  */
 import { components } from '../test/helpers/components.js';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
+import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config/load.js';
 import { createGateway } from '../src/server/gateway.js';
 import { createLogger } from '../src/core/logger.js';
 import { writeConfig } from '../test/helpers/servers.js';
+import { startJsonBackend } from './harness.js';
 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 10);
 
 const body = JSON.stringify({ items: Array.from({ length: 100 }, (_, index) => ({ id: index, name: `item number ${index}`, tags: ['a', 'b'], price: index * 1.5 })) });
-const backend = createServer((_request, response) => {
-  response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  response.end(body);
-});
-backend.keepAliveTimeout = 60_000;
-backend.listen(0, '127.0.0.1');
-await once(backend, 'listening');
-const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+const { server: backend, url: backendUrl } = await startJsonBackend(body);
 
 const file = await writeConfig({
   version: 3,

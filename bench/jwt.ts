@@ -3,9 +3,6 @@
  * `auth/validator` (RS256 and HS256), loaded in turn with autocannon on 127.0.0.1 for a bounded time.
  * Usage: `npm run build && node dist/bench/jwt.js [seconds=10] [connections=50]`.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config/load.js';
 import { createGateway } from '../src/server/gateway.js';
@@ -14,19 +11,13 @@ import { writeConfig } from '../test/helpers/servers.js';
 import { makeKey, signToken, startJwkServer } from '../test/security/helpers.js';
 import { Writable } from 'node:stream';
 import { components } from '../test/helpers/components.js';
+import { startJsonBackend } from './harness.js';
 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 50);
 
 const body = JSON.stringify({ id: 1, name: 'portico', tags: ['a', 'b'] });
-const backend = createServer((_request, response) => {
-  response.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  response.end(body);
-});
-backend.keepAliveTimeout = 60_000;
-backend.listen(0, '127.0.0.1');
-await once(backend, 'listening');
-const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+const { server: backend, url: backendUrl } = await startJsonBackend(body);
 
 const rsa = await makeKey('RS256', 'bench-rsa');
 const hmac = await makeKey('HS256', 'bench-hmac');

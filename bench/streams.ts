@@ -12,9 +12,6 @@
  *
  *   npm run build && node dist/bench/streams.js
  */
-import { components } from '../test/helpers/components.js';
-import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, get } from 'node:http';
@@ -24,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { treeCpuSeconds } from './system.js';
+import { runGatewayChild, startChild } from './harness.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -53,24 +51,7 @@ async function runBackend(): Promise<void> {
   process.send?.({ port: (server.address() as AddressInfo).port });
 }
 
-async function runGateway(configFile: string): Promise<void> {
-  const { loadConfigOrThrow } = await import('../src/config/load.js');
-  const { createGateway } = await import('../src/server/gateway.js');
-  const { createLogger } = await import('../src/core/logger.js');
-  const { config } = await loadConfigOrThrow(configFile, { components });
-  const logger = createLogger({ level: 'ERROR', prefix: '[BENCH]', stdout: false, format: 'default', accessLog: false, skipPaths: [] });
-  const gateway = createGateway(config, { components, logger });
-  const address = await gateway.listen(0, '127.0.0.1');
-  process.send?.({ port: address.port });
-}
-
-function start(role: string, ...args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(self, [role, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { port: number }) => resolve({ child, port: message.port }));
-    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
-  });
-}
+const start = (role: string, ...args: string[]) => startChild(self, role, ...args);
 
 /** Latency cell; `–` where a row measures throughput only. */
 function ms(value: number): string {
@@ -212,5 +193,5 @@ async function sseFlood(url: string, path: string, gatewayPid: number | undefine
 
 const role = process.argv[2];
 if (role === 'backend') await runBackend();
-else if (role === 'gateway') await runGateway(process.argv[3] as string);
+else if (role === 'gateway') await runGatewayChild(process.argv[3] as string);
 else await main();

@@ -29,7 +29,6 @@ import { proxyComponent } from './proxy-namespace.js';
 import { backendRateLimitComponent } from './ratelimit/proxy.js';
 import { redisComponent } from './ratelimit/redis-settings.js';
 import { routerRateLimitComponent } from './ratelimit/router.js';
-import { lateRegisteredComponents } from './registry.js';
 import { retryComponent } from './retry/component.js';
 import { revokerComponent } from './revoker/component.js';
 import { celComponent } from './validation/cel.js';
@@ -100,7 +99,7 @@ export const builtinRenderers = { ...coreRenderers, ...extraRenderers };
 /** The registry of everything built in, plus `extra` components (plugins). */
 export function createBuiltinRegistry(extra: readonly ComponentDefinition[] = []): ComponentRegistry {
   return new ComponentRegistry({
-    components: [...builtinComponents, ...lateRegisteredComponents(), ...extra],
+    components: [...builtinComponents, ...extra],
     decoders: builtinDecoders,
     renderers: builtinRenderers,
     loadPlugins: loadPluginSet,

@@ -3,7 +3,6 @@
  * read it while serving. Known keys are typed; EE's other keys are accepted as they are.
  */
 import type { ComponentDefinition } from './registry.js';
-import { registerComponent } from './registry.js';
 /** KrakenD EE's namespace; openapi/import.ts writes it under the same name. */
 const OPENAPI_NAMESPACE = 'documentation/openapi';
 

@@ -13,7 +13,7 @@ import type { KeyPath } from '../config/source.js';
 import type { BackendConfig, EndpointConfig } from '../config/types.js';
 import { BACKEND_ORDER, CLIENT_ORDER, ENDPOINT_ORDER, PROXY_ORDER, SERVICE_ORDER, SERVICE_WIDE } from '../pipeline/order.js';
 import { maskQuery, maskSecrets, maskUrl } from './mask.js';
-import type { ConsoleBackend, ConsoleEndpoint, ConsoleFinding, ConsoleModel, ConsoleStage } from './api.js';
+import type { ConsoleEndpoint, ConsoleFinding, ConsoleModel, ConsoleStage } from './api.js';
 
 export type { ConsoleBackend, ConsoleEndpoint, ConsoleFinding, ConsoleModel, ConsoleStage } from './api.js';
 

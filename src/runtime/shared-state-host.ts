@@ -12,7 +12,7 @@ import type { Clock } from '../components/clock.js';
 import { CircuitBreaker } from '../components/circuit-breaker/breaker.js';
 import { createLocalStore } from '../components/http-cache/store.js';
 import type { LocalCacheStore, Sized } from '../components/http-cache/store.js';
-import { createMemoryLimiter, ENDPOINT_LIMITED } from '../components/ratelimit/router-limiter.js';
+import { createMemoryLimiter } from '../components/ratelimit/router-limiter.js';
 import type { MemoryRouterLimiter } from '../components/ratelimit/router-limiter.js';
 import { TokenBucket } from '../components/ratelimit/token-bucket.js';
 import { Sweeper } from '../components/ratelimit/sweeper.js';

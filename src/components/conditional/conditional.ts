@@ -13,7 +13,7 @@ import { blockOf } from '../registry.js';
 import { compileCheck, rfc3339Now, titleCasedParams } from '../validation/cel-program.js';
 import { canonicalHeaderName } from '../../config/headers.js';
 import type { BackendConfig } from '../../config/types.js';
-import type { Proxy, ProxyRequest, ProxyResponse } from '../../proxy/types.js';
+import type { Proxy, ProxyRequest } from '../../proxy/types.js';
 import { skippedResponse } from '../../proxy/skipped.js';
 
 export const CONDITIONAL_NAMESPACE = 'backend/conditional';

@@ -16,7 +16,7 @@
  * The key is the URL and every client-chosen header the backend is sent (see `cache-key.ts`).
  */
 import type { Cancellation } from '../../core/cancellation.js';
-import type { BackendCall, BackendReply, CallOptions } from '../../transport/backend-call.js';
+import type { BackendReply, CallOptions } from '../../transport/backend-call.js';
 import type { OutgoingRequest } from '../../transport/http1-client.js';
 import { PassthroughBody } from '../../transport/passthrough-body.js';
 import type { BackendCallMiddleware } from '../../pipeline/types.js';
