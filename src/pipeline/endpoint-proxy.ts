@@ -108,17 +108,13 @@ function graphqlQuery(settings: GraphqlSettings): string {
   return settings.queryPath !== '' ? readFileSync(settings.queryPath, 'utf8') : settings.query;
 }
 
-/** One SRV subscriber per name and scheme per gateway, shared by the backends that use it. */
-const subscribersByAgent = new WeakMap<object, Map<string, SrvSubscriber>>();
+const SRV_SUBSCRIBERS = Symbol('DNS SRV subscribers');
 
+/** One SRV subscriber per name and scheme per gateway, shared by the backends that use it. */
 function dnsBalancer(backend: BackendConfig, service: ServiceConfig, context: PipelineContext): Balancer {
   const name = (backend.hosts[0] ?? '').replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
   const key = `${backend.sdScheme}|${name}`;
-  let subscribers = subscribersByAgent.get(context.agent);
-  if (subscribers === undefined) {
-    subscribers = new Map();
-    subscribersByAgent.set(context.agent, subscribers);
-  }
+  const subscribers = context.instance(SRV_SUBSCRIBERS, () => new Map<string, SrvSubscriber>());
   let subscriber = subscribers.get(key);
   if (subscriber === undefined) {
     const created = new SrvSubscriber({

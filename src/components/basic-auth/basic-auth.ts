@@ -71,8 +71,8 @@ function inlineUsers(block: Block): Record<string, string> {
   return Object.fromEntries(Object.entries(users).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
-/** One verifier per service block, so its cache is shared by every protected endpoint. */
-const verifiers = new WeakMap<object, UserVerifier>();
+/** One verifier per gateway, so its cache is shared by every protected endpoint. */
+const VERIFIER = Symbol('auth/basic verifier');
 
 export const basicAuthComponent: ComponentDefinition = {
   namespace: BASIC_AUTH_NAMESPACE,
@@ -109,11 +109,7 @@ export const basicAuthComponent: ComponentDefinition = {
   },
   endpoint: (block, _endpoint, context) => {
     const service = (context.service.extraConfig[BASIC_AUTH_NAMESPACE] ?? {}) as Block;
-    let verify = verifiers.get(service);
-    if (verify === undefined) {
-      verify = createUserVerifier(loadUsers(inlineUsers(service), readString(service, 'htpasswd_path')), readDurationMs(service, 'cache_ttl', DEFAULT_CACHE_TTL_MS));
-      verifiers.set(service, verify);
-    }
+    const verify = context.instance(VERIFIER, () => createUserVerifier(loadUsers(inlineUsers(service), readString(service, 'htpasswd_path')), readDurationMs(service, 'cache_ttl', DEFAULT_CACHE_TTL_MS)));
     return createBasicAuthMiddleware(block, verify, readString(service, 'realm', 'Restricted') || 'Restricted');
   },
 };

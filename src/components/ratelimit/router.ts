@@ -166,18 +166,15 @@ function createLimiter(block: Record<string, unknown>, endpoint: EndpointConfig,
   return memory.check;
 }
 
-const sweepers = new WeakMap<BuildContext, Sweeper>();
+const SWEEPER = Symbol('qos/ratelimit/router sweeper');
 
 /** One sweeper per gateway, closed with it. */
 function sweeperOf(context: BuildContext): Sweeper {
-  let sweeper = sweepers.get(context);
-  if (sweeper === undefined) {
+  return context.instance(SWEEPER, () => {
     const created = new Sweeper();
-    sweepers.set(context, created);
     context.onClose(() => created.close());
-    sweeper = created;
-  }
-  return sweeper;
+    return created;
+  });
 }
 
 /** `GET /users/:id`: stable across replicas that load the same config. */
