@@ -46,7 +46,8 @@ export type PushMetricExporter = SdkMetrics.PushMetricExporter;
 /** OTLP exporters, each loaded on first use. */
 export async function otlpSpanExporter(url: string, useHttp: boolean, timeoutMillis: number): Promise<SpanExporter> {
   if (useHttp) {
-    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+    // Protobuf, as krakend-otel's `use_http` sends (Go's otlptracehttp); 3× cheaper to encode than JSON.
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
     return new OTLPTraceExporter({ url: `${url}/v1/traces`, timeoutMillis, concurrencyLimit: 2 });
   }
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
