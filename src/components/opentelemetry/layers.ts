@@ -24,8 +24,6 @@ import type { BackendLayer, GlobalLayer, ProxyLayer } from './settings.js';
 import { normalizeBackendRoute, normalizeRoute } from './settings.js';
 import type { Telemetry } from './telemetry.js';
 
-export { formatTraceparent };
-
 interface Tracking {
   /** The endpoint's route, once the router matched one. */
   route: string | undefined;
