@@ -1,5 +1,6 @@
 /**
- * `telemetry/opentelemetry` traces, end to end: an OTLP/HTTP receiver started here gets the spans of a
+ * `telemetry/opentelemetry` traces, end to end: an OTLP/HTTP (protobuf, as krakend-otel sends) receiver
+ * started here gets the spans of a
  * merged request (router SERVER span → proxy span → one stage span per backend → one CLIENT span per
  * backend exchange, one trace id), the client's `traceparent` is honoured, and each backend receives
  * the `traceparent` of its CLIENT span. A collector that hangs or is absent never slows a request.
@@ -11,36 +12,42 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { freePort } from '../helpers/cli.js';
 import { request, waitFor } from '../helpers/http.js';
-import { readAll, sendJson, startBackend, startGateway } from '../helpers/servers.js';
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: { key: string; value: Record<string, unknown> }[];
-}
+import { decodeTraceExport } from '../helpers/otlp-proto.js';
+import type { OtlpSpan, OtlpTraceExport } from '../helpers/otlp-proto.js';
+import { sendJson, startBackend, startGateway } from '../helpers/servers.js';
 
 interface Receiver {
   url: string;
   port: number;
   spans: OtlpSpan[];
+  exports: OtlpTraceExport[];
+  contentTypes: string[];
   close(): Promise<void>;
 }
 
-/** An OTLP/HTTP (JSON) trace receiver on loopback. */
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** An OTLP/HTTP (protobuf) trace receiver on loopback; an undecodable export fails the test run. */
 async function startReceiver(answer?: (request: IncomingMessage, response: ServerResponse) => boolean): Promise<Receiver> {
   const spans: OtlpSpan[] = [];
+  const exports: OtlpTraceExport[] = [];
+  const contentTypes: string[] = [];
   const server: Server = createServer((req, res) => {
     if (answer?.(req, res) === true) return;
-    readAll(req).then((text) => {
-      if (req.url === '/v1/traces') {
-        const body = JSON.parse(text) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
-        for (const resource of body.resourceSpans) for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+    readBody(req).then((body) => {
+      if (req.method === 'POST' && req.url === '/v1/traces') {
+        contentTypes.push(String(req.headers['content-type']));
+        const decoded = decodeTraceExport(body);
+        exports.push(decoded);
+        for (const resource of decoded.resources) for (const scope of resource.scopes) spans.push(...scope.spans);
       }
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end('{}');
+      // An empty ExportTraceServiceResponse: full success.
+      res.writeHead(200, { 'Content-Type': 'application/x-protobuf', 'Content-Length': '0' });
+      res.end();
     }, () => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -49,6 +56,8 @@ async function startReceiver(answer?: (request: IncomingMessage, response: Serve
     url: `http://127.0.0.1:${port}`,
     port,
     spans,
+    exports,
+    contentTypes,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -97,6 +106,10 @@ describe('telemetry/opentelemetry traces', () => {
       assert.ok(await waitFor(() => receiver.spans.length >= 6, 10_000), `expected 6 spans, got ${receiver.spans.length}`);
       const spans = receiver.spans;
       assert.equal(spans.length, 6);
+      assert.ok(receiver.contentTypes.every((type) => type === 'application/x-protobuf'), receiver.contentTypes.join());
+      const resource = receiver.exports[0]?.resources[0];
+      assert.deepEqual(resource?.attributes.find((attribute) => attribute.key === 'service.name')?.value, { stringValue: 'portico-test' });
+      assert.equal(resource?.scopes[0]?.name, 'io.krakend.krakend-otel');
       assert.deepEqual(new Set(spans.map((span) => span.traceId)), new Set([clientTrace]), 'one trace, the client\'s');
 
       const byStage = (stage: string) => spans.filter((span) => attribute(span, 'krakend.stage') === stage);
@@ -115,8 +128,16 @@ describe('telemetry/opentelemetry traces', () => {
       assert.equal(proxy.parentSpanId, router.spanId);
       assert.deepEqual(stages.map((span) => span.name).sort(), ['/orders', '/users/:id']);
       for (const stage of stages) assert.equal(stage.parentSpanId, proxy.spanId);
+      assert.equal(proxy.kind, 1, 'stage spans are INTERNAL');
+      for (const span of spans) {
+        assert.ok(span.endTimeUnixNano >= span.startTimeUnixNano && span.startTimeUnixNano > BigInt(Date.now() - 60_000) * 1_000_000n, `${span.name}: start/end times`);
+        assert.equal(span.flags & 0xff, 1, 'sampled');
+      }
+      assert.ok(router.startTimeUnixNano <= proxy.startTimeUnixNano && router.endTimeUnixNano >= proxy.endTimeUnixNano, 'the router span encloses the proxy span');
+      assert.deepEqual(router.status, { code: 1 }, 'router span OK');
       for (const client of clients) {
         assert.equal(client.kind, 3, 'backend call span is CLIENT');
+        assert.deepEqual(client.status, { code: 1 });
         const parent = stages.find((stage) => stage.spanId === client.parentSpanId);
         assert.ok(parent, 'each CLIENT span hangs under its backend span');
         assert.equal(client.name, parent.name);

@@ -46,8 +46,9 @@ export type PushMetricExporter = SdkMetrics.PushMetricExporter;
 /** OTLP exporters, each loaded on first use. */
 export async function otlpSpanExporter(url: string, useHttp: boolean, timeoutMillis: number): Promise<SpanExporter> {
   if (useHttp) {
-    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-    return new OTLPTraceExporter({ url: `${url}/v1/traces`, timeoutMillis, concurrencyLimit: 2 });
+    // Protobuf, as krakend-otel's `use_http` sends (Go's otlptracehttp), encoded by Portico (cheaper).
+    const { OtlpProtoSpanExporter } = await import('./otlp-proto-exporter.js');
+    return new OtlpProtoSpanExporter(url, timeoutMillis);
   }
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
   return new OTLPTraceExporter({ url, timeoutMillis, concurrencyLimit: 2 });

@@ -1,16 +1,17 @@
 /**
- * One OpenTelemetry pipeline per built gateway: a tracer provider whose spans go through a bounded
+ * One OpenTelemetry pipeline per built gateway: a lean tracer (lean-tracer.ts) whose spans go through a bounded
  * queue to each OTLP exporter, a meter provider read by the Prometheus endpoint (pull) and by each OTLP
  * exporter (push every `metric_reporting_period`), and the instruments of krakend-otel with its names,
  * units and bucket boundaries, so a KrakenD Grafana dashboard reads Portico's numbers unchanged.
  */
 import cluster from 'node:cluster';
-import type { Meter, Tracer } from '@opentelemetry/api';
+import type { Meter } from '@opentelemetry/api';
 import type { MetricProducer, MetricReader, ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../../core/logger.js';
 import { PORTICO_VERSION } from '../../version.js';
 import { startPrometheusServer } from './prometheus-server.js';
 import { answerOtelRequests, sendFinalSnapshot } from './relay.js';
+import { LeanTracer } from './lean-tracer.js';
 import { registerProcessMetrics, registerRuntimeMetrics } from './runtime-metrics.js';
 import { otlpMetricExporter, otlpSpanExporter, sdk } from './sdk.js';
 import type { OtelSdk } from './sdk.js';
@@ -51,7 +52,7 @@ export interface Telemetry {
   settings: OtelSettings;
   sdk: OtelSdk;
   /** Undefined when no exporter takes traces. */
-  tracer: Tracer | undefined;
+  tracer: LeanTracer | undefined;
   /** Undefined when no exporter takes metrics. */
   instruments: Instruments | undefined;
   /** Spans dropped because an exporter's queue was full (a slow or absent collector). */
@@ -95,14 +96,13 @@ export function startTelemetry(settings: OtelSettings, logger: Logger): Telemetr
   const queues = settings.otlp
     .filter((exporter) => !exporter.disableTraces)
     .map((exporter) => new BoundedSpanQueue(otlpSpanExporter(exporter.url, exporter.useHttp, EXPORT_TIMEOUT_MS), { maxQueue: SPAN_QUEUE, batchSize: SPAN_BATCH, intervalMs: SPAN_INTERVAL_MS, exportTimeoutMs: EXPORT_TIMEOUT_MS + 1_000, onError: (message) => onError(`[OTLP] ${message}`) }));
-  let tracer: Tracer | undefined;
+  let tracer: LeanTracer | undefined;
   if (queues.length > 0) {
-    const rate = settings.sampleRate;
-    // krakend-otel samples everything unless 0 < rate < 1 (then by trace id, honouring the parent).
-    const sampler = rate > 0 && rate < 1 ? new api.trace.ParentBasedSampler({ root: new api.trace.TraceIdRatioBasedSampler(rate) }) : new api.trace.AlwaysOnSampler();
-    const provider = new api.trace.BasicTracerProvider({ resource, sampler, spanProcessors: queues });
-    tracer = provider.getTracer(SCOPE_NAME);
-    cleanups.push(() => provider.shutdown());
+    // The request path records its spans with the lean tracer; the queues flush them off that path.
+    tracer = new LeanTracer({ resource, scope: { name: SCOPE_NAME }, sampleRate: settings.sampleRate, sinks: queues });
+    cleanups.push(async () => {
+      await Promise.all(queues.map((queue) => queue.shutdown()));
+    });
   }
   const droppedSpans = (): number => queues.reduce((sum, queue) => sum + queue.dropped, 0);
 

@@ -1,0 +1,233 @@
+/**
+ * The spans of the request path, without the SDK tracer: a span records its name, kind, ids, start and
+ * end, attributes and status, and nothing else (no context manager, no attribute sanitising, no span
+ * limits, no processors chain). Each ended, sampled span is a `ReadableSpan` the official OTLP
+ * serializers and exporters accept. The SDK tracer cost ~2.6 µs per span on the bench machine; this
+ * one a fraction of it (see the bench notes of issue #12).
+ *
+ * Sampling follows krakend-otel: every trace unless 0 < rate < 1; then a root is kept by its trace id
+ * (Go's `TraceIDRatioBased`, so Portico and KrakenD keep the same traces) and a child follows its
+ * parent's sampled flag (`ParentBased`), the client's `traceparent` included.
+ */
+import { randomFillSync } from 'node:crypto';
+import type { Attributes, AttributeValue, HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+
+/** OpenTelemetry API `SpanKind` values. */
+export const SPAN_KIND_INTERNAL = 0;
+export const SPAN_KIND_SERVER = 1;
+export const SPAN_KIND_CLIENT = 2;
+/** OpenTelemetry API `SpanStatusCode` values. */
+export const STATUS_OK = 1;
+export const STATUS_ERROR = 2;
+
+const TRACE_FLAG_SAMPLED = 1;
+const UNSET: SpanStatus = { code: 0 };
+const ZERO_TIME: HrTime = [0, 0];
+const NO_LINKS: Link[] = [];
+const NO_EVENTS: TimedEvent[] = [];
+
+/** Where ended, sampled spans go: the bounded export queues. */
+export interface SpanSink {
+  onEnd(span: ReadableSpan): void;
+}
+
+// Ids come from a pool of random bytes refilled 8 KiB at a time: one syscall per ~340 spans.
+const POOL_SIZE = 8192;
+const pool = Buffer.allocUnsafe(POOL_SIZE);
+let poolAt = POOL_SIZE;
+
+function randomHex(bytes: number): string {
+  if (poolAt + bytes > POOL_SIZE) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const hex = pool.toString('hex', poolAt, poolAt + bytes);
+  poolAt += bytes;
+  return hex;
+}
+
+const INVALID_TRACE_ID = '0'.repeat(32);
+const INVALID_SPAN_ID = '0'.repeat(16);
+
+export function newTraceId(): string {
+  let id = randomHex(16);
+  while (id === INVALID_TRACE_ID) id = randomHex(16);
+  return id;
+}
+
+export function newSpanId(): string {
+  let id = randomHex(8);
+  while (id === INVALID_SPAN_ID) id = randomHex(8);
+  return id;
+}
+
+// performance.now() counts from timeOrigin; whole seconds kept apart so nanoseconds stay exact.
+const ORIGIN_SECONDS = Math.trunc(performance.timeOrigin / 1000);
+const ORIGIN_REST_MS = performance.timeOrigin - ORIGIN_SECONDS * 1000;
+
+/** Wall-clock `HrTime` of a `performance.now()` reading. */
+export function hrTimeOf(now: number): HrTime {
+  const ms = ORIGIN_REST_MS + now;
+  const seconds = Math.floor(ms / 1000);
+  const nanos = Math.round((ms - seconds * 1000) * 1e6);
+  return nanos >= 1e9 ? [ORIGIN_SECONDS + seconds + 1, nanos - 1e9] : [ORIGIN_SECONDS + seconds, nanos];
+}
+
+const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/;
+
+/**
+ * W3C Trace Context `traceparent` → the client's span context, or undefined when invalid: version
+ * `ff`, all-zero ids, or a version-00 header with anything after the flags.
+ */
+export function parseTraceparent(header: string): SpanContext | undefined {
+  const match = TRACEPARENT.exec(header.trim());
+  if (match === null) return undefined;
+  const [, version, traceId, spanId, flags, rest] = match as unknown as [string, string, string, string, string, string | undefined];
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
+  if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return undefined;
+  return { traceId, spanId, traceFlags: parseInt(flags, 16), isRemote: true };
+}
+
+/** The W3C `traceparent` of a span context. */
+export function formatTraceparent(context: SpanContext): string {
+  const flags = context.traceFlags & 0xff;
+  return `00-${context.traceId}-${context.spanId}-${flags < 16 ? '0' : ''}${flags.toString(16)}`;
+}
+
+/**
+ * Go's `TraceIDRatioBased` (go.opentelemetry.io/otel/sdk/trace/sampling.go): kept when the last 8 bytes
+ * of the trace id, shifted right once, are below `uint64(rate * 2^63)`. Compared exactly, as two 32-bit
+ * halves, so the same trace ids are kept as by KrakenD.
+ */
+export function ratioBound(rate: number): readonly [number, number] {
+  const bound = Math.trunc(rate * 2 ** 63);
+  const high = Math.floor(bound / 2 ** 32);
+  return [high, bound - high * 2 ** 32];
+}
+
+export function sampledByRatio(traceId: string, bound: readonly [number, number]): boolean {
+  const high = parseInt(traceId.slice(16, 24), 16);
+  const low = parseInt(traceId.slice(24, 32), 16);
+  const shiftedHigh = high >>> 1;
+  const shiftedLow = (((high & 1) << 31) | (low >>> 1)) >>> 0;
+  return shiftedHigh < bound[0] || (shiftedHigh === bound[0] && shiftedLow < bound[1]);
+}
+
+export interface LeanTracerOptions {
+  resource: Resource;
+  scope: InstrumentationScope;
+  /** `trace_sample_rate`: every trace unless 0 < rate < 1. */
+  sampleRate: number;
+  sinks: readonly SpanSink[];
+}
+
+export class LeanTracer {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  /** `ratioBound(rate)` when sampling by ratio, else undefined (every trace). */
+  private readonly ratio: readonly [number, number] | undefined;
+  private readonly sinks: readonly SpanSink[];
+
+  constructor(options: LeanTracerOptions) {
+    this.resource = options.resource;
+    this.scope = options.scope;
+    this.ratio = options.sampleRate > 0 && options.sampleRate < 1 ? ratioBound(options.sampleRate) : undefined;
+    this.sinks = options.sinks;
+  }
+
+  /** `attributes` becomes the span's own: the caller hands over a fresh object. */
+  startSpan(name: string, kind: number, attributes: Attributes, parent: SpanContext | undefined): LeanSpan {
+    const traceId = parent === undefined ? newTraceId() : parent.traceId;
+    const context: SpanContext = { traceId, spanId: newSpanId(), traceFlags: this.sampled(traceId, parent) ? TRACE_FLAG_SAMPLED : 0 };
+    return new LeanSpan(this, name, kind, context, parent, attributes);
+  }
+
+  private sampled(traceId: string, parent: SpanContext | undefined): boolean {
+    if (this.ratio === undefined) return true;
+    if (parent !== undefined) return (parent.traceFlags & TRACE_FLAG_SAMPLED) !== 0;
+    return sampledByRatio(traceId, this.ratio);
+  }
+
+  /** @internal called by `LeanSpan.end` for sampled spans. */
+  ended(span: LeanSpan): void {
+    for (const sink of this.sinks) sink.onEnd(span);
+  }
+}
+
+export class LeanSpan implements ReadableSpan {
+  status: SpanStatus = UNSET;
+  startTime: HrTime = ZERO_TIME;
+  endTime: HrTime = ZERO_TIME;
+  duration: HrTime = ZERO_TIME;
+  ended = false;
+  events: TimedEvent[] = NO_EVENTS;
+  readonly links: Link[] = NO_LINKS;
+  readonly droppedAttributesCount = 0;
+  readonly droppedEventsCount = 0;
+  readonly droppedLinksCount = 0;
+  readonly parentSpanContext?: SpanContext;
+  private readonly began = performance.now();
+
+  constructor(
+    private readonly tracer: LeanTracer,
+    readonly name: string,
+    readonly kind: number,
+    private readonly context: SpanContext,
+    parent: SpanContext | undefined,
+    readonly attributes: Attributes,
+  ) {
+    // Always set, undefined for a root: one object shape for every span.
+    (this as { parentSpanContext: SpanContext | undefined }).parentSpanContext = parent;
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+
+  get resource(): Resource {
+    return this.tracer.resource;
+  }
+
+  get instrumentationScope(): InstrumentationScope {
+    return this.tracer.scope;
+  }
+
+  /** False for a span the sampler dropped: it still carries ids to propagate, and is never exported. */
+  get recording(): boolean {
+    return (this.context.traceFlags & TRACE_FLAG_SAMPLED) !== 0;
+  }
+
+  setAttribute(key: string, value: AttributeValue): void {
+    this.attributes[key] = value;
+  }
+
+  setStatus(code: number, message?: string): void {
+    this.status = message === undefined ? { code } : { code, message };
+  }
+
+  /** The SDK's `recordException`: an `exception` event with type, message and stack. */
+  recordException(error: unknown): void {
+    const failure = (error ?? {}) as { code?: unknown; name?: string; message?: string; stack?: string };
+    const attributes: Attributes = {};
+    if (failure.code !== undefined && failure.code !== null) attributes['exception.type'] = String(failure.code);
+    else if (failure.name) attributes['exception.type'] = failure.name;
+    if (failure.message) attributes['exception.message'] = failure.message;
+    if (failure.stack) attributes['exception.stacktrace'] = failure.stack;
+    this.events = [{ name: 'exception', time: hrTimeOf(performance.now()), attributes, droppedAttributesCount: 0 }];
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (!this.recording) return;
+    const now = performance.now();
+    this.startTime = hrTimeOf(this.began);
+    this.endTime = hrTimeOf(now);
+    const nanos = Math.round((now - this.began) * 1e6);
+    this.duration = [Math.floor(nanos / 1e9), nanos % 1e9];
+    this.tracer.ended(this);
+  }
+}
