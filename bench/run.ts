@@ -95,6 +95,8 @@ async function main(): Promise<void> {
   // telemetry/opentelemetry: Prometheus metrics plus every trace to an OTLP/HTTP sink (on the load CPU).
   const otlpPort = 19102;
   const otelConfig = writePorticoOtelConfig(dir, porticoConfig, 19103, otlpPort);
+  const otelMetricsConfig = writePorticoOtelConfig(dir, porticoConfig, 19104, otlpPort, 'metrics');
+  const otelTracesConfig = writePorticoOtelConfig(dir, porticoConfig, 19105, otlpPort, 'traces');
   const wantsOtel = !values.only || values.only.split(',').some((name) => 'portico, opentelemetry'.includes(name.toLowerCase()));
   if (wantsOtel) {
     processes.push(startPinned(loadCpu, node, [join(root, 'dist', 'bench', 'peers', 'otlp-sink.js'), String(otlpPort)]));
@@ -122,6 +124,16 @@ async function main(): Promise<void> {
       name: 'Portico',
       paths: { S1: '/s1', S2: '/s2', S3: '/s3', S4: '/s4', S5: '/s5' },
       start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', porticoConfig]),
+    },
+    {
+      name: 'Portico, OpenTelemetry metrics',
+      paths: { S1: '/s1' },
+      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', otelMetricsConfig]),
+    },
+    {
+      name: 'Portico, OpenTelemetry traces',
+      paths: { S1: '/s1' },
+      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', otelTracesConfig]),
     },
     {
       name: 'Portico, OpenTelemetry',
