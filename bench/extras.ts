@@ -19,7 +19,7 @@ export interface ExtrasContext {
 }
 
 export async function runExtras(context: ExtrasContext): Promise<void> {
-  const cli = join(context.root, 'dist', 'src', 'cli', 'main.js');
+  const cli = join(context.root, 'dist', 'src', 'cli', 'portico.js');
   const config = writePorticoConfig(context.dir, context.backendOrigin);
 
   // Memory: 1,000 concurrent keep-alive connections, each with a request answered.

@@ -123,28 +123,28 @@ async function main(): Promise<void> {
     {
       name: 'Portico',
       paths: { S1: '/s1', S2: '/s2', S3: '/s3', S4: '/s4', S5: '/s5' },
-      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', porticoConfig]),
+      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', porticoConfig]),
     },
     {
       name: 'Portico, OpenTelemetry metrics',
       paths: { S1: '/s1' },
-      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', otelMetricsConfig]),
+      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', otelMetricsConfig]),
     },
     {
       name: 'Portico, OpenTelemetry traces',
       paths: { S1: '/s1' },
-      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', otelTracesConfig]),
+      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', otelTracesConfig]),
     },
     {
       name: 'Portico, OpenTelemetry',
       paths: { S1: '/s1', S2: '/s2' },
-      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', otelConfig]),
+      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', otelConfig]),
     },
     {
       name: 'Portico, JWT RS256',
       paths: { S5: '/s5-jwt' },
       headers: [`Authorization: Bearer ${jwt.token}`],
-      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', porticoConfig]),
+      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', porticoConfig]),
     },
     {
       name: 'node:http + undici Pool',

@@ -66,7 +66,7 @@ interface Cluster { gateways: ChildProcess[]; haproxy: ChildProcess }
 
 async function startCluster(dir: string, config: string, count: number, loadCpu: string): Promise<Cluster> {
   const ports = Array.from({ length: count }, (_, i) => FIRST_GATEWAY_PORT + i);
-  const gateways = ports.map((port) => startPinned('0', process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', '1', '-p', String(port), '-c', config]));
+  const gateways = ports.map((port) => startPinned('0', process.execPath, [join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', config]));
   for (const port of ports) await waitForPort(port, 30_000);
   const haproxy = startPinned(loadCpu, 'haproxy', ['-f', haproxyConfig(dir, ports), '-db']);
   await waitForPort(HAPROXY_PORT);

@@ -155,7 +155,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   await runScaling(
     {
       dir: mkdtempSync(join(tmpdir(), 'portico-scaling-')),
-      cli: join(root, 'dist', 'src', 'cli', 'main.js'),
+      cli: join(root, 'dist', 'src', 'cli', 'portico.js'),
       origin: 'http://127.0.0.1:19101',
       nodeFlags: [...DEFAULT_HEAP_FLAGS],
       counts: values.endpoints.split(',').map(Number),

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   writeFileSync(config, JSON.stringify({ version: 3, extra_config: { router: { disable_access_log: true }, 'telemetry/logging': { level: 'ERROR' } }, endpoints }));
   const port = 19303;
   const workers = Math.max(1, Math.min(8, Number(values.workers) || 1));
-  const gateway = startPinned('0', process.execPath, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'main.js'), 'run', '-w', String(workers), '-p', String(port), '-c', config]);
+  const gateway = startPinned('0', process.execPath, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', String(workers), '-p', String(port), '-c', config]);
   processes.push(gateway);
   await waitForPort(port);
   // The port answers once one worker listens; give the others time to start too.

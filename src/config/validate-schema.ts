@@ -26,7 +26,8 @@ interface GeneratedValidator {
 export async function preloadValidator(schema: JsonSchema): Promise<void> {
   if (compiled.has(schema)) return;
   try {
-    const generated = (await import(new URL('./config-validator.generated.js', import.meta.url).href)) as GeneratedValidator;
+    // Via ../config/ so the path also holds from the bundled command (dist/src/cli/portico.js).
+    const generated = (await import(new URL('../config/config-validator.generated.js', import.meta.url).href)) as GeneratedValidator;
     if (generated.schemaHash === schemaHash(schema)) compiled.set(schema, generated.default);
   } catch {
     // not built (running from sources, or a build without the step): compile on first use

@@ -23,7 +23,7 @@ const specsDir = values.specs ?? join(repoRoot, 'test', 'compat', 'fixtures', 's
 const results = await runSuite({
   configFile,
   specsDir,
-  cliPath: join(repoRoot, 'dist', 'src', 'cli', 'main.js'),
+  cliPath: join(repoRoot, 'dist', 'src', 'cli', 'portico.js'),
   only: values.only ? values.only.split(',') : [],
   log: (line) => process.stdout.write(`${line}\n`),
 });

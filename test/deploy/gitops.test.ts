@@ -37,7 +37,7 @@ function layOut(): { root: string; dir: string; bin: string } {
   cpSync(join(ROOT, 'deploy/kubernetes'), join(root, 'deploy/kubernetes'), { recursive: true });
   const bin = join(root, 'bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'portico'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'dist/src/cli/main.js')}" "$@"\n`);
+  writeFileSync(join(bin, 'portico'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'dist/src/cli/portico.js')}" "$@"\n`);
   chmodSync(join(bin, 'portico'), 0o755);
   return { root, dir, bin };
 }

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { configSchema } from '../../src/config/load.js';
 import { components } from '../helpers/components.js';
 
-const REGENERATE = 'schema/portico.schema.json is out of date: regenerate it with `npm run schema` (node dist/src/cli/main.js schema > schema/portico.schema.json) and commit the result';
+const REGENERATE = 'schema/portico.schema.json is out of date: regenerate it with `npm run schema` (node dist/src/cli/portico.js schema > schema/portico.schema.json) and commit the result';
 
 function repositoryRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -33,7 +33,7 @@ test('schema/portico.schema.json equals configSchema()', () => {
 });
 
 test('schema/portico.schema.json is byte for byte what `portico schema` prints', async () => {
-  const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  const cli = fileURLToPath(new URL('../../src/cli/portico.js', import.meta.url));
   const { stdout } = await promisify(execFile)(process.execPath, [cli, 'schema'], { cwd: root, timeout: 30_000 });
   assert.ok(stdout.includes('"endpoints"'), 'portico schema printed no schema');
   assert.equal(readFileSync(schemaFile, 'utf8'), stdout, REGENERATE);

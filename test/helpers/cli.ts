@@ -1,5 +1,5 @@
 /**
- * Runs the compiled CLI (`dist/src/cli/main.js`) as a child process, the way users run `portico`.
+ * Runs the bundled CLI (`dist/src/cli/portico.js`, built from `main.js`) as a child process, the way users run `portico`.
  * Every wait is bounded; a child left running is killed when the test ends.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -9,8 +9,8 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-/** From `dist/test/helpers/cli.js` the CLI is `dist/src/cli/main.js`. */
-export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** From `dist/test/helpers/cli.js` the CLI is `dist/src/cli/portico.js`. */
+export const CLI_PATH = fileURLToPath(new URL('../../src/cli/portico.js', import.meta.url));
 
 /** The parent's environment without the variables that would override a test's config. */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
