@@ -183,3 +183,68 @@ export function decodeTraceExport(body: Buffer): OtlpTraceExport {
   }
   return { resources };
 }
+
+export interface OtlpMetricPoint {
+  attributes: OtlpAttribute[];
+  /** Histogram points: their count; sum points: their value. */
+  count?: number;
+  value?: number;
+}
+
+export interface OtlpMetric {
+  scope: string;
+  name: string;
+  kind: 'histogram' | 'sum' | 'gauge' | 'other';
+  points: OtlpMetricPoint[];
+}
+
+function numberPoint(buffer: Buffer): OtlpMetricPoint {
+  const point: OtlpMetricPoint = { attributes: [] };
+  for (const field of fields(buffer)) {
+    if (field.number === 7) point.attributes.push(keyValue(bytes(field)));
+    else if (field.number === 4) {
+      const raw = Buffer.alloc(8);
+      raw.writeBigUInt64LE(field.value as bigint);
+      point.value = raw.readDoubleLE(0);
+    } else if (field.number === 6) point.value = Number(BigInt.asIntN(64, field.value as bigint));
+  }
+  return point;
+}
+
+function histogramPoint(buffer: Buffer): OtlpMetricPoint {
+  const point: OtlpMetricPoint = { attributes: [] };
+  for (const field of fields(buffer)) {
+    if (field.number === 9) point.attributes.push(keyValue(bytes(field)));
+    else if (field.number === 4) point.count = Number(field.value as bigint);
+  }
+  return point;
+}
+
+/** Decodes an `ExportMetricsServiceRequest` into its metrics (names, kinds, points); throws on malformed input. */
+export function decodeMetricsExport(body: Buffer): OtlpMetric[] {
+  const metrics: OtlpMetric[] = [];
+  for (const resourceMetrics of fields(body)) {
+    if (resourceMetrics.number !== 1) continue;
+    for (const scopeMetrics of fields(bytes(resourceMetrics))) {
+      if (scopeMetrics.number !== 2) continue;
+      let scope = '';
+      for (const field of fields(bytes(scopeMetrics))) {
+        if (field.number === 1) {
+          for (const scopeField of fields(bytes(field))) if (scopeField.number === 1) scope = text(scopeField);
+          continue;
+        }
+        if (field.number !== 2) continue;
+        const metric: OtlpMetric = { scope, name: '', kind: 'other', points: [] };
+        for (const part of fields(bytes(field))) {
+          if (part.number === 1) metric.name = text(part);
+          else if (part.number === 5 || part.number === 7 || part.number === 9) {
+            metric.kind = part.number === 9 ? 'histogram' : part.number === 7 ? 'sum' : 'gauge';
+            for (const data of fields(bytes(part))) if (data.number === 1) metric.points.push(part.number === 9 ? histogramPoint(bytes(data)) : numberPoint(bytes(data)));
+          }
+        }
+        metrics.push(metric);
+      }
+    }
+  }
+  return metrics;
+}

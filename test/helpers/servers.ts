@@ -86,11 +86,16 @@ export async function writeConfig(config: Record<string, unknown> | string, name
   return file;
 }
 
-/** Reads a request body fully (for test backends). */
-export async function readAll(request: IncomingMessage): Promise<string> {
+/** Reads a request body fully, as bytes (for test backends and collectors). */
+export async function readAllBytes(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Reads a request body fully, as UTF-8 text (for test backends). */
+export async function readAll(request: IncomingMessage): Promise<string> {
+  return (await readAllBytes(request)).toString('utf8');
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -14,7 +14,7 @@ import { freePort } from '../helpers/cli.js';
 import { request, waitFor } from '../helpers/http.js';
 import { decodeTraceExport } from '../helpers/otlp-proto.js';
 import type { OtlpSpan, OtlpTraceExport } from '../helpers/otlp-proto.js';
-import { sendJson, startBackend, startGateway } from '../helpers/servers.js';
+import { readAllBytes, sendJson, startBackend, startGateway } from '../helpers/servers.js';
 
 interface Receiver {
   url: string;
@@ -25,11 +25,6 @@ interface Receiver {
   close(): Promise<void>;
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** An OTLP/HTTP (protobuf) trace receiver on loopback; an undecodable export fails the test run. */
 async function startReceiver(answer?: (request: IncomingMessage, response: ServerResponse) => boolean): Promise<Receiver> {
@@ -38,7 +33,7 @@ async function startReceiver(answer?: (request: IncomingMessage, response: Serve
   const contentTypes: string[] = [];
   const server: Server = createServer((req, res) => {
     if (answer?.(req, res) === true) return;
-    readBody(req).then((body) => {
+    readAllBytes(req).then((body) => {
       if (req.method === 'POST' && req.url === '/v1/traces') {
         contentTypes.push(String(req.headers['content-type']));
         const decoded = decodeTraceExport(body);

@@ -56,7 +56,8 @@ export async function otlpSpanExporter(url: string, useHttp: boolean, timeoutMil
 
 export async function otlpMetricExporter(url: string, useHttp: boolean, timeoutMillis: number): Promise<PushMetricExporter> {
   if (useHttp) {
-    const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
+    // Protobuf, as krakend-otel's otlpmetrichttp sends it.
+    const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-proto');
     return new OTLPMetricExporter({ url: `${url}/v1/metrics`, timeoutMillis, concurrencyLimit: 2 });
   }
   const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
