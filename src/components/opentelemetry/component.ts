@@ -29,19 +29,17 @@ import type { BackendLayer } from './settings.js';
 import { startTelemetry } from './telemetry.js';
 import type { Telemetry } from './telemetry.js';
 
-const telemetries = new WeakMap<object, Telemetry>();
+const TELEMETRY = Symbol('telemetry/opentelemetry pipeline');
 
+/** One pipeline per built gateway, closed with it. */
 function telemetryFor(context: BuildContext): Telemetry | undefined {
   const block = otelRootBlock(context.service);
   if (block === undefined) return undefined;
-  let telemetry = telemetries.get(context.service);
-  if (telemetry === undefined) {
-    telemetry = startTelemetry(readOtelSettings(block, context.service.name ?? ''), context.logger);
-    telemetries.set(context.service, telemetry);
-    const started = telemetry;
-    context.onClose(() => started.close());
-  }
-  return telemetry;
+  return context.instance(TELEMETRY, () => {
+    const telemetry = startTelemetry(readOtelSettings(block, context.service.name ?? ''), context.logger);
+    context.onClose(() => telemetry.close());
+    return telemetry;
+  });
 }
 
 function skipsEndpoint(telemetry: Telemetry, endpoint: EndpointConfig): boolean {
