@@ -13,21 +13,12 @@ export function writePayloads(dir: string): void {
   writeFileSync(join(dir, 'chain.json'), JSON.stringify({ next: 'b.json', id: 42 }));
 }
 
-export function writeNginxConfig(dir: string, name: string, options: { listen: number; root?: string; upstream?: number }): string {
+/** nginx's main file for the bench: one worker, in the foreground, every path under `dir`. */
+function writeNginxMain(dir: string, name: string, http: string, modules = ''): string {
   const file = join(dir, `nginx-${name}.conf`);
-  const server = options.upstream
-    ? // Tuned as a production reference: a keep-alive upstream pool, and proxy buffers sized so a 100 KB
-      // answer stays in memory (nginx's defaults spill it to a temp file, which doubles its S3 cost).
-      `upstream backend { server 127.0.0.1:${options.upstream}; keepalive 256; keepalive_requests 10000000; keepalive_timeout 300s; }
-  tcp_nodelay on;
-  proxy_buffering on; proxy_buffer_size 16k; proxy_buffers 16 16k; proxy_busy_buffers_size 32k; proxy_max_temp_file_size 0;
-  server { listen 127.0.0.1:${options.listen};
-    location /s1 { proxy_pass http://backend/1kb.json; proxy_http_version 1.1; proxy_set_header Connection ""; }
-    location /s3 { proxy_pass http://backend/100kb.json; proxy_http_version 1.1; proxy_set_header Connection ""; } }`
-    : `server { listen 127.0.0.1:${options.listen}; root ${options.root ?? dir}; default_type application/json; }`;
   writeFileSync(
     file,
-    `worker_processes 1;
+    `${modules}worker_processes 1;
 daemon off;
 pid ${join(dir, `nginx-${name}.pid`)};
 error_log ${join(dir, `nginx-${name}.error.log`)} error;
@@ -37,11 +28,28 @@ http {
   keepalive_requests 10000000;
   keepalive_timeout 300s;
   client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
-  ${server}
+  ${http}
 }
 `,
   );
   return file;
+}
+
+/** A keep-alive pool to the bench's backend, as nginx is tuned in production. */
+const upstream = (port: number): string => `upstream backend { server 127.0.0.1:${port}; keepalive 256; keepalive_requests 10000000; keepalive_timeout 300s; }
+  tcp_nodelay on;`;
+
+export function writeNginxConfig(dir: string, name: string, options: { listen: number; root?: string; upstream?: number }): string {
+  const server = options.upstream
+    ? // Tuned as a production reference: a keep-alive upstream pool, and proxy buffers sized so a 100 KB
+      // answer stays in memory (nginx's defaults spill it to a temp file, which doubles its S3 cost).
+      `${upstream(options.upstream)}
+  proxy_buffering on; proxy_buffer_size 16k; proxy_buffers 16 16k; proxy_busy_buffers_size 32k; proxy_max_temp_file_size 0;
+  server { listen 127.0.0.1:${options.listen};
+    location /s1 { proxy_pass http://backend/1kb.json; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    location /s3 { proxy_pass http://backend/100kb.json; proxy_http_version 1.1; proxy_set_header Connection ""; } }`
+    : `server { listen 127.0.0.1:${options.listen}; root ${options.root ?? dir}; default_type application/json; }`;
+  return writeNginxMain(dir, name, server);
 }
 
 /** Where Debian's njs module lives (package libnginx-mod-http-js). */
@@ -75,33 +83,19 @@ export function writeNginxNjsConfig(dir: string, options: { listen: number; upst
 export default { s2 };
 `,
   );
-  const file = join(dir, 'nginx-njs.conf');
   const proxy = 'proxy_http_version 1.1; proxy_set_header Connection ""; subrequest_output_buffer_size 64k;';
-  writeFileSync(
-    file,
-    `load_module ${NJS_MODULE};
-worker_processes 1;
-daemon off;
-pid ${join(dir, 'nginx-njs.pid')};
-error_log ${join(dir, 'nginx-njs.error.log')} error;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  keepalive_timeout 300s;
-  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
-  js_path ${dir};
+  return writeNginxMain(
+    dir,
+    'njs',
+    `js_path ${dir};
   js_import bench from merge.js;
-  upstream backend { server 127.0.0.1:${options.upstream}; keepalive 256; keepalive_requests 10000000; keepalive_timeout 300s; }
-  tcp_nodelay on;
+  ${upstream(options.upstream)}
   server { listen 127.0.0.1:${options.listen};
     location /s2 { js_content bench.s2; }
     location /_a { internal; proxy_pass http://backend/1kb.json; ${proxy} }
-    location /_b { internal; proxy_pass http://backend/b.json; ${proxy} } }
-}
-`,
+    location /_b { internal; proxy_pass http://backend/b.json; ${proxy} } }`,
+    `load_module ${NJS_MODULE};\n`,
   );
-  return file;
 }
 
 export interface BenchToken {

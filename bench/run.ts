@@ -102,6 +102,11 @@ async function main(): Promise<void> {
     processes.push(startPinned(loadCpu, node, [join(root, 'dist', 'bench', 'peers', 'otlp-sink.js'), String(otlpPort)]));
     await waitForPort(otlpPort);
   }
+  // A one-process Portico on `config`, pinned like every system under test.
+  const portico =
+    (config: string) =>
+    (port: number, _backend: string, cpus: string): ChildProcess =>
+      startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', config]);
   const allSystems: SystemDef[] = [
     { name: 'backend direct', paths: { S1: '/1kb.json', S3: '/100kb.json' } },
     {
@@ -123,28 +128,28 @@ async function main(): Promise<void> {
     {
       name: 'Portico',
       paths: { S1: '/s1', S2: '/s2', S3: '/s3', S4: '/s4', S5: '/s5' },
-      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', porticoConfig]),
+      start: portico(porticoConfig),
     },
     {
       name: 'Portico, OpenTelemetry metrics',
       paths: { S1: '/s1' },
-      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', otelMetricsConfig]),
+      start: portico(otelMetricsConfig),
     },
     {
       name: 'Portico, OpenTelemetry traces',
       paths: { S1: '/s1' },
-      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', otelTracesConfig]),
+      start: portico(otelTracesConfig),
     },
     {
       name: 'Portico, OpenTelemetry',
       paths: { S1: '/s1', S2: '/s2' },
-      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', otelConfig]),
+      start: portico(otelConfig),
     },
     {
       name: 'Portico, JWT RS256',
       paths: { S5: '/s5-jwt' },
       headers: [`Authorization: Bearer ${jwt.token}`],
-      start: (port, _backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'src', 'cli', 'portico.js'), 'run', '-w', '1', '-p', String(port), '-c', porticoConfig]),
+      start: portico(porticoConfig),
     },
     {
       name: 'node:http + undici Pool',

@@ -7,14 +7,12 @@
  *   npm run build && node dist/bench/sequential.js
  */
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { runGatewayChild, startChild } from './harness.js';
+import { writeConfig } from '../test/helpers/servers.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 8);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -60,27 +58,22 @@ async function load(scenario: string, url: string): Promise<Row> {
 async function main(): Promise<void> {
   const backend = await start('backend');
   const origin = `http://127.0.0.1:${backend.port}`;
-  const dir = await mkdtemp(join(tmpdir(), 'portico-bench-'));
-  const configFile = join(dir, 'krakend.json');
-  await writeFile(
-    configFile,
-    JSON.stringify({
-      version: 3,
-      timeout: '3s',
-      extra_config: { router: { disable_access_log: true } },
-      endpoints: [
-        { endpoint: '/single/{id}', backend: [{ host: [origin], url_pattern: '/hotels/{id}' }] },
-        {
-          endpoint: '/sequential/{id}',
-          extra_config: { proxy: { sequential: true } },
-          backend: [
-            { host: [origin], url_pattern: '/hotels/{id}', allow: ['name', 'destination_id'] },
-            { host: [origin], url_pattern: '/destinations/{resp0_destination_id}', group: 'destination' },
-          ],
-        },
-      ],
-    }),
-  );
+  const configFile = await writeConfig({
+    version: 3,
+    timeout: '3s',
+    extra_config: { router: { disable_access_log: true } },
+    endpoints: [
+      { endpoint: '/single/{id}', backend: [{ host: [origin], url_pattern: '/hotels/{id}' }] },
+      {
+        endpoint: '/sequential/{id}',
+        extra_config: { proxy: { sequential: true } },
+        backend: [
+          { host: [origin], url_pattern: '/hotels/{id}', allow: ['name', 'destination_id'] },
+          { host: [origin], url_pattern: '/destinations/{resp0_destination_id}', group: 'destination' },
+        ],
+      },
+    ],
+  });
   const gateway = await start('gateway', configFile);
   const base = `http://127.0.0.1:${gateway.port}`;
   try {

@@ -13,15 +13,13 @@
  *   npm run build && node dist/bench/streams.js
  */
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
 import { treeCpuSeconds } from './system.js';
 import { runGatewayChild, startChild } from './harness.js';
+import { writeConfig } from '../test/helpers/servers.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -73,21 +71,16 @@ interface Row {
 async function main(): Promise<void> {
   const backend = await start('backend');
   const origin = `127.0.0.1:${backend.port}`;
-  const dir = await mkdtemp(join(tmpdir(), 'portico-bench-'));
-  const configFile = join(dir, 'krakend.json');
-  await writeFile(
-    configFile,
-    JSON.stringify({
-      version: 3,
-      timeout: '10s',
-      extra_config: { router: { disable_access_log: true } },
-      endpoints: [
-        { endpoint: '/ws', backend: [{ host: [`ws://${origin}`], url_pattern: '/' }], extra_config: { websocket: { enable_direct_communication: true, max_message_size: 4096 } } },
-        { endpoint: '/paced', output_encoding: 'sse', backend: [{ host: [`http://${origin}`], url_pattern: '/paced' }] },
-        { endpoint: '/flood', output_encoding: 'sse', backend: [{ host: [`http://${origin}`], url_pattern: '/flood' }] },
-      ],
-    }),
-  );
+  const configFile = await writeConfig({
+    version: 3,
+    timeout: '10s',
+    extra_config: { router: { disable_access_log: true } },
+    endpoints: [
+      { endpoint: '/ws', backend: [{ host: [`ws://${origin}`], url_pattern: '/' }], extra_config: { websocket: { enable_direct_communication: true, max_message_size: 4096 } } },
+      { endpoint: '/paced', output_encoding: 'sse', backend: [{ host: [`http://${origin}`], url_pattern: '/paced' }] },
+      { endpoint: '/flood', output_encoding: 'sse', backend: [{ host: [`http://${origin}`], url_pattern: '/flood' }] },
+    ],
+  });
   const gateway = await start('gateway', configFile);
   const through = `127.0.0.1:${gateway.port}`;
   const pid = gateway.child.pid as number;

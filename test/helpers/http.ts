@@ -137,3 +137,17 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 3_000): Prom
   }
   return predicate();
 }
+
+/** Polls `url` until it answers 200; throws (naming the URL) after `timeoutMs`. */
+export async function waitUntilServing(url: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await request(url, { timeoutMs: 2_000 })).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} never answered`);
+    await delay(100);
+  }
+}

@@ -6,24 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { freePort, startCli } from '../helpers/cli.js';
-import { delay, request } from '../helpers/http.js';
+import { delay, request, waitUntilServing } from '../helpers/http.js';
 import { sendJson, startBackend, writeConfig } from '../helpers/servers.js';
 
 const backend = await startBackend((req, res) => sendJson(res, 200, { path: req.url }));
 after(() => backend.close());
 
-async function waitUntilServing(url: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await request(url, { timeoutMs: 2_000 })).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) assert.fail(`${url} never answered`);
-    await delay(100);
-  }
-}
 
 describe('telemetry/metrics with run -w 2', () => {
   it('sums the workers\' counters and histogram counts', async () => {

@@ -7,25 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { childPids, freePort, startCli } from '../helpers/cli.js';
-import { delay, request } from '../helpers/http.js';
+import { delay, request, waitUntilServing } from '../helpers/http.js';
 import { hasPrometheus, PROMETHEUS_MISSING, startPrometheus } from '../helpers/prometheus.js';
 import { sendJson, startBackend, writeConfig } from '../helpers/servers.js';
 
 const backend = await startBackend((req, res) => sendJson(res, 200, { path: req.url }));
 after(() => backend.close());
 
-async function waitUntilServing(url: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await request(url, { timeoutMs: 2_000 })).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) assert.fail(`${url} never answered`);
-    await delay(100);
-  }
-}
 
 /** Polls an instant query until it returns `expected` (Prometheus scrapes every second). */
 async function eventually(query: (q: string) => Promise<number>, promql: string, expected: number, timeoutMs = 20_000): Promise<void> {
@@ -60,7 +48,7 @@ describe('telemetry/opentelemetry Prometheus exporter with run -w 2', { skip: ha
     const cli = startCli(['run', '-c', file, '-w', '2']);
     const prometheus = await startPrometheus([`127.0.0.1:${metricsPort}`]);
     try {
-      await waitUntilServing(`http://127.0.0.1:${port}/__health`);
+      await waitUntilServing(`http://127.0.0.1:${port}/__health`, 30_000);
       await delay(500);
       const profiles = 30;
       const statuses = 12;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InstrumentSet } from './instruments.js';
+import { InstrumentSet, seriesCache } from './instruments.js';
 
 interface Point {
   attributes: Record<string, unknown>;
@@ -50,8 +50,8 @@ describe('telemetry instruments', () => {
   it('builds a layer’s attributes once per key, and shares the series with other layers', () => {
     const set = new InstrumentSet('scope', resource);
     const histogram = set.histogram('h', [1]);
-    const first = histogram.cache();
-    const second = histogram.cache();
+    const first = seriesCache((attributes) => histogram.bind(attributes));
+    const second = seriesCache((attributes) => histogram.bind(attributes));
     let built = 0;
     const attributes = () => (built++, { status: 200 });
     first('200', attributes).record(1);

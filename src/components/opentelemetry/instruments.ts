@@ -8,6 +8,8 @@
  */
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import type { CollectionResult, MetricData, MetricProducer, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { hrTimeOf } from './lean-tracer.js';
+import { attributesKey } from './merge.js';
 
 /** The SDK's default cardinality limit: series past it land in one overflow series, as the SDK does. */
 const MAX_SERIES = 2_000;
@@ -21,18 +23,7 @@ const CUMULATIVE = 1;
 export const VALUE_INT = 0;
 export const VALUE_DOUBLE = 1;
 
-function now(): HrTime {
-  const epochMs = performance.timeOrigin + performance.now();
-  const seconds = Math.floor(epochMs / 1000);
-  return [seconds, Math.round((epochMs - seconds * 1000) * 1e6)];
-}
-
-/** Canonical key of an attribute set: the same attributes in any order are the same series. */
-function attributesKey(attributes: Attributes): string {
-  let key = '';
-  for (const name of Object.keys(attributes).sort()) key += `${name}\u0000${String(attributes[name])}\u0001`;
-  return key;
-}
+const now = (): HrTime => hrTimeOf(performance.now());
 
 export class HistogramSeries {
   count = 0;
@@ -108,22 +99,23 @@ abstract class Instrument<S extends HistogramSeries | CounterSeries> {
     }
     return series;
   }
+}
 
-  /**
-   * A layer's own view: its series by a key of the values that vary per request (a status, a flag),
-   * so the request path looks up one short string; `attributes` runs on a miss only.
-   */
-  cache(): (key: string, attributes: () => Attributes) => S {
-    const mine = new Map<string, S>();
-    return (key, attributes) => {
-      let series = mine.get(key);
-      if (series === undefined) {
-        series = this.bind(attributes());
-        if (mine.size < MAX_SERIES) mine.set(key, series);
-      }
-      return series;
-    };
-  }
+/**
+ * A layer's own view: what `bind` makes for each key of the values that vary per request (a status, a
+ * flag), so the request path looks up one short string; `attributes` runs on a miss only. `bind` may
+ * bind several instruments that are always recorded together.
+ */
+export function seriesCache<S>(bind: (attributes: Attributes) => S): (key: string, attributes: () => Attributes) => S {
+  const mine = new Map<string, S>();
+  return (key, attributes) => {
+    let series = mine.get(key);
+    if (series === undefined) {
+      series = bind(attributes());
+      if (mine.size < MAX_SERIES) mine.set(key, series);
+    }
+    return series;
+  };
 }
 
 export class HistogramInstrument extends Instrument<HistogramSeries> {

@@ -22,6 +22,7 @@ import { formatTraceparent, parseTraceparent, SPAN_KIND_CLIENT, SPAN_KIND_INTERN
 import type { LeanSpan } from './lean-tracer.js';
 import type { BackendLayer, GlobalLayer, ProxyLayer } from './settings.js';
 import { normalizeBackendRoute, normalizeRoute } from './settings.js';
+import { seriesCache } from './instruments.js';
 import type { HistogramInstrument, HistogramSeries } from './instruments.js';
 import type { Instruments, Telemetry } from './telemetry.js';
 
@@ -70,8 +71,8 @@ function assignAll(into: Attributes, fixed: readonly (readonly [string, Attribut
 export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): ServiceMiddleware {
   const tracer = global.disableTraces ? undefined : telemetry.tracer;
   const instruments = global.disableMetrics ? undefined : telemetry.instruments;
-  const durationOf = instruments?.serverDuration.cache();
-  const sizeOf = instruments?.serverSize.cache();
+  // Duration and size are always recorded together: one lookup binds both.
+  const serverSeries = instruments === undefined ? undefined : seriesCache((attributes) => ({ duration: instruments.serverDuration.bind(attributes), size: instruments.serverSize.bind(attributes) }));
   const propagate = !global.disablePropagation;
   const skipPaths = telemetry.settings.skipPaths;
   const fixedMetrics = global.metricsAttributes;
@@ -112,14 +113,15 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
         const status = response.statusCode;
         const route = tracking.route ?? `${status} ${STATUS_CODES[status] ?? ''}`;
         const size = Math.max(written?.bytes ?? 0, 0);
-        if (durationOf !== undefined && sizeOf !== undefined) {
+        if (serverSeries !== undefined) {
           const method = metricMethod(request.method);
           const scheme = (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
           // The route and method name the endpoint, and so its static attributes too.
           const key = `${status} ${method} ${scheme} ${route}`;
           const attributes = (): Attributes => ({ ...fixedMetrics, ...tracking.metricsAttributes, 'http.request.method': method, 'url.scheme': scheme, 'http.route': route, 'http.response.status_code': status });
-          durationOf(key, attributes).record((performance.now() - begin) / 1000);
-          sizeOf(key, attributes).record(size);
+          const series = serverSeries(key, attributes);
+          series.duration.record((performance.now() - begin) / 1000);
+          series.size.record(size);
         }
         if (span?.recording === true) {
           const attributes = span.attributes;
@@ -189,9 +191,9 @@ function stageMiddleware(
   const metricAttributes: Attributes = { ...fixed, ...options.metricsAttributes };
   // One series per outcome (error, canceled, complete), bound on first use.
   const outcomeSeries: (HistogramSeries | undefined)[] = new Array(8);
-  const seriesOf = (histogram: HistogramInstrument, outcome: Outcome): HistogramSeries => {
+  const seriesOf = (metric: HistogramInstrument, outcome: Outcome): HistogramSeries => {
     const index = (outcome.errored ? 4 : 0) + (outcome.canceled ? 2 : 0) + (outcome.complete ? 1 : 0);
-    return (outcomeSeries[index] ??= histogram.bind({ ...metricAttributes, error: outcome.errored, canceled: outcome.canceled, complete: outcome.complete }));
+    return (outcomeSeries[index] ??= metric.bind({ ...metricAttributes, error: outcome.errored, canceled: outcome.canceled, complete: outcome.complete }));
   };
   const spanAttributes = Object.entries({ ...fixed, ...options.tracesAttributes, 'krakend.stage': stage });
   return (next) =>
@@ -300,18 +302,27 @@ function headerOf(headers: string[], name: string): string | undefined {
   return undefined;
 }
 
-/** A client layer's series of each `http.client.*` instrument, keyed by status, method and origin. */
+/** Binds on the first call, then returns the same series. */
+function lazily<S>(bind: () => S): () => S {
+  let series: S | undefined;
+  return () => (series ??= bind());
+}
+
+/**
+ * A client layer's `http.client.*` series, one set per status, method and origin (one lookup per call);
+ * each is bound when first recorded, so a series that never counts anything is never exported.
+ */
 function clientSeries(instruments: Instruments) {
-  return {
-    started: instruments.clientStarted.cache(),
-    requestSize: instruments.clientRequestSize.cache(),
-    duration: instruments.clientDuration.cache(),
-    responseSize: instruments.clientResponseSize.cache(),
-    noContentLength: instruments.clientNoContentLength.cache(),
-    canceled: instruments.clientCanceled.cache(),
-    timedOut: instruments.clientTimedOut.cache(),
-    failed: instruments.clientFailed.cache(),
-  };
+  return seriesCache((attributes) => ({
+    started: lazily(() => instruments.clientStarted.bind(attributes)),
+    requestSize: lazily(() => instruments.clientRequestSize.bind(attributes)),
+    duration: lazily(() => instruments.clientDuration.bind(attributes)),
+    responseSize: lazily(() => instruments.clientResponseSize.bind(attributes)),
+    noContentLength: lazily(() => instruments.clientNoContentLength.bind(attributes)),
+    canceled: lazily(() => instruments.clientCanceled.bind(attributes)),
+    timedOut: lazily(() => instruments.clientTimedOut.bind(attributes)),
+    failed: lazily(() => instruments.clientFailed.bind(attributes)),
+  }));
 }
 
 /**
@@ -351,13 +362,14 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
         if (series !== undefined) {
           const key = `${reply.statusCode} ${request.method} ${origin}`;
           const attributes = (): Attributes => ({ ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': reply.statusCode });
-          series.started(key, attributes).add(1);
-          if (request.bodyLength !== undefined) series.requestSize(key, attributes).add(request.bodyLength);
-          series.duration(key, attributes).record(seconds);
+          const bound = series(key, attributes);
+          bound.started().add(1);
+          if (request.bodyLength !== undefined) bound.requestSize().add(request.bodyLength);
+          bound.duration().record(seconds);
           if (request.method !== 'HEAD') {
             const length = headerOf(reply.headers, 'content-length');
-            if (length !== undefined) series.responseSize(key, attributes).record(Number(length));
-            else series.noContentLength(key, attributes).add(1);
+            if (length !== undefined) bound.responseSize().record(Number(length));
+            else bound.noContentLength().add(1);
           }
         }
         if (span?.recording === true) {
@@ -376,15 +388,16 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
           // krakend-otel: no status without a response (0); a canceled call is not a failure.
           const key = `0 ${request.method} ${origin}`;
           const attributes = (): Attributes => ({ ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': 0 });
-          series.started(key, attributes).add(1);
-          if (request.bodyLength !== undefined) series.requestSize(key, attributes).add(request.bodyLength);
+          const bound = series(key, attributes);
+          bound.started().add(1);
+          if (request.bodyLength !== undefined) bound.requestSize().add(request.bodyLength);
           const reason = cancel.aborted ? (cancel.reason as { code?: string } | undefined)?.code : undefined;
-          if (reason === 'PRT_ERR_CLIENT_GONE') series.canceled(key, attributes).add(1);
+          if (reason === 'PRT_ERR_CLIENT_GONE') bound.canceled().add(1);
           else {
-            if (reason === 'PRT_ERR_TIMEOUT') series.timedOut(key, attributes).add(1);
-            series.failed(key, attributes).add(1);
+            if (reason === 'PRT_ERR_TIMEOUT') bound.timedOut().add(1);
+            bound.failed().add(1);
           }
-          series.duration(key, attributes).record(seconds);
+          bound.duration().record(seconds);
         }
         if (span?.recording === true) {
           span.recordException(error);

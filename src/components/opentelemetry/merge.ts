@@ -25,7 +25,8 @@ interface HistogramValue {
 type AnyPoint = { attributes: Record<string, unknown>; startTime: [number, number]; endTime: [number, number]; value: number | HistogramValue };
 type AnyMetric = { descriptor: { name: string }; dataPointType: number; dataPoints: AnyPoint[] };
 
-function attributesKey(attributes: Record<string, unknown>): string {
+/** Canonical key of an attribute set: the same attributes in any order are the same series. */
+export function attributesKey(attributes: Record<string, unknown>): string {
   const keys = Object.keys(attributes).sort();
   let key = '';
   for (const name of keys) key += `${name}\u0000${String(attributes[name])}\u0001`;

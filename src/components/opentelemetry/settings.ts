@@ -35,16 +35,6 @@ export interface OtlpExporterSettings {
 
 export type Attributes = Record<string, string>;
 
-export interface GlobalLayer {
-  disableMetrics: boolean;
-  disableTraces: boolean;
-  disablePropagation: boolean;
-  reportHeaders: boolean;
-  skipHeaders: ReadonlySet<string>;
-  metricsAttributes: Attributes;
-  tracesAttributes: Attributes;
-}
-
 export interface ProxyLayer {
   disableMetrics: boolean;
   disableTraces: boolean;
@@ -52,6 +42,11 @@ export interface ProxyLayer {
   skipHeaders: ReadonlySet<string>;
   metricsAttributes: Attributes;
   tracesAttributes: Attributes;
+}
+
+/** `layers.global`: the proxy layer's keys plus `disable_propagation`. */
+export interface GlobalLayer extends ProxyLayer {
+  disablePropagation: boolean;
 }
 
 export interface BackendLayer {
@@ -103,18 +98,6 @@ function readSkipHeaders(block: Block | undefined): ReadonlySet<string> {
   return new Set((block === undefined ? [] : readStrings(block, 'skip_headers')).map((name) => name.toLowerCase()));
 }
 
-export function readGlobalLayer(block: Block | undefined): GlobalLayer {
-  return {
-    disableMetrics: block !== undefined && readBoolean(block, 'disable_metrics'),
-    disableTraces: block !== undefined && readBoolean(block, 'disable_traces'),
-    disablePropagation: block !== undefined && readBoolean(block, 'disable_propagation'),
-    reportHeaders: block !== undefined && readBoolean(block, 'report_headers'),
-    skipHeaders: readSkipHeaders(block),
-    metricsAttributes: readAttributes(block, 'metrics_static_attributes'),
-    tracesAttributes: readAttributes(block, 'traces_static_attributes'),
-  };
-}
-
 export function readProxyLayer(block: Block | undefined): ProxyLayer {
   return {
     disableMetrics: block !== undefined && readBoolean(block, 'disable_metrics'),
@@ -124,6 +107,10 @@ export function readProxyLayer(block: Block | undefined): ProxyLayer {
     metricsAttributes: readAttributes(block, 'metrics_static_attributes'),
     tracesAttributes: readAttributes(block, 'traces_static_attributes'),
   };
+}
+
+export function readGlobalLayer(block: Block | undefined): GlobalLayer {
+  return { ...readProxyLayer(block), disablePropagation: block !== undefined && readBoolean(block, 'disable_propagation') };
 }
 
 /** An absent `metrics` or `traces` object means everything on (krakend-otel's defaults). */
