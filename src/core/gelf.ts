@@ -9,16 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import type { Socket as DatagramSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import type { LevelName } from './log-format.js';
+import { streamSink } from './syslog.js';
 import type { LogSink } from './syslog.js';
 
 export const GELF_CHUNK_SIZE = 1420;
 const CHUNK_HEADER = 12;
 const MAX_CHUNKS = 128;
-const MAX_PENDING_BYTES = 1 << 20;
 /** Syslog severities, which GELF's `level` uses. */
 const LEVELS: Readonly<Record<LevelName, number>> = { CRITICAL: 2, ERROR: 3, WARNING: 4, INFO: 6, DEBUG: 7 };
 
@@ -105,48 +104,7 @@ function udpSink(settings: GelfSettings, format: (level: LevelName, text: string
   };
 }
 
-/** One connection, reopened by the next message after a failure (at most once a second). */
+/** One connection, reopened by the next message after a failure (at most once a second); messages end in NUL. */
 function tcpSink(settings: GelfSettings, format: (level: LevelName, text: string) => string, tell: (message: string) => void): LogSink {
-  let socket: Socket | undefined;
-  let failedAt = 0;
-  let closed = false;
-  let dropped = 0;
-  const open = (): Socket => {
-    const next = connect(settings.port, settings.host);
-    next.unref();
-    next.setNoDelay(true);
-    next.on('error', (error) => {
-      if (socket === next) socket = undefined;
-      failedAt = Date.now();
-      tell(error.message);
-    });
-    next.on('close', () => {
-      if (socket === next) socket = undefined;
-    });
-    return next;
-  };
-  return {
-    write(level, text) {
-      if (closed) return;
-      if (socket === undefined) {
-        if (Date.now() - failedAt < 1000) {
-          dropped++;
-          return;
-        }
-        socket = open();
-      }
-      if (socket.writableLength > MAX_PENDING_BYTES) {
-        dropped++;
-        return;
-      }
-      socket.write(`${format(level, text)}\0`);
-    },
-    close() {
-      closed = true;
-      socket?.end();
-    },
-    get dropped() {
-      return dropped;
-    },
-  };
+  return streamSink(() => connect(settings.port, settings.host), (level, text) => `${format(level, text)}\0`, tell, { flushOnClose: true });
 }

@@ -91,7 +91,7 @@ export function openSyslog(settings: SyslogSettings, onProblem: (message: string
     case 'udp':
       return udpSink(target.host, target.port, (level, message) => `<${priority(level)}>${networkHeader(tag)}${body(level, message)}`, tell);
     case 'tcp':
-      return streamSink(() => connect(target.port, target.host), (level, message) => `<${priority(level)}>${networkHeader(tag)}${body(level, message)}\n`, tell, `tcp://${target.host}:${target.port}`);
+      return streamSink(() => connect(target.port, target.host), (level, message) => `<${priority(level)}>${networkHeader(tag)}${body(level, message)}\n`, streamErrors(tell, `tcp://${target.host}:${target.port}`));
     case 'unix':
       return unixSink(target.path, tag, facility, priority, body, tell);
   }
@@ -143,10 +143,15 @@ function udpSink(host: string, port: number, format: (level: LevelName, message:
 }
 
 /**
- * A reconnecting stream socket: lines written while it connects are queued by the socket itself, up to
- * MAX_PENDING_BYTES; after a failure the next line tries again, at most once a second.
+ * A reconnecting stream socket (syslog over TCP or a unix socket, GELF over TCP): lines written while it
+ * connects are queued by the socket itself, up to MAX_PENDING_BYTES; after a failure the next line tries
+ * again, at most once a second. `flushOnClose` ends the connection after what is queued, else drops it.
  */
-function streamSink(open: () => Socket, format: (level: LevelName, message: string) => string, tell: (message: string) => void, name: string): LogSink {
+function streamErrors(tell: (message: string) => void, name: string): (error: string) => void {
+  return (error) => tell(`[SERVICE: Logging][syslog] ${name}: ${error}`);
+}
+
+export function streamSink(open: () => Socket, format: (level: LevelName, message: string) => string, tell: (error: string) => void, options: { flushOnClose?: boolean } = {}): LogSink {
   let socket: Socket | undefined;
   let failedAt = 0;
   let closed = false;
@@ -158,7 +163,7 @@ function streamSink(open: () => Socket, format: (level: LevelName, message: stri
     next.on('error', (error: NodeJS.ErrnoException) => {
       if (socket === next) socket = undefined;
       failedAt = Date.now();
-      tell(`[SERVICE: Logging][syslog] ${name}: ${error.message}`);
+      tell(error.message);
     });
     next.on('close', () => {
       if (socket === next) socket = undefined;
@@ -183,7 +188,8 @@ function streamSink(open: () => Socket, format: (level: LevelName, message: stri
     },
     close() {
       closed = true;
-      socket?.destroy();
+      if (options.flushOnClose) socket?.end();
+      else socket?.destroy();
     },
     get dropped() {
       return dropped;
@@ -204,7 +210,7 @@ function unixSink(path: string, tag: string, facility: number, priority: (level:
     if (closed) sink.close();
     for (const [level, message] of pending.splice(0)) sink.write(level, message);
   };
-  const stream = (): LogSink => streamSink(() => connect(path), (level, message) => `<${priority(level)}>${localHeader(tag)}${body(level, message)}\n`, tell, path);
+  const stream = (): LogSink => streamSink(() => connect(path), (level, message) => `<${priority(level)}>${localHeader(tag)}${body(level, message)}\n`, streamErrors(tell, path));
   const probe = connect(path);
   probe.unref();
   probe.once('connect', () => {
