@@ -4,7 +4,6 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { formatIssue } from '../config/issues.js';
 import type { ConfigExtensions } from '../config/extensions.js';
 import { loadConfig } from '../config/load.js';
@@ -48,7 +47,7 @@ export async function openapiCommand(args: string[], components: ConfigExtension
     let document: unknown;
     try {
       const text = await readFile(spec, 'utf8');
-      document = /\.json$/i.test(spec) ? JSON.parse(text) : parseYaml(text);
+      document = /\.json$/i.test(spec) ? JSON.parse(text) : (await loadYaml()).parse(text);
     } catch (error) {
       process.stderr.write(`cannot read ${spec}: ${(error as Error).message}\n`);
       return 1;
@@ -84,7 +83,12 @@ async function emit(document: unknown, output: string | undefined): Promise<void
     process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     return;
   }
-  await writeFile(output, /\.ya?ml$/i.test(output) ? stringifyYaml(document) : `${JSON.stringify(document, null, 2)}\n`);
+  await writeFile(output, /\.ya?ml$/i.test(output) ? (await loadYaml()).stringify(document) : `${JSON.stringify(document, null, 2)}\n`);
+}
+
+/** Loaded by the openapi command only: imported with the CLI, yaml cost every gateway ~7 MB of memory. */
+function loadYaml(): Promise<typeof import('yaml')> {
+  return import('yaml');
 }
 
 function usage(message: string): number {
