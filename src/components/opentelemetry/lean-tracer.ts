@@ -70,10 +70,22 @@ const ORIGIN_REST_MS = performance.timeOrigin - ORIGIN_SECONDS * 1000;
 
 /** Wall-clock `HrTime` of a `performance.now()` reading. */
 export function hrTimeOf(now: number): HrTime {
+  return [wallSeconds(now), wallNanos(now)];
+}
+
+/** The seconds of `hrTimeOf(now)`, without the array (the encoder writes times straight from readings). */
+export function wallSeconds(now: number): number {
+  const ms = ORIGIN_REST_MS + now;
+  const seconds = Math.floor(ms / 1000);
+  return Math.round((ms - seconds * 1000) * 1e6) >= 1e9 ? ORIGIN_SECONDS + seconds + 1 : ORIGIN_SECONDS + seconds;
+}
+
+/** The nanoseconds of `hrTimeOf(now)`. */
+export function wallNanos(now: number): number {
   const ms = ORIGIN_REST_MS + now;
   const seconds = Math.floor(ms / 1000);
   const nanos = Math.round((ms - seconds * 1000) * 1e6);
-  return nanos >= 1e9 ? [ORIGIN_SECONDS + seconds + 1, nanos - 1e9] : [ORIGIN_SECONDS + seconds, nanos];
+  return nanos >= 1e9 ? nanos - 1e9 : nanos;
 }
 
 const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/;
@@ -159,9 +171,6 @@ export class LeanTracer {
 
 export class LeanSpan implements ReadableSpan {
   status: SpanStatus = UNSET;
-  startTime: HrTime = ZERO_TIME;
-  endTime: HrTime = ZERO_TIME;
-  duration: HrTime = ZERO_TIME;
   ended = false;
   events: TimedEvent[] = NO_EVENTS;
   readonly links: Link[] = NO_LINKS;
@@ -169,7 +178,9 @@ export class LeanSpan implements ReadableSpan {
   readonly droppedEventsCount = 0;
   readonly droppedLinksCount = 0;
   readonly parentSpanContext?: SpanContext;
-  private readonly began = performance.now();
+  /** `performance.now()` at start and end: the `HrTime`s below are made only for whoever reads them. */
+  readonly startedAt = performance.now();
+  endedAt = 0;
 
   constructor(
     private readonly tracer: LeanTracer,
@@ -185,6 +196,20 @@ export class LeanSpan implements ReadableSpan {
 
   spanContext(): SpanContext {
     return this.context;
+  }
+
+  get startTime(): HrTime {
+    return hrTimeOf(this.startedAt);
+  }
+
+  get endTime(): HrTime {
+    return this.ended ? hrTimeOf(this.endedAt) : ZERO_TIME;
+  }
+
+  get duration(): HrTime {
+    if (!this.ended) return ZERO_TIME;
+    const nanos = Math.round((this.endedAt - this.startedAt) * 1e6);
+    return [Math.floor(nanos / 1e9), nanos % 1e9];
   }
 
   get resource(): Resource {
@@ -223,11 +248,7 @@ export class LeanSpan implements ReadableSpan {
     if (this.ended) return;
     this.ended = true;
     if (!this.recording) return;
-    const now = performance.now();
-    this.startTime = hrTimeOf(this.began);
-    this.endTime = hrTimeOf(now);
-    const nanos = Math.round((now - this.began) * 1e6);
-    this.duration = [Math.floor(nanos / 1e9), nanos % 1e9];
+    this.endedAt = performance.now();
     this.tracer.ended(this);
   }
 }

@@ -1,13 +1,15 @@
 /**
- * `ExportTraceServiceRequest` in protobuf, one pass into a reused buffer: the same bytes as the official
- * `ProtobufTraceSerializer` of @opentelemetry/otlp-transformer (a unit test compares them), at a third
- * of its cost. The official one sizes the message with a first pass over every span, then writes it
- * in a second; each span id is converted from hex to bytes twice, each string measured and encoded
- * twice. At 4 spans per request that was ~16 µs of every traced response on the bench machine.
+ * `ExportTraceServiceRequest` in protobuf, the same bytes as the official `ProtobufTraceSerializer` of
+ * @opentelemetry/otlp-transformer (a unit test compares them), written as the spans end: each span is
+ * appended to a reused buffer at once, and the request's framing (resource, scope, lengths) is written
+ * around them when the batch leaves. The official serializer sizes the message in a first pass over
+ * every span and writes it in a second, so spans must wait for it as objects; kept for a batch, they
+ * survived the young generation and cost a copy into the old one (the bench's largest tracing cost).
  * Field numbers: opentelemetry-proto `collector/trace/v1`, `trace/v1/trace.proto`, `common/v1`.
  */
 import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { LeanSpan, wallNanos, wallSeconds } from './lean-tracer.js';
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
@@ -24,15 +26,20 @@ for (let i = 0; i < 6; i++) {
   HEX[65 + i] = 10 + i;
 }
 
-class Writer {
-  buffer = Buffer.allocUnsafe(64 * 1024);
+export class Writer {
+  buffer: Buffer;
   pos = 0;
+
+  constructor(size = 64 * 1024) {
+    // Slow (unpooled) and kept: a fresh large buffer per export page-faults on every touch.
+    this.buffer = Buffer.allocUnsafeSlow(size);
+  }
 
   ensure(size: number): void {
     if (this.pos + size <= this.buffer.length) return;
     let length = this.buffer.length * 2;
     while (length < this.pos + size) length *= 2;
-    const grown = Buffer.allocUnsafe(length);
+    const grown = Buffer.allocUnsafeSlow(length);
     this.buffer.copy(grown, 0, 0, this.pos);
     this.buffer = grown;
   }
@@ -153,8 +160,10 @@ class Writer {
 
   /** The official serializer's HrTime → nanoseconds split, exact beyond 2^53. */
   hrTime(time: HrTime): void {
-    const seconds = time[0];
-    const nanos = time[1];
+    this.time(time[0], time[1]);
+  }
+
+  time(seconds: number, nanos: number): void {
     const lowerNanos = (seconds & 0xffff) * 1e9;
     const upperNanos = ((seconds / 0x10000) >>> 0) * 1e9;
     const lowWithCarry = (lowerNanos >>> 0) + ((((upperNanos & 0xffff) * 0x10000) >>> 0) >>> 0) + nanos;
@@ -257,9 +266,16 @@ function span(writer: Writer, record: ReadableSpan): void {
     writer.varint32(kind);
   }
   writer.tag(7, WIRE_FIXED64);
-  writer.hrTime(record.startTime);
-  writer.tag(8, WIRE_FIXED64);
-  writer.hrTime(record.endTime);
+  if (record instanceof LeanSpan) {
+    // Its times as performance.now() readings: no HrTime arrays made just to be read here.
+    writer.time(wallSeconds(record.startedAt), wallNanos(record.startedAt));
+    writer.tag(8, WIRE_FIXED64);
+    writer.time(wallSeconds(record.endedAt), wallNanos(record.endedAt));
+  } else {
+    writer.hrTime(record.startTime);
+    writer.tag(8, WIRE_FIXED64);
+    writer.hrTime(record.endTime);
+  }
   attributes(writer, record.attributes, 9);
   writer.tag(10, WIRE_VARINT);
   writer.varint32(record.droppedAttributesCount);
@@ -311,62 +327,103 @@ function span(writer: Writer, record: ReadableSpan): void {
   writer.fixed32(spanFlags(context.traceFlags, parent?.isRemote));
 }
 
-const writer = new Writer();
+/** One `spans` entry (field 2 of ScopeSpans): a span appended to a batch. */
+export function writeSpanEntry(writer: Writer, record: ReadableSpan): void {
+  writer.tag(2, WIRE_LENGTH);
+  const at = writer.start();
+  span(writer, record);
+  writer.finish(at);
+}
+
+function varintSize(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
+}
+
+function writeVarintAt(buffer: Buffer, at: number, value: number): void {
+  let v = value;
+  let p = at;
+  while (v > 0x7f) {
+    buffer[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buffer[p] = v;
+}
+
+function bytesOf(write: (writer: Writer) => void): Buffer {
+  const writer = new Writer(1024);
+  write(writer);
+  return Buffer.from(writer.buffer.subarray(0, writer.pos));
+}
 
 /**
- * The protobuf body of one export. The bytes are a copy: the writer's buffer is reused by the next
- * call. Spans are grouped by resource, then by instrumentation scope, in first-seen order.
+ * The request around the spans of one resource and one instrumentation scope (a gateway's tracer has
+ * one of each). Its fixed parts are encoded once; a batch's spans are written from `reserve` on, and
+ * `frame` writes the lengths and fixed parts around them, in place.
  */
-export function encodeTraceExport(spans: readonly ReadableSpan[]): Buffer {
-  const resources = new Map<ReadableSpan['resource'], Map<ReadableSpan['instrumentationScope'], ReadableSpan[]>>();
-  for (const record of spans) {
-    let scopes = resources.get(record.resource);
-    if (scopes === undefined) resources.set(record.resource, (scopes = new Map()));
-    let group = scopes.get(record.instrumentationScope);
-    if (group === undefined) scopes.set(record.instrumentationScope, (group = []));
-    group.push(record);
-  }
-  writer.pos = 0;
-  for (const [resource, scopes] of resources) {
-    writer.tag(1, WIRE_LENGTH);
-    const resourceSpans = writer.start();
-    writer.tag(1, WIRE_LENGTH);
-    const resourceAt = writer.start();
-    if (resource.attributes) attributes(writer, resource.attributes, 1);
-    writer.tag(2, WIRE_VARINT);
-    writer.varint32(0);
-    writer.finish(resourceAt);
-    for (const [scope, group] of scopes) {
-      writer.tag(2, WIRE_LENGTH);
-      const scopeSpans = writer.start();
+export class ExportFraming {
+  private readonly resource: Buffer;
+  private readonly scope: Buffer;
+  private readonly scopeSuffix: Buffer;
+  private readonly resourceSuffix: Buffer;
+  /** Where a batch's first span starts: room for the longest framing before it. */
+  readonly reserve: number;
+
+  constructor(resource: ReadableSpan['resource'], scope: ReadableSpan['instrumentationScope']) {
+    this.resource = bytesOf((writer) => {
       writer.tag(1, WIRE_LENGTH);
-      const scopeAt = writer.start();
+      const at = writer.start();
+      if (resource.attributes) attributes(writer, resource.attributes, 1);
+      writer.tag(2, WIRE_VARINT);
+      writer.varint32(0);
+      writer.finish(at);
+    });
+    this.scope = bytesOf((writer) => {
+      writer.tag(1, WIRE_LENGTH);
+      const at = writer.start();
       writer.tag(1, WIRE_LENGTH);
       writer.string(scope.name);
       if (scope.version) {
         writer.tag(2, WIRE_LENGTH);
         writer.string(scope.version);
       }
-      writer.finish(scopeAt);
-      for (const record of group) {
-        writer.tag(2, WIRE_LENGTH);
-        const at = writer.start();
-        span(writer, record);
-        writer.finish(at);
-      }
-      if (scope.schemaUrl) {
-        writer.tag(3, WIRE_LENGTH);
-        writer.string(scope.schemaUrl);
-      }
-      writer.finish(scopeSpans);
-    }
-    if (resource.schemaUrl) {
+      writer.finish(at);
+    });
+    this.scopeSuffix = bytesOf((writer) => {
+      if (!scope.schemaUrl) return;
+      writer.tag(3, WIRE_LENGTH);
+      writer.string(scope.schemaUrl);
+    });
+    this.resourceSuffix = bytesOf((writer) => {
+      if (!resource.schemaUrl) return;
       writer.tag(3, WIRE_LENGTH);
       writer.string(resource.schemaUrl);
-    }
-    writer.finish(resourceSpans);
+    });
+    this.reserve = 1 + 5 + this.resource.length + 1 + 5 + this.scope.length;
   }
-  const body = Buffer.allocUnsafeSlow(writer.pos);
-  writer.buffer.copy(body, 0, 0, writer.pos);
-  return body;
+
+  /** A writer for a new batch: its spans start at `reserve`. */
+  startBatch(writer: Writer): void {
+    writer.pos = this.reserve;
+  }
+
+  /** The request body: a view of `writer`'s buffer, valid until the writer starts another batch. */
+  frame(writer: Writer): Buffer {
+    const spansLength = writer.pos - this.reserve;
+    writer.ensure(this.scopeSuffix.length + this.resourceSuffix.length);
+    const end = writer.pos + this.scopeSuffix.copy(writer.buffer, writer.pos) + this.resourceSuffix.copy(writer.buffer, writer.pos + this.scopeSuffix.length);
+    const buffer = writer.buffer;
+    const scopeSpansLength = this.scope.length + spansLength + this.scopeSuffix.length;
+    const resourceSpansLength = this.resource.length + 1 + varintSize(scopeSpansLength) + scopeSpansLength + this.resourceSuffix.length;
+    let at = this.reserve - this.scope.length;
+    this.scope.copy(buffer, at);
+    at -= varintSize(scopeSpansLength);
+    writeVarintAt(buffer, at, scopeSpansLength);
+    buffer[--at] = (2 << 3) | WIRE_LENGTH;
+    at -= this.resource.length;
+    this.resource.copy(buffer, at);
+    at -= varintSize(resourceSpansLength);
+    writeVarintAt(buffer, at, resourceSpansLength);
+    buffer[--at] = (1 << 3) | WIRE_LENGTH;
+    return buffer.subarray(at, end);
+  }
 }

@@ -1,22 +1,21 @@
 /**
- * OTLP/HTTP span exporter: POST {url}/v1/traces with `Content-Type: application/x-protobuf`, what
- * krakend-otel sends with `use_http: true` (Go's otlptracehttp). The body comes from
- * `encodeTraceExport` (the official serializer's bytes, cheaper). Each export is bounded by
- * `timeoutMs`; a failed one is reported to the bounded queue, which drops and counts its spans (no
- * retry: the next batch is already waiting, and a request never waits for either).
+ * OTLP/HTTP trace sender: POST {url}/v1/traces with `Content-Type: application/x-protobuf`, what
+ * krakend-otel sends with `use_http: true` (Go's otlptracehttp). The body is a batch framed by
+ * `ExportFraming`. Each post is bounded by `timeoutMs`; a failed one is reported to the queue, which
+ * counts its spans (no retry: the next batch is already filling, and a request never waits for either).
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { PORTICO_VERSION } from '../../version.js';
-import { encodeTraceExport } from './otlp-proto-encoder.js';
 
-interface ExportResult {
-  code: number;
+export interface PostResult {
+  ok: boolean;
   error?: Error;
+  /** The whole body reached the socket: its buffer may be written again. */
+  released: boolean;
 }
 
-export class OtlpProtoSpanExporter implements SpanExporter {
+export class OtlpProtoSpanSender {
   private readonly target: URL;
   private readonly agent: http.Agent;
   private readonly client: typeof http | typeof https;
@@ -28,26 +27,19 @@ export class OtlpProtoSpanExporter implements SpanExporter {
     this.target = new URL(`${url}/v1/traces`);
     const secure = this.target.protocol === 'https:';
     this.client = secure ? https : http;
-    // Two exports at most in flight, on kept-alive connections.
+    // Two posts at most in flight, on kept-alive connections.
     this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 2 }) : new http.Agent({ keepAlive: true, maxSockets: 2 });
   }
 
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+  post(body: Uint8Array, done: (result: PostResult) => void): void {
     let settled = false;
-    const finish = (result: ExportResult): void => {
+    let flushed = false;
+    const finish = (ok: boolean, error?: Error): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      done(result);
+      done(error === undefined ? { ok, released: flushed } : { ok, error, released: flushed });
     };
-    let body: Buffer;
-    try {
-      body = encodeTraceExport(spans);
-    } catch (error) {
-      settled = true;
-      done({ code: 1, error: error as Error });
-      return;
-    }
     const request = this.client.request(this.target, {
       method: 'POST',
       agent: this.agent,
@@ -55,22 +47,18 @@ export class OtlpProtoSpanExporter implements SpanExporter {
     });
     const timer = setTimeout(() => request.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
     timer.unref();
+    request.on('finish', () => (flushed = true));
     request.on('response', (response) => {
       const status = response.statusCode ?? 0;
-      response.on('error', (error) => finish({ code: 1, error }));
-      response.on('end', () => finish(status >= 200 && status < 300 ? { code: 0 } : { code: 1, error: new Error(`the collector answered ${status}`) }));
+      response.on('error', (error) => finish(false, error));
+      response.on('end', () => finish(status >= 200 && status < 300, status >= 200 && status < 300 ? undefined : new Error(`the collector answered ${status}`)));
       response.resume();
     });
-    request.on('error', (error) => finish({ code: 1, error }));
+    request.on('error', (error) => finish(false, error));
     request.end(body);
   }
 
-  shutdown(): Promise<void> {
+  shutdown(): void {
     this.agent.destroy();
-    return Promise.resolve();
-  }
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
   }
 }

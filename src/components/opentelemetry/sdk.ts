@@ -9,6 +9,7 @@ import type * as Resources from '@opentelemetry/resources';
 import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
 import type * as SdkTrace from '@opentelemetry/sdk-trace-base';
 import type * as PrometheusExporter from '@opentelemetry/exporter-prometheus';
+import type { OtlpProtoSpanSender } from './otlp-proto-exporter.js';
 
 export interface OtelSdk {
   api: typeof Api;
@@ -44,12 +45,13 @@ export type SpanExporter = SdkTrace.SpanExporter;
 export type PushMetricExporter = SdkMetrics.PushMetricExporter;
 
 /** OTLP exporters, each loaded on first use. */
-export async function otlpSpanExporter(url: string, useHttp: boolean, timeoutMillis: number): Promise<SpanExporter> {
-  if (useHttp) {
-    // Protobuf, as krakend-otel's `use_http` sends (Go's otlptracehttp), encoded by Portico (cheaper).
-    const { OtlpProtoSpanExporter } = await import('./otlp-proto-exporter.js');
-    return new OtlpProtoSpanExporter(url, timeoutMillis);
-  }
+export async function otlpHttpSpanSender(url: string, timeoutMillis: number): Promise<OtlpProtoSpanSender> {
+  // Protobuf, as krakend-otel's `use_http` sends (Go's otlptracehttp), encoded by Portico (cheaper).
+  const { OtlpProtoSpanSender } = await import('./otlp-proto-exporter.js');
+  return new OtlpProtoSpanSender(url, timeoutMillis);
+}
+
+export async function otlpGrpcSpanExporter(url: string, timeoutMillis: number): Promise<SpanExporter> {
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
   return new OTLPTraceExporter({ url, timeoutMillis, concurrencyLimit: 2 });
 }

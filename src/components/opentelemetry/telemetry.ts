@@ -13,10 +13,13 @@ import { startPrometheusServer } from './prometheus-server.js';
 import { answerOtelRequests, sendFinalSnapshot } from './relay.js';
 import { LeanTracer } from './lean-tracer.js';
 import { registerProcessMetrics, registerRuntimeMetrics } from './runtime-metrics.js';
-import { otlpMetricExporter, otlpSpanExporter, sdk } from './sdk.js';
+import { otlpGrpcSpanExporter, otlpHttpSpanSender, otlpMetricExporter, sdk } from './sdk.js';
 import type { OtelSdk } from './sdk.js';
 import type { OtelSettings } from './settings.js';
 import { BoundedSpanQueue } from './span-queue.js';
+import type { SpanQueueOptions } from './span-queue.js';
+import { EncodedSpanQueue } from './encoded-span-queue.js';
+import { ExportFraming } from './otlp-proto-encoder.js';
 import { InstrumentSet, VALUE_INT } from './instruments.js';
 import type { CounterInstrument, HistogramInstrument } from './instruments.js';
 
@@ -93,13 +96,21 @@ export function startTelemetry(settings: OtelSettings, logger: Logger): Telemetr
   const onError = (message: string): void => logger.error(`${LOG_PREFIX} ${message}`);
 
   // Traces: one bounded queue per OTLP exporter that takes them.
+  // OTLP/HTTP batches are encoded as spans end; gRPC goes through the official exporter, spans queued as objects.
+  const scope = { name: SCOPE_NAME };
+  const framing = new ExportFraming(resource, scope);
+  const queueOptions: SpanQueueOptions = { maxQueue: SPAN_QUEUE, batchSize: SPAN_BATCH, intervalMs: SPAN_INTERVAL_MS, exportTimeoutMs: EXPORT_TIMEOUT_MS + 1_000, onError: (message) => onError(`[OTLP] ${message}`) };
   const queues = settings.otlp
     .filter((exporter) => !exporter.disableTraces)
-    .map((exporter) => new BoundedSpanQueue(otlpSpanExporter(exporter.url, exporter.useHttp, EXPORT_TIMEOUT_MS), { maxQueue: SPAN_QUEUE, batchSize: SPAN_BATCH, intervalMs: SPAN_INTERVAL_MS, exportTimeoutMs: EXPORT_TIMEOUT_MS + 1_000, onError: (message) => onError(`[OTLP] ${message}`) }));
+    .map((exporter) =>
+      exporter.useHttp
+        ? new EncodedSpanQueue(otlpHttpSpanSender(exporter.url, EXPORT_TIMEOUT_MS), framing, queueOptions)
+        : new BoundedSpanQueue(otlpGrpcSpanExporter(exporter.url, EXPORT_TIMEOUT_MS), queueOptions),
+    );
   let tracer: LeanTracer | undefined;
   if (queues.length > 0) {
     // The request path records its spans with the lean tracer; the queues flush them off that path.
-    tracer = new LeanTracer({ resource, scope: { name: SCOPE_NAME }, sampleRate: settings.sampleRate, sinks: queues });
+    tracer = new LeanTracer({ resource, scope, sampleRate: settings.sampleRate, sinks: queues });
     cleanups.push(async () => {
       await Promise.all(queues.map((queue) => queue.shutdown()));
     });
