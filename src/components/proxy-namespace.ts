@@ -16,7 +16,6 @@
 import type { ConfigIssues } from '../config/issues.js';
 import type { KeyPath } from '../config/source.js';
 import { DURATION_PATTERN } from '../config/schema.js';
-import type { EndpointConfig, ServiceConfig } from '../config/types.js';
 import { createEndpointFlatmapMiddleware } from '../proxy/endpoint-flatmap.js';
 import { createStaticMiddleware, STATIC_STRATEGIES } from '../proxy/static.js';
 import type { Middleware } from '../proxy/types.js';
@@ -71,10 +70,6 @@ function startsWith(path: KeyPath, prefix: KeyPath): boolean {
   return prefix.length <= path.length && prefix.every((part, index) => path[index] === part);
 }
 
-function endpointAt(service: ServiceConfig, at: KeyPath): EndpointConfig | undefined {
-  return service.endpoints.find((endpoint) => startsWith(at, endpoint.at));
-}
-
 function validateFlatmap(value: unknown, at: KeyPath, issues: ConfigIssues): void {
   if (!Array.isArray(value)) return;
   value.forEach((entry: { type?: unknown; args?: unknown }, index) => {
@@ -101,9 +96,8 @@ function validateFlatmap(value: unknown, at: KeyPath, issues: ConfigIssues): voi
 export const proxyComponent: ComponentDefinition = {
   namespace: 'proxy',
   schemas: { endpoint: endpointSchema, backend: backendSchema },
-  validate(block, scope, at, issues, service) {
+  validate(block, scope, at, issues, _service, { endpoint }) {
     validateFlatmap(block['flatmap_filter'], [...at, 'flatmap_filter'], issues);
-    const endpoint = endpointAt(service, at);
     if (!endpoint) return;
     const regular = endpoint.backends.filter((backend) => !backend.proxy.shadow).length;
     if (scope === 'backend') {

@@ -131,20 +131,35 @@ function locateInTree(tree: JsonNode, path: KeyPath, positionOf: (offset: number
 
 interface Frame {
   object: boolean;
-  /** The first key of an object, and the keys seen so far once there is a second one. */
-  first: string | undefined;
-  keys: Set<string> | undefined;
+  /** An object's keys so far (the first `count` entries: frames are reused); a set once there are many. */
+  keys: string[];
+  count: number;
+  many: Set<string> | undefined;
   /** The current key (objects) or index (arrays). */
   at: string | number;
 }
 
+/** Past this many keys an object's keys go into a set; below, a scan of the list is cheaper than making one. */
+const KEYS_SCANNED = 16;
+
 /**
  * Keys repeated within one object of a text JSON.parse accepted, with the offset of each repeat: one
- * pass over the text, strings skipped with indexOf, no tree.
+ * pass over the text, strings skipped with indexOf, no tree. Frames are reused by depth, so a large
+ * config costs no allocation per object (5,000 endpoints: ~20 objects each).
  */
 export function duplicateJsonKeys(text: string): { path: (string | number)[]; offset: number }[] {
   const found: { path: (string | number)[]; offset: number }[] = [];
   const stack: Frame[] = [];
+  let depth = 0;
+  const push = (object: boolean): void => {
+    let frame = stack[depth];
+    if (frame === undefined) stack.push((frame = { object, keys: [], count: 0, many: undefined, at: 0 }));
+    frame.object = object;
+    frame.count = 0;
+    frame.many = undefined;
+    frame.at = object ? '' : 0;
+    depth++;
+  };
   let expectingKey = false;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
@@ -152,35 +167,49 @@ export function duplicateJsonKeys(text: string): { path: (string | number)[]; of
       let end = text.indexOf('"', i + 1);
       while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
       if (end === -1) break; // not reached for text JSON.parse accepted; never loop on anything else
-      const top = stack[stack.length - 1];
-      if (expectingKey && top !== undefined) {
+      if (expectingKey && depth > 0) {
+        const top = stack[depth - 1] as Frame;
         const raw = text.slice(i + 1, end);
         const key = raw.includes('\\') ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
-        if (top.first === undefined) top.first = key;
-        else {
-          top.keys ??= new Set<string>([top.first]);
-          if (top.keys.has(key)) found.push({ path: [...stack.slice(0, -1).map((frame) => frame.at), key], offset: i });
-          top.keys.add(key);
-        }
+        if (seenBefore(top, key)) found.push({ path: [...stack.slice(0, depth - 1).map((frame) => frame.at), key], offset: i });
         top.at = key;
         expectingKey = false;
       }
       i = end;
     } else if (code === 123 /* { */) {
-      stack.push({ object: true, first: undefined, keys: undefined, at: '' });
+      push(true);
       expectingKey = true;
     } else if (code === 91 /* [ */) {
-      stack.push({ object: false, first: undefined, keys: undefined, at: 0 });
+      push(false);
     } else if (code === 125 /* } */ || code === 93 /* ] */) {
-      stack.pop();
+      if (depth > 0) depth--;
       expectingKey = false;
     } else if (code === 44 /* , */) {
-      const top = stack[stack.length - 1];
-      if (top?.object) expectingKey = true;
-      else if (top !== undefined) top.at = (top.at as number) + 1;
+      const top = stack[depth - 1];
+      if (depth === 0 || top === undefined) continue;
+      if (top.object) expectingKey = true;
+      else top.at = (top.at as number) + 1;
     }
   }
   return found;
+}
+
+/** Records `key` in the object's frame; true when it was already there. */
+function seenBefore(frame: Frame, key: string): boolean {
+  if (frame.many !== undefined) {
+    if (frame.many.has(key)) return true;
+    frame.many.add(key);
+    return false;
+  }
+  const keys = frame.keys;
+  for (let k = 0; k < frame.count; k++) if (keys[k] === key) return true;
+  if (frame.count < KEYS_SCANNED) {
+    keys[frame.count++] = key;
+    return false;
+  }
+  frame.many = new Set(keys.slice(0, frame.count));
+  frame.many.add(key);
+  return false;
 }
 
 /** True when the quote at `index` is preceded by an odd number of backslashes. */

@@ -17,6 +17,12 @@ import type { BuildContext, ClaimsRejecter, ComponentFactories } from './types.j
 
 export type Scope = 'service' | 'endpoint' | 'backend';
 
+/** Where a block sits: its endpoint (or async agent's pipe) and backend; none at service scope. */
+export interface BlockOwner {
+  endpoint?: EndpointConfig;
+  backend?: BackendConfig;
+}
+
 export interface ComponentDefinition extends ComponentFactories {
   /** Chooses, per request, which of an endpoint's backends run (`backend/conditional`); wraps them at build time. */
   selectBackends?(backends: readonly BackendConfig[], proxies: readonly Proxy[]): readonly Proxy[];
@@ -28,8 +34,11 @@ export interface ComponentDefinition extends ComponentFactories {
    * done once, only when the namespace appears in the config being loaded.
    */
   prepare?(): Promise<void>;
-  /** Semantic checks beyond the schema; report through `issues` at `at` (the namespace's key path). */
-  validate?(block: Record<string, unknown>, scope: Scope, at: KeyPath, issues: ConfigIssues, service: ServiceConfig): void;
+  /**
+   * Semantic checks beyond the schema; report through `issues` at `at` (the namespace's key path).
+   * `owner` names the endpoint (or async agent) and the backend the block is in.
+   */
+  validate?(block: Record<string, unknown>, scope: Scope, at: KeyPath, issues: ConfigIssues, service: ServiceConfig, owner: BlockOwner): void;
   /**
    * krakend-jose's `RejecterFactory`: refuses, by its claims, a token `auth/validator` has verified on
    * `endpoint` (a bare 401, before roles and scopes are checked). Asked whether or not the namespace is
@@ -109,19 +118,19 @@ export class ComponentRegistry implements ConfigExtensions {
 
   /** Runs every component's own checks on the blocks present in the config. */
   validate(service: ServiceConfig, issues: ConfigIssues): void {
-    const visit = (extra: Readonly<Record<string, unknown>>, scope: Scope, at: KeyPath): void => {
+    const visit = (extra: Readonly<Record<string, unknown>>, scope: Scope, at: KeyPath, owner: BlockOwner): void => {
       for (const [namespace, block] of Object.entries(extra)) {
         const component = this.#components.get(namespace);
         // A list reaches only a component whose schema asks for one (a misplaced list is a schema error).
         if (component?.validate && block !== null && typeof block === 'object' && (!Array.isArray(block) || component.schemas[scope]?.['type'] === 'array')) {
-          component.validate(block as Record<string, unknown>, scope, [...at, 'extra_config', namespace], issues, service);
+          component.validate(block as Record<string, unknown>, scope, [...at, 'extra_config', namespace], issues, service, owner);
         }
       }
     };
-    visit(service.extraConfig, 'service', []);
+    visit(service.extraConfig, 'service', [], {});
     for (const endpoint of pipesOf(service)) {
-      visit(endpoint.extraConfig, 'endpoint', endpoint.at);
-      for (const backend of endpoint.backends) visit(backend.extraConfig, 'backend', backend.at);
+      visit(endpoint.extraConfig, 'endpoint', endpoint.at, { endpoint });
+      for (const backend of endpoint.backends) visit(backend.extraConfig, 'backend', backend.at, { endpoint, backend });
     }
   }
 

@@ -26,8 +26,8 @@ export const AMQP_CONSUMER_NAMESPACE = 'backend/amqp/consumer';
 export const amqpConsumerComponent: ComponentDefinition = {
   namespace: AMQP_CONSUMER_NAMESPACE,
   schemas: { backend: AMQP_CONSUMER_SCHEMA },
-  validate(block, _scope, at, issues, service) {
-    amqpHostOf(service, at, issues);
+  validate(block, _scope, at, issues, _service, { backend }) {
+    amqpHostOf(backend, issues);
     warnUnsupportedAmqpKeys(block, at, issues, []);
   },
   backend(block, backend, _endpoint, context): Middleware | undefined {

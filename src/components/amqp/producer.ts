@@ -26,8 +26,8 @@ export const AMQP_PRODUCER_NAMESPACE = 'backend/amqp/producer';
 export const amqpProducerComponent: ComponentDefinition = {
   namespace: AMQP_PRODUCER_NAMESPACE,
   schemas: { backend: AMQP_PRODUCER_SCHEMA },
-  validate(block, _scope, at, issues, service) {
-    amqpHostOf(service, at, issues);
+  validate(block, _scope, at, issues, _service, { backend }) {
+    amqpHostOf(backend, issues);
     warnUnsupportedAmqpKeys(block, at, issues, ['immediate']);
   },
   backend(block, backend, _endpoint, context): Middleware | undefined {

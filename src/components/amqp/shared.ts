@@ -1,12 +1,10 @@
 /** Start-up checks shared by the AMQP backend blocks. */
 import type { ConfigIssues } from '../../config/issues.js';
 import type { KeyPath } from '../../config/source.js';
-import type { ServiceConfig } from '../../config/types.js';
-import { backendAt } from '../locate.js';
+import type { BackendConfig } from '../../config/types.js';
 
 /** The broker URL is the backend's first host; anything else cannot reach RabbitMQ. */
-export function amqpHostOf(service: ServiceConfig, at: KeyPath, issues: ConfigIssues): void {
-  const backend = backendAt(service, at);
+export function amqpHostOf(backend: BackendConfig | undefined, issues: ConfigIssues): void {
   if (backend === undefined) return;
   const host = backend.hosts[0];
   if (host === undefined || !/^amqps?:\/\//i.test(host)) {

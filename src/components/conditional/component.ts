@@ -4,7 +4,6 @@
  */
 import type { ComponentDefinition } from '../registry.js';
 import { blockOf } from '../registry.js';
-import { endpointAt } from '../locate.js';
 import { loadCel } from '../validation/cel-program.js';
 import { compileCondition, CONDITIONAL_NAMESPACE, withConditions } from './conditional.js';
 
@@ -26,18 +25,15 @@ export const conditionalComponent: ComponentDefinition = {
   selectBackends: withConditions,
   // The policy strategy compiles CEL at start-up.
   prepare: loadCel,
-  validate(block, _scope, at, issues, service) {
+  validate(block, _scope, at, issues, _service, { endpoint, backend }) {
     if (block['strategy'] === 'fallback') {
-      const backendAt = at.slice(0, -2);
-      const endpoint = endpointAt(service, backendAt);
-      const fallbacks = endpoint?.backends.filter((backend) => blockOf(backend.extraConfig, CONDITIONAL_NAMESPACE)?.['strategy'] === 'fallback') ?? [];
-      if (fallbacks.length > 1 && fallbacks[0]?.at.join('.') !== backendAt.join('.')) {
+      const fallbacks = endpoint?.backends.filter((candidate) => blockOf(candidate.extraConfig, CONDITIONAL_NAMESPACE)?.['strategy'] === 'fallback') ?? [];
+      if (fallbacks.length > 1 && fallbacks[0] !== backend) {
         issues.error({ code: 'PRT_ERR_CONFIG_VALUE', at: [...at, 'strategy'], message: 'only one fallback backend per endpoint (as in KrakenD EE)', found: 'fallback' });
       }
       return;
     }
     if (block['strategy'] === 'header' && typeof block['name'] === 'string' && block['name'] !== '') {
-      const endpoint = endpointAt(service, at.slice(0, -2));
       const name = block['name'].toLowerCase();
       if (endpoint && !endpoint.inputHeaders.includes('*') && !endpoint.inputHeaders.some((header) => header.toLowerCase() === name)) {
         issues.warning({

@@ -9,7 +9,7 @@
  */
 import type { KeyPath } from '../../config/source.js';
 import type { ConfigIssues } from '../../config/issues.js';
-import type { BackendConfig, ServiceConfig } from '../../config/types.js';
+import type { BackendConfig } from '../../config/types.js';
 import { bufferRequestBody } from '../../proxy/buffer-body.js';
 import { GatewayError } from '../../core/errors.js';
 import { createShaper } from '../../proxy/shaping.js';
@@ -17,7 +17,6 @@ import type { Middleware, ProxyResponse } from '../../proxy/types.js';
 import { openSubscription, openTopic, pubsubAddress, PUBSUB_SCHEMES } from '../../messaging/pubsub-drivers.js';
 import type { PubSubAddress } from '../../messaging/pubsub-drivers.js';
 import type { BuildContext } from '../../pipeline/types.js';
-import { backendAt } from '../locate.js';
 import type { ComponentDefinition } from '../registry.js';
 
 export const PUBSUB_PUBLISHER_NAMESPACE = 'backend/pubsub/publisher';
@@ -34,8 +33,7 @@ function isSupported(address: PubSubAddress): boolean {
   return (PUBSUB_SCHEMES as readonly string[]).includes(address.scheme);
 }
 
-function checkAddress(block: Record<string, unknown>, key: string, at: KeyPath, issues: ConfigIssues, service: ServiceConfig): void {
-  const backend = backendAt(service, at);
+function checkAddress(block: Record<string, unknown>, key: string, at: KeyPath, issues: ConfigIssues, backend: BackendConfig | undefined): void {
   if (backend === undefined) return;
   const address = addressOf(block, key, backend);
   if (address === undefined || !isSupported(address)) {
@@ -59,7 +57,7 @@ function driverContext(backend: BackendConfig, address: PubSubAddress, context: 
 export const pubsubPublisherComponent: ComponentDefinition = {
   namespace: PUBSUB_PUBLISHER_NAMESPACE,
   schemas: { backend: { type: 'object', properties: { topic_url: { type: 'string' } }, ...open } },
-  validate: (block, _scope, at, issues, service) => checkAddress(block, 'topic_url', at, issues, service),
+  validate: (block, _scope, at, issues, _service, { backend }) => checkAddress(block, 'topic_url', at, issues, backend),
   backend(block, backend, _endpoint, context): Middleware | undefined {
     const address = addressOf(block, 'topic_url', backend);
     // An unsupported scheme was reported at start-up (checkAddress).
@@ -80,7 +78,7 @@ export const pubsubPublisherComponent: ComponentDefinition = {
 export const pubsubSubscriberComponent: ComponentDefinition = {
   namespace: PUBSUB_SUBSCRIBER_NAMESPACE,
   schemas: { backend: { type: 'object', properties: { subscription_url: { type: 'string' } }, ...open } },
-  validate: (block, _scope, at, issues, service) => checkAddress(block, 'subscription_url', at, issues, service),
+  validate: (block, _scope, at, issues, _service, { backend }) => checkAddress(block, 'subscription_url', at, issues, backend),
   backend(block, backend, _endpoint, context): Middleware | undefined {
     const address = addressOf(block, 'subscription_url', backend);
     if (address === undefined || !isSupported(address)) return undefined;

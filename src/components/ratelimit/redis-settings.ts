@@ -19,7 +19,6 @@
  */
 import { parseDuration } from '../../config/duration.js';
 import type { EndpointConfig, ServiceConfig } from '../../config/types.js';
-import { endpointAt } from '../locate.js';
 import { blockOf } from '../registry.js';
 import type { ComponentDefinition } from '../registry.js';
 import type { RedisConnectionSettings } from './redis-buckets.js';
@@ -52,7 +51,7 @@ const schema = {
 export const redisComponent: ComponentDefinition = {
   namespace: REDIS_NAMESPACE,
   schemas: { service: schema, endpoint: schema },
-  validate(block, scope, at, issues, service) {
+  validate(block, scope, at, issues, service, owner) {
     const timeout = block['timeout'];
     if (typeof timeout === 'string') {
       const ms = parseDuration(timeout);
@@ -61,7 +60,7 @@ export const redisComponent: ComponentDefinition = {
     if (scope === 'service' && !service.endpoints.some((endpoint) => blockOf(endpoint.extraConfig, 'qos/ratelimit/router'))) {
       issues.warning({ code: 'PRT_WARN_CONFIG_UNUSED', at, message: 'no endpoint has qos/ratelimit/router, so this Redis connection is never used' });
     }
-    const endpoint = scope === 'endpoint' ? endpointAt(service, at) : undefined;
+    const endpoint = scope === 'endpoint' ? owner.endpoint : undefined;
     if (endpoint && !blockOf(endpoint.extraConfig, 'qos/ratelimit/router')) {
       issues.warning({ code: 'PRT_WARN_CONFIG_UNUSED', at, message: 'this endpoint has no qos/ratelimit/router, so there is nothing to keep in Redis' });
     }

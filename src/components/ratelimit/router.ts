@@ -21,7 +21,6 @@ import { parseDuration } from '../../config/duration.js';
 import type { EndpointConfig } from '../../config/types.js';
 import type { BuildContext, HandlerMiddleware, RequestContext } from '../../pipeline/types.js';
 import { monotonicClock } from '../clock.js';
-import { endpointAt } from '../locate.js';
 import type { ComponentDefinition } from '../registry.js';
 import { createClientKeyReader } from './client-key.js';
 import type { Strategy } from './client-key.js';
@@ -65,7 +64,7 @@ export const routerRateLimitComponent: ComponentDefinition = {
       additionalProperties: false,
     },
   },
-  validate(block, _scope, at, issues, service) {
+  validate(block, _scope, at, issues, service, owner) {
     const maxRate = positiveNumber(block['max_rate']);
     const clientMaxRate = positiveNumber(block['client_max_rate']);
     if (maxRate === 0 && clientMaxRate === 0) {
@@ -94,7 +93,7 @@ export const routerRateLimitComponent: ComponentDefinition = {
       issues.error({ code: 'PRT_ERR_CONFIG_REQUIRED', at: [...at, 'key'], message: `the ${strategy} strategy needs the ${strategy} name in key`, expected: strategy === 'header' ? 'a header name such as "X-Api-Key"' : 'an endpoint param name' });
     }
     if (strategy === 'param' && key !== '') {
-      const endpoint = endpointAt(service, at);
+      const endpoint = owner.endpoint;
       if (endpoint && !endpoint.params.includes(key)) {
         issues.error({ code: 'PRT_ERR_CONFIG_VALUE', at: [...at, 'key'], message: `"${key}" is not a param of ${endpoint.path}`, expected: `one of: ${endpoint.params.join(', ') || '(the endpoint has no params)'}`, found: key });
       }

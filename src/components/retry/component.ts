@@ -9,7 +9,6 @@
  * ```
  */
 import { parseDuration } from '../../config/duration.js';
-import { backendAt } from '../locate.js';
 import type { ComponentDefinition } from '../registry.js';
 import { createRetry, IDEMPOTENT_METHODS } from './retry.js';
 
@@ -31,8 +30,7 @@ export const retryComponent: ComponentDefinition = {
       additionalProperties: false,
     },
   },
-  validate(block, _scope, at, issues, service) {
-    const backend = backendAt(service, at);
+  validate(block, _scope, at, issues, _service, { backend }) {
     if (backend && !IDEMPOTENT_METHODS.has(backend.method)) {
       issues.error({
         code: 'PRT_ERR_CONFIG_VALUE',

@@ -24,7 +24,7 @@
  */
 import type { ConfigIssues } from '../../config/issues.js';
 import type { KeyPath } from '../../config/source.js';
-import type { BackendConfig, EndpointConfig, ServiceConfig } from '../../config/types.js';
+import type { BackendConfig, EndpointConfig } from '../../config/types.js';
 import type { BuildContext } from '../../pipeline/types.js';
 import { withPlainNumbers } from '../../encoding/json-lossless.js';
 import { GatewayError } from '../../core/errors.js';
@@ -155,10 +155,6 @@ function validateBlock(block: unknown, scope: string, at: KeyPath, issues: Confi
   });
 }
 
-function endpointAt(service: ServiceConfig, at: KeyPath): EndpointConfig | undefined {
-  return service.endpoints.find((endpoint) => endpoint.at.every((part, index) => at[index] === part) && at.length === endpoint.at.length + 2);
-}
-
 export const celComponent: ComponentDefinition = {
   /** The `JWT` expressions of an endpoint, as a token rejecter for `auth/validator`. */
   tokenRejecter(endpoint) {
@@ -169,8 +165,8 @@ export const celComponent: ComponentDefinition = {
   namespace: CEL_NAMESPACE,
   schemas: { endpoint: blockSchema, backend: blockSchema },
   prepare: loadCel,
-  validate(block, scope, at, issues, service) {
-    validateBlock(block, scope, at, issues, scope === 'endpoint' ? endpointAt(service, at) : undefined);
+  validate(block, scope, at, issues, _service, owner) {
+    validateBlock(block, scope, at, issues, scope === 'endpoint' ? owner.endpoint : undefined);
   },
   proxy: (block, endpoint, context) => createCelMiddleware(celExpressions(block), ENDPOINT_VIEW, `[ENDPOINT: ${endpoint.path}]`, context),
   backend: (block, backend, _endpoint, context) => createCelMiddleware(celExpressions(block), backendView(backend), `[BACKEND: ${backend.urlPattern}]`, context),

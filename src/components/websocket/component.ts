@@ -235,7 +235,7 @@ const schema = objectSchema({
 export const websocketComponent: ComponentDefinition = {
   namespace: WEBSOCKET_NAMESPACE,
   schemas: { endpoint: schema },
-  validate(block, _scope, at, issues, service) {
+  validate(block, _scope, at, issues, _service, { endpoint }) {
     if (!readBoolean(block, 'enable_direct_communication')) {
       issues.warning({
         code: 'PRT_WARN_CONFIG_UNSUPPORTED',
@@ -247,7 +247,6 @@ export const websocketComponent: ComponentDefinition = {
     for (const key of ['connect_event', 'disconnect_event'] as const) {
       if (readBoolean(block, key)) issues.warning({ code: 'PRT_WARN_CONFIG_UNSUPPORTED', at: [...at, key], message: `"${key}" belongs to multiplexing and is ignored in direct mode` });
     }
-    const endpoint = service.endpoints.find((candidate) => candidate.at.every((part, index) => at[index] === part));
     if (endpoint !== undefined && (endpoint.backends.length !== 1 || endpoint.method !== 'GET')) {
       issues.error({
         code: 'PRT_ERR_CONFIG_VALUE',
