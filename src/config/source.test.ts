@@ -13,6 +13,13 @@ test('duplicate keys are found in every object, past strings holding quotes, bra
   assert.deepEqual(duplicateJsonKeys('{"a":{"b":1},"c":{"b":2},"arr":[1,"a",{"a":1}]}'), []);
 });
 
+test('duplicate keys are found in objects of many keys, and reused frames do not carry keys over', () => {
+  const many = Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(',');
+  assert.deepEqual(duplicateJsonKeys(`{"o":{${many},"k3":0,"k39":0}}`).map((duplicate) => duplicate.path), [['o', 'k3'], ['o', 'k39']]);
+  // Sibling objects at one depth reuse a frame: the second starts empty.
+  assert.deepEqual(duplicateJsonKeys(`[{${many}},{"k1":1,"k2":2},{"k1":1,"k1":2}]`).map((duplicate) => duplicate.path), [[2, 'k1']]);
+});
+
 test('a JSON config is read natively; duplicates and positions are reported as before', async () => {
   const issues = new ConfigIssues('krakend.json');
   const text = '{\n  "version": 3,\n  "endpoints": [\n    { "endpoint": "/a", "method": "GET", "method": "POST" }\n  ]\n}\n';
