@@ -1,7 +1,7 @@
 /**
  * V8 heap settings Portico ships as defaults, chosen with `npm run bench`: a 4 MB young-generation
- * semi-space keeps a worker under 80 MB of RSS with 1,000 keep-alive connections (83 MB with Node's default,
- * which lets it grow to 16 MB) at no measurable CPU cost per response on S1–S3. Heap flags only act when the
+ * semi-space holds a worker with 1,000 keep-alive connections at 86–87 MB of RSS (89–102 MB with Node's
+ * default, which lets it grow to 16 MB) at no measurable CPU cost per response on S1–S3. Heap flags only act when the
  * process starts, so they are given to the cluster workers Portico forks; a single-process run
  * (`-w 1`, containers) takes them from `NODE_OPTIONS`, as the shipped Dockerfile sets it.
  */
