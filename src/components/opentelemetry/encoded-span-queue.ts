@@ -9,6 +9,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { SpanSink } from './lean-tracer.js';
 import { ExportFraming, Writer, writeSpanEntry } from './otlp-proto-encoder.js';
 import type { OtlpProtoSpanSender, PostResult } from './otlp-proto-exporter.js';
+import { ExportFailures, settleWithin } from './span-queue.js';
 import type { SpanQueueOptions } from './span-queue.js';
 
 export class EncodedSpanQueue implements SpanSink {
@@ -20,13 +21,14 @@ export class EncodedSpanQueue implements SpanSink {
   private count = 0;
   private posting: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
-  private lastError = 0;
+  private readonly failures: ExportFailures;
 
   constructor(
     private readonly sender: Promise<OtlpProtoSpanSender>,
     private readonly framing: ExportFraming,
     private readonly options: SpanQueueOptions,
   ) {
+    this.failures = new ExportFailures(options.onError);
     this.filling = this.newBatch(undefined);
     this.timer = setInterval(() => this.flush(), options.intervalMs);
     this.timer.unref();
@@ -83,29 +85,12 @@ export class EncodedSpanQueue implements SpanSink {
       this.failed += count;
       return true;
     }
-    const outcome = await new Promise<PostResult>((resolve) => {
-      const timer = setTimeout(() => resolve({ ok: false, error: new Error(`no answer within ${this.options.exportTimeoutMs} ms`), released: false }), this.options.exportTimeoutMs);
-      timer.unref();
-      try {
-        sender.post(body, (result) => {
-          clearTimeout(timer);
-          resolve(result);
-        });
-      } catch (error) {
-        clearTimeout(timer);
-        resolve({ ok: false, error: error as Error, released: true });
-      }
-    });
-    if (outcome.ok) {
-      this.exported += count;
-      return outcome.released;
-    }
-    this.failed += count;
-    // One line per 30 s at most: a collector that is down must not flood the log.
-    const now = Date.now();
-    if (now - this.lastError > 30_000) {
-      this.lastError = now;
-      this.options.onError(`could not export ${count} span(s): ${outcome.error?.message ?? 'failed'}`);
+    // A post given up or thrown keeps its buffer unless the sender says the body left whole.
+    const outcome = await settleWithin<PostResult>((done) => sender.post(body, done), this.options.exportTimeoutMs, (error) => ({ ok: false, error, released: false }));
+    if (outcome.ok) this.exported += count;
+    else {
+      this.failed += count;
+      this.failures.report(count, outcome.error);
     }
     return outcome.released;
   }

@@ -22,12 +22,13 @@ export class BoundedSpanQueue implements SpanProcessor {
   private queue: ReadableSpan[] = [];
   private exporting = false;
   private readonly timer: NodeJS.Timeout;
-  private lastError = 0;
+  private readonly failures: ExportFailures;
 
   constructor(
     private readonly exporter: Promise<SpanExporter>,
     private readonly options: SpanQueueOptions,
   ) {
+    this.failures = new ExportFailures(options.onError);
     this.timer = setInterval(() => this.flushSome(), options.intervalMs);
     this.timer.unref();
     exporter.catch((error: Error) => options.onError(`cannot load the span exporter: ${error.message}`));
@@ -63,30 +64,17 @@ export class BoundedSpanQueue implements SpanProcessor {
       this.failed += batch.length;
       return;
     }
-    const outcome = await new Promise<{ code: number; error?: Error }>((resolve) => {
-      const timer = setTimeout(() => resolve({ code: 1, error: new Error(`no answer within ${this.options.exportTimeoutMs} ms`) }), this.options.exportTimeoutMs);
-      timer.unref();
-      try {
-        exporter.export(batch, (result) => {
-          clearTimeout(timer);
-          resolve(result);
-        });
-      } catch (error) {
-        clearTimeout(timer);
-        resolve({ code: 1, error: error as Error });
-      }
-    });
+    const outcome = await settleWithin<{ code: number; error?: Error }>(
+      (done) => exporter.export(batch, done),
+      this.options.exportTimeoutMs,
+      (error) => ({ code: 1, error }),
+    );
     if (outcome.code === 0) {
       this.exported += batch.length;
       return;
     }
     this.failed += batch.length;
-    // One line per 30 s at most: a collector that is down must not flood the log.
-    const now = Date.now();
-    if (now - this.lastError > 30_000) {
-      this.lastError = now;
-      this.options.onError(`could not export ${batch.length} span(s): ${outcome.error?.message ?? 'failed'}`);
-    }
+    this.failures.report(batch.length, outcome.error);
   }
 
   async forceFlush(): Promise<void> {
@@ -106,5 +94,39 @@ export class BoundedSpanQueue implements SpanProcessor {
     } catch {
       // The exporter never loaded: nothing to close.
     }
+  }
+}
+
+/**
+ * One export's outcome: what `start` reports, or `failed(error)` when it throws or `timeoutMs` passes
+ * first (the exporter's own timeout should come first; this one bounds a stuck exporter).
+ */
+export function settleWithin<R>(start: (done: (result: R) => void) => void, timeoutMs: number, failed: (error: Error) => R): Promise<R> {
+  return new Promise<R>((resolve) => {
+    const timer = setTimeout(() => resolve(failed(new Error(`no answer within ${timeoutMs} ms`))), timeoutMs);
+    timer.unref();
+    try {
+      start((result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+    } catch (error) {
+      clearTimeout(timer);
+      resolve(failed(error as Error));
+    }
+  });
+}
+
+/** Failed exports, logged one line per 30 s at most: a collector that is down must not flood the log. */
+export class ExportFailures {
+  private last = 0;
+
+  constructor(private readonly onError: (message: string) => void) {}
+
+  report(spans: number, error: Error | undefined): void {
+    const now = Date.now();
+    if (now - this.last <= 30_000) return;
+    this.last = now;
+    this.onError(`could not export ${spans} span(s): ${error?.message ?? 'failed'}`);
   }
 }
