@@ -5,9 +5,11 @@
  * process: each `run -w N` worker, each CLI command. The bundle sits beside main.js, so paths its modules
  * compute from `import.meta.url` (console assets, the generated validator, the package root) still hold.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { latin1Only } from './latin1-only.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'src', 'cli');
@@ -22,4 +24,6 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+const bundle = join(cli, 'portico.js');
+writeFileSync(bundle, latin1Only(readFileSync(bundle, 'utf8')));
 process.stdout.write(`portico command bundled to ${join(cli, 'portico.js')}\n`);
