@@ -1,7 +1,8 @@
 /** `portico check`, `version`, `--help` and usage errors, run as a real process. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runCli } from '../helpers/cli.js';
+import { readFileSync } from 'node:fs';
+import { CLI_PATH, runCli } from '../helpers/cli.js';
 import { writeConfig } from '../helpers/servers.js';
 
 const BROKEN = `{
@@ -47,6 +48,23 @@ describe('portico check', () => {
     const result = await runCli(['check', '-c', await writeConfig(VALID)]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /OK \(1 endpoints\)/);
+  });
+
+  it("reads Go's micro sign in either spelling (U+00B5, U+03BC) through the bundled command and validator", async () => {
+    for (const micro of ['\u00b5', '\u03bc']) {
+      const result = await runCli(['check', '-c', await writeConfig({ ...VALID, timeout: `5000${micro}s` })]);
+      assert.equal(result.code, 0, result.stderr);
+    }
+    const wrong = await runCli(['check', '-c', await writeConfig({ ...VALID, timeout: '5000xs' })]);
+    assert.equal(wrong.code, 1);
+  });
+
+  it('ships its scripts in Latin-1: V8 would hold a script with any other character as UTF-16, twice the memory', () => {
+    for (const script of [CLI_PATH, CLI_PATH.replace(/cli[\\/]portico\.js$/, 'config/config-validator.generated.js')]) {
+      const text = readFileSync(script, 'utf8');
+      assert.ok(text.length > 100_000, script);
+      assert.equal(/[^\x00-\xff]/.exec(text)?.[0], undefined, script);
+    }
   });
 
   it('prints warnings for unknown keys but still exits 0', async () => {
