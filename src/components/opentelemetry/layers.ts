@@ -91,19 +91,20 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
       const begin = performance.now();
       let span: LeanSpan | undefined;
       if (tracer !== undefined) {
-        const attributes: Attributes = {
-          'url.full': url,
-          'server.address': request.headers.host ?? '',
-          'http.request.method': request.method ?? '',
-          'client.address': `${request.socket.remoteAddress ?? ''}:${request.socket.remotePort ?? ''}`,
-        };
-        assignAll(attributes, fixedTraces);
-        const length = request.headers['content-length'];
-        if (length !== undefined) attributes['http.request.body.size'] = Number(length);
-        const agent = request.headers['user-agent'];
-        if (agent) attributes['user_agent.original'] = agent;
-        if (global.reportHeaders) headerAttributes('http.request.header.', request.headers, global.skipHeaders, attributes);
-        span = tracer.startSpan(path, SPAN_KIND_SERVER, attributes, parent);
+        span = tracer.open(path, SPAN_KIND_SERVER, parent);
+        if (span.recording) {
+          const attributes = span.attributes;
+          attributes['url.full'] = url;
+          attributes['server.address'] = request.headers.host ?? '';
+          attributes['http.request.method'] = request.method ?? '';
+          attributes['client.address'] = `${request.socket.remoteAddress ?? ''}:${request.socket.remotePort ?? ''}`;
+          assignAll(attributes, fixedTraces);
+          const length = request.headers['content-length'];
+          if (length !== undefined) attributes['http.request.body.size'] = Number(length);
+          const agent = request.headers['user-agent'];
+          if (agent) attributes['user_agent.original'] = agent;
+          if (global.reportHeaders) headerAttributes('http.request.header.', request.headers, global.skipHeaders, attributes);
+        }
       }
       // gin's `ResponseWriter.Size()`, as krakend-otel reports it.
       const written = instruments !== undefined || span !== undefined ? watchBodySize(response) : undefined;
@@ -201,10 +202,11 @@ function stageMiddleware(
       let span: LeanSpan | undefined;
       let own = request;
       if (tracer !== undefined) {
-        const attributes: Attributes = {};
-        assignAll(attributes, spanAttributes);
-        if (options.reportHeaders) headerAttributes('http.request.header.', request.headers, options.skipHeaders, attributes);
-        span = tracer.startSpan(name, SPAN_KIND_INTERNAL, attributes, request.telemetry as SpanContext | undefined);
+        span = tracer.open(name, SPAN_KIND_INTERNAL, request.telemetry as SpanContext | undefined);
+        if (span.recording) {
+          assignAll(span.attributes, spanAttributes);
+          if (options.reportHeaders) headerAttributes('http.request.header.', request.headers, options.skipHeaders, span.attributes);
+        }
         // Each backend of a merge shares the request object: the child context travels on a copy.
         own = { ...request, telemetry: span.spanContext() };
       }
@@ -344,13 +346,15 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
       const server = serverOf(origins, origin);
       let span: LeanSpan | undefined;
       if (tracer !== undefined) {
-        const attributes: Attributes = {};
-        assignAll(attributes, spanFixed);
-        attributes['url.full'] = origin + request.target;
-        attributes['server.address'] = server.address;
-        attributes['http.request.method'] = request.method;
-        if (request.bodyLength !== undefined) attributes['http.request.body.size'] = request.bodyLength;
-        span = tracer.startSpan(clientName, SPAN_KIND_CLIENT, attributes, parent);
+        span = tracer.open(clientName, SPAN_KIND_CLIENT, parent);
+        if (span.recording) {
+          const attributes = span.attributes;
+          assignAll(attributes, spanFixed);
+          attributes['url.full'] = origin + request.target;
+          attributes['server.address'] = server.address;
+          attributes['http.request.method'] = request.method;
+          if (request.bodyLength !== undefined) attributes['http.request.body.size'] = request.bodyLength;
+        }
       }
       const spanContext = span !== undefined ? span.spanContext() : parent;
       // The parent context is valid by construction (the lean tracer's, or a parsed traceparent).

@@ -102,6 +102,23 @@ describe('LeanTracer sampling', () => {
     assert.deepEqual(ended, [followed]);
   });
 
+  it('opens a span with attributes to fill only when it records', () => {
+    const { tracer: subject, ended } = tracer(0.25);
+    const recorded = subject.open('/b', 0, remote(1));
+    assert.equal(recorded.recording, true);
+    recorded.attributes['http.route'] = '/b';
+    recorded.setAttribute('complete', true);
+    recorded.end();
+    assert.deepEqual(ended[0]?.attributes, { 'http.route': '/b', complete: true });
+    const dropped = subject.open('/c', 0, remote(0));
+    assert.equal(dropped.recording, false);
+    assert.ok(Object.isFrozen(dropped.attributes) && Object.keys(dropped.attributes).length === 0);
+    dropped.setAttribute('complete', true); // a no-op, not a throw
+    assert.equal(subject.open('/d', 0, remote(0)).attributes, dropped.attributes, 'one shared empty set');
+    dropped.end();
+    assert.equal(ended.length, 1);
+  });
+
   it('records a ReadableSpan: ids, parent, kind, times, attributes, status, exception event; ends once', () => {
     const { tracer: subject, ended } = tracer(1);
     const root = subject.startSpan('/a', SPAN_KIND_SERVER, { a: 1 }, undefined);

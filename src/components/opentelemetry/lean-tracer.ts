@@ -28,6 +28,8 @@ const UNSET: SpanStatus = { code: 0 };
 const ZERO_TIME: HrTime = [0, 0];
 const NO_LINKS: Link[] = [];
 const NO_EVENTS: TimedEvent[] = [];
+/** The attributes of every span the sampler dropped: nothing may be written to them. */
+const UNRECORDED: Attributes = Object.freeze({});
 
 /** Where ended, sampled spans go: the bounded export queues. */
 export interface SpanSink {
@@ -152,9 +154,21 @@ export class LeanTracer {
 
   /** `attributes` becomes the span's own: the caller hands over a fresh object. */
   startSpan(name: string, kind: number, attributes: Attributes, parent: SpanContext | undefined): LeanSpan {
+    return new LeanSpan(this, name, kind, this.contextUnder(parent), parent, attributes);
+  }
+
+  /**
+   * A span whose attributes the caller fills only if it records (`recording`): one the sampler dropped
+   * gets a frozen empty set, so a request that is not traced builds no attribute.
+   */
+  open(name: string, kind: number, parent: SpanContext | undefined): LeanSpan {
+    const context = this.contextUnder(parent);
+    return new LeanSpan(this, name, kind, context, parent, (context.traceFlags & TRACE_FLAG_SAMPLED) !== 0 ? {} : UNRECORDED);
+  }
+
+  private contextUnder(parent: SpanContext | undefined): SpanContext {
     const traceId = parent === undefined ? newTraceId() : parent.traceId;
-    const context: SpanContext = { traceId, spanId: newSpanId(), traceFlags: this.sampled(traceId, parent) ? TRACE_FLAG_SAMPLED : 0 };
-    return new LeanSpan(this, name, kind, context, parent, attributes);
+    return { traceId, spanId: newSpanId(), traceFlags: this.sampled(traceId, parent) ? TRACE_FLAG_SAMPLED : 0 };
   }
 
   private sampled(traceId: string, parent: SpanContext | undefined): boolean {
@@ -226,7 +240,7 @@ export class LeanSpan implements ReadableSpan {
   }
 
   setAttribute(key: string, value: AttributeValue): void {
-    this.attributes[key] = value;
+    if (this.recording) this.attributes[key] = value;
   }
 
   setStatus(code: number, message?: string): void {
