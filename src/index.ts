@@ -2,7 +2,7 @@
  * Portico's public API: the types a component or a TypeScript plugin is written against, and
  * `definePlugin`. Light on purpose: importing it loads no gateway code (the types are erased).
  */
-export type { ComponentDefinition, Scope } from './pipeline/registry.js';
+export type { BlockOwner, ComponentDefinition, Scope } from './pipeline/registry.js';
 export type {
   BackendCallMiddleware,
   BuildContext,
