@@ -35,8 +35,12 @@ interface Tracking {
   tracesAttributes: Attributes | undefined;
 }
 
-/** Router-layer state of each request in flight, found by the endpoint layer. */
-const trackings = new WeakMap<IncomingMessage, Tracking>();
+/**
+ * The router layer's state for a request, kept on the request itself for the endpoint layer to find:
+ * no module-wide map of requests in flight (a WeakMap's entries also cost every garbage collection).
+ */
+const TRACKING = Symbol('telemetry/opentelemetry router layer');
+type TrackedRequest = IncomingMessage & { [TRACKING]?: Tracking };
 
 const VALID_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE']);
 
@@ -109,7 +113,7 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
       // gin's `ResponseWriter.Size()`, as krakend-otel reports it.
       const written = instruments !== undefined || span !== undefined ? watchBodySize(response) : undefined;
       const tracking: Tracking = { route: undefined, context: span !== undefined ? span.spanContext() : parent, metricsAttributes: undefined, tracesAttributes: undefined };
-      trackings.set(request, tracking);
+      (request as TrackedRequest)[TRACKING] = tracking;
       response.once('close', () => {
         const status = response.statusCode;
         const route = tracking.route ?? `${status} ${STATUS_CODES[status] ?? ''}`;
@@ -150,7 +154,7 @@ export function endpointMiddleware(endpoint: EndpointConfig, global: GlobalLayer
   const tracesAttributes = global && Object.keys(global.tracesAttributes).length > 0 ? global.tracesAttributes : undefined;
   return (next) =>
     function trackedEndpoint(context) {
-      const tracking = trackings.get(context.request);
+      const tracking = (context.request as TrackedRequest)[TRACKING];
       if (tracking !== undefined) {
         tracking.route = route;
         tracking.metricsAttributes = metricsAttributes;
