@@ -29,7 +29,7 @@ function setup(url: string, options: { maxQueue: number; batchSize: number; expo
   const ended: LeanSpan[] = [];
   const tracer = new LeanTracer({ resource, scope, sampleRate: 1, sinks: [{ onEnd: (span) => ended.push(span as LeanSpan) }, queue] });
   const end = (count: number): void => {
-    for (let i = 0; i < count; i++) tracer.startSpan(`/span/${ended.length}`, SPAN_KIND_SERVER, { 'http.route': '/span/:n', index: ended.length }, undefined).end();
+    for (let i = 0; i < count; i++) tracer.open(`/span/${ended.length}`, SPAN_KIND_SERVER, undefined, { 'http.route': '/span/:n', index: ended.length }).end();
   };
   return { queue, ended, end, errors };
 }

@@ -36,7 +36,6 @@ export class EncodedSpanQueue implements SpanSink {
   }
 
   onEnd(span: ReadableSpan): void {
-    if ((span.spanContext().traceFlags & 1) === 0) return;
     if (this.count >= this.options.maxQueue) {
       this.dropped++;
       return;

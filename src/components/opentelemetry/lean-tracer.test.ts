@@ -68,8 +68,8 @@ describe('LeanTracer sampling', () => {
   it('samples every trace at rate 1 (and 0, as krakend-otel), whatever the parent says', () => {
     for (const rate of [1, 0]) {
       const { tracer: subject, ended } = tracer(rate);
-      const root = subject.startSpan('/a', SPAN_KIND_SERVER, {}, undefined);
-      const child = subject.startSpan('/b', 0, {}, remote(0));
+      const root = subject.open('/a', SPAN_KIND_SERVER, undefined);
+      const child = subject.open('/b', 0, remote(0));
       assert.equal(root.spanContext().traceFlags, 1);
       assert.equal(child.spanContext().traceFlags, 1, 'AlwaysOn ignores an unsampled parent');
       child.end();
@@ -82,7 +82,7 @@ describe('LeanTracer sampling', () => {
     const { tracer: subject, ended } = tracer(0.25);
     let kept = 0;
     for (let i = 0; i < 4000; i++) {
-      const span = subject.startSpan('/a', SPAN_KIND_SERVER, {}, undefined);
+      const span = subject.open('/a', SPAN_KIND_SERVER, undefined);
       assert.equal(span.recording, sampledByRatio(span.spanContext().traceId, ratioBound(0.25)));
       if (span.recording) kept++;
       span.end();
@@ -90,8 +90,8 @@ describe('LeanTracer sampling', () => {
     assert.ok(kept > 800 && kept < 1200, `kept ${kept} of 4000`);
     assert.equal(ended.length, kept, 'only sampled spans reach the sinks');
     ended.length = 0;
-    const followed = subject.startSpan('/b', 0, {}, remote(1));
-    const dropped = subject.startSpan('/c', 0, {}, remote(0));
+    const followed = subject.open('/b', 0, remote(1));
+    const dropped = subject.open('/c', 0, remote(0));
     assert.equal(followed.recording, true);
     assert.equal(dropped.recording, false);
     // An unsampled span still propagates its own ids, flagged unsampled.
@@ -121,8 +121,8 @@ describe('LeanTracer sampling', () => {
 
   it('records a ReadableSpan: ids, parent, kind, times, attributes, status, exception event; ends once', () => {
     const { tracer: subject, ended } = tracer(1);
-    const root = subject.startSpan('/a', SPAN_KIND_SERVER, { a: 1 }, undefined);
-    const child = subject.startSpan('/b', 0, {}, root.spanContext());
+    const root = subject.open('/a', SPAN_KIND_SERVER, undefined, { a: 1 });
+    const child = subject.open('/b', 0, root.spanContext());
     assert.match(root.spanContext().traceId, /^[\da-f]{32}$/);
     assert.match(root.spanContext().spanId, /^[\da-f]{16}$/);
     assert.equal(root.parentSpanContext, undefined);

@@ -72,22 +72,10 @@ const ORIGIN_REST_MS = performance.timeOrigin - ORIGIN_SECONDS * 1000;
 
 /** Wall-clock `HrTime` of a `performance.now()` reading. */
 export function hrTimeOf(now: number): HrTime {
-  return [wallSeconds(now), wallNanos(now)];
-}
-
-/** The seconds of `hrTimeOf(now)`, without the array (the encoder writes times straight from readings). */
-export function wallSeconds(now: number): number {
-  const ms = ORIGIN_REST_MS + now;
-  const seconds = Math.floor(ms / 1000);
-  return Math.round((ms - seconds * 1000) * 1e6) >= 1e9 ? ORIGIN_SECONDS + seconds + 1 : ORIGIN_SECONDS + seconds;
-}
-
-/** The nanoseconds of `hrTimeOf(now)`. */
-export function wallNanos(now: number): number {
   const ms = ORIGIN_REST_MS + now;
   const seconds = Math.floor(ms / 1000);
   const nanos = Math.round((ms - seconds * 1000) * 1e6);
-  return nanos >= 1e9 ? nanos - 1e9 : nanos;
+  return nanos >= 1e9 ? [ORIGIN_SECONDS + seconds + 1, nanos - 1e9] : [ORIGIN_SECONDS + seconds, nanos];
 }
 
 const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/;
@@ -152,23 +140,16 @@ export class LeanTracer {
     this.sinks = options.sinks;
   }
 
-  /** `attributes` becomes the span's own: the caller hands over a fresh object. */
-  startSpan(name: string, kind: number, attributes: Attributes, parent: SpanContext | undefined): LeanSpan {
-    return new LeanSpan(this, name, kind, this.contextUnder(parent), parent, attributes);
-  }
-
   /**
    * A span whose attributes the caller fills only if it records (`recording`): one the sampler dropped
-   * gets a frozen empty set, so a request that is not traced builds no attribute.
+   * gets a frozen empty set, so a request that is not traced builds no attribute. `attributes`, when
+   * given, becomes a recorded span's own set (the caller hands over a fresh object).
    */
-  open(name: string, kind: number, parent: SpanContext | undefined): LeanSpan {
-    const context = this.contextUnder(parent);
-    return new LeanSpan(this, name, kind, context, parent, (context.traceFlags & TRACE_FLAG_SAMPLED) !== 0 ? {} : UNRECORDED);
-  }
-
-  private contextUnder(parent: SpanContext | undefined): SpanContext {
+  open(name: string, kind: number, parent: SpanContext | undefined, attributes: Attributes = {}): LeanSpan {
     const traceId = parent === undefined ? newTraceId() : parent.traceId;
-    return { traceId, spanId: newSpanId(), traceFlags: this.sampled(traceId, parent) ? TRACE_FLAG_SAMPLED : 0 };
+    const sampled = this.sampled(traceId, parent);
+    const context: SpanContext = { traceId, spanId: newSpanId(), traceFlags: sampled ? TRACE_FLAG_SAMPLED : 0 };
+    return new LeanSpan(this, name, kind, context, parent, sampled ? attributes : UNRECORDED);
   }
 
   private sampled(traceId: string, parent: SpanContext | undefined): boolean {
@@ -177,7 +158,7 @@ export class LeanTracer {
     return sampledByRatio(traceId, this.ratio);
   }
 
-  /** @internal called by `LeanSpan.end` for sampled spans. */
+  /** @internal called by `LeanSpan.end` for recorded (sampled) spans only. */
   ended(span: LeanSpan): void {
     for (const sink of this.sinks) sink.onEnd(span);
   }

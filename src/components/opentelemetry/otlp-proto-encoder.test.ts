@@ -12,16 +12,16 @@ const scope = { name: 'io.krakend.krakend-otel', version: '2', schemaUrl: 'https
 function spansOf(): LeanSpan[] {
   const ended: LeanSpan[] = [];
   const tracer = new LeanTracer({ resource, scope, sampleRate: 1, sinks: [{ onEnd: (span: unknown) => ended.push(span as LeanSpan) }] });
-  const root = tracer.startSpan('/profile/7', SPAN_KIND_SERVER, { 'url.full': '/profile/7?x=é', 'http.request.method': 'GET', 'krakend.stage': 'global' }, parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'));
-  const stage = tracer.startSpan('/users/:id', 0, { count: 3, ratio: 0.25, negative: -1, huge: 2 ** 40, minimum: -(2 ** 63), ok: true, no: false, list: ['a', 'ü'], numbers: [1, 2.5] }, root.spanContext());
-  const client = tracer.startSpan('/users/:id', SPAN_KIND_CLIENT, { long: 'x'.repeat(200), longer: 'ü'.repeat(9000), 'http.response.body.size': -1 }, stage.spanContext());
+  const root = tracer.open('/profile/7', SPAN_KIND_SERVER, parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'), { 'url.full': '/profile/7?x=é', 'http.request.method': 'GET', 'krakend.stage': 'global' });
+  const stage = tracer.open('/users/:id', 0, root.spanContext(), { count: 3, ratio: 0.25, negative: -1, huge: 2 ** 40, minimum: -(2 ** 63), ok: true, no: false, list: ['a', 'ü'], numbers: [1, 2.5] });
+  const client = tracer.open('/users/:id', SPAN_KIND_CLIENT, stage.spanContext(), { long: 'x'.repeat(200), longer: 'ü'.repeat(9000), 'http.response.body.size': -1 });
   client.recordException(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }));
   client.setStatus(STATUS_ERROR, 'connection refused');
   client.end();
   stage.end();
   root.setStatus(STATUS_OK);
   root.end();
-  const many = tracer.startSpan('many', 0, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`key.${i}`, `value ${i}`])), undefined);
+  const many = tracer.open('many', 0, undefined, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`key.${i}`, `value ${i}`])));
   many.end();
   return ended;
 }
@@ -62,7 +62,7 @@ describe('OTLP protobuf batches', () => {
     const plainScope = { name: 'portico' };
     const ended: LeanSpan[] = [];
     const tracer = new LeanTracer({ resource: resourceFromAttributes({}), scope: plainScope, sampleRate: 1, sinks: [{ onEnd: (span: unknown) => ended.push(span as LeanSpan) }] });
-    tracer.startSpan('/', SPAN_KIND_SERVER, {}, undefined).end();
+    tracer.open('/', SPAN_KIND_SERVER, undefined).end();
     assert.ok(batchOf(new ExportFraming(resourceFromAttributes({}), plainScope), new Writer(), ended).equals(official(ended)));
   });
 });

@@ -9,7 +9,6 @@
  */
 import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { LeanSpan, wallNanos, wallSeconds } from './lean-tracer.js';
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
@@ -50,12 +49,7 @@ export class Writer {
 
   varint32(value: number): void {
     this.ensure(5);
-    let v = value >>> 0;
-    while (v > 0x7f) {
-      this.buffer[this.pos++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.buffer[this.pos++] = v;
+    this.pos = writeVarintAt(this.buffer, this.pos, value >>> 0);
   }
 
   /** An int64 varint: negative numbers as their 64-bit two's complement (10 bytes). */
@@ -91,17 +85,11 @@ export class Writer {
       this.buffer[at] = length;
       return;
     }
-    const size = length < 0x4000 ? 2 : length < 0x200000 ? 3 : length < 0x10000000 ? 4 : 5;
+    const size = varintSize(length);
     this.ensure(size - 1);
     this.buffer.copyWithin(at + size, at + 1, this.pos);
     this.pos += size - 1;
-    let v = length;
-    let p = at;
-    while (v > 0x7f) {
-      this.buffer[p++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.buffer[p] = v;
+    writeVarintAt(this.buffer, at, length);
   }
 
   string(value: string): void {
@@ -160,10 +148,8 @@ export class Writer {
 
   /** The official serializer's HrTime → nanoseconds split, exact beyond 2^53. */
   hrTime(time: HrTime): void {
-    this.time(time[0], time[1]);
-  }
-
-  time(seconds: number, nanos: number): void {
+    const seconds = time[0];
+    const nanos = time[1];
     const lowerNanos = (seconds & 0xffff) * 1e9;
     const upperNanos = ((seconds / 0x10000) >>> 0) * 1e9;
     const lowWithCarry = (lowerNanos >>> 0) + ((((upperNanos & 0xffff) * 0x10000) >>> 0) >>> 0) + nanos;
@@ -266,16 +252,9 @@ function span(writer: Writer, record: ReadableSpan): void {
     writer.varint32(kind);
   }
   writer.tag(7, WIRE_FIXED64);
-  if (record instanceof LeanSpan) {
-    // Its times as performance.now() readings: no HrTime arrays made just to be read here.
-    writer.time(wallSeconds(record.startedAt), wallNanos(record.startedAt));
-    writer.tag(8, WIRE_FIXED64);
-    writer.time(wallSeconds(record.endedAt), wallNanos(record.endedAt));
-  } else {
-    writer.hrTime(record.startTime);
-    writer.tag(8, WIRE_FIXED64);
-    writer.hrTime(record.endTime);
-  }
+  writer.hrTime(record.startTime);
+  writer.tag(8, WIRE_FIXED64);
+  writer.hrTime(record.endTime);
   attributes(writer, record.attributes, 9);
   writer.tag(10, WIRE_VARINT);
   writer.varint32(record.droppedAttributesCount);
@@ -339,14 +318,16 @@ function varintSize(value: number): number {
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
 }
 
-function writeVarintAt(buffer: Buffer, at: number, value: number): void {
+/** Writes an unsigned 32-bit varint at `at`; returns the position after it. */
+function writeVarintAt(buffer: Buffer, at: number, value: number): number {
   let v = value;
   let p = at;
   while (v > 0x7f) {
     buffer[p++] = (v & 0x7f) | 0x80;
     v >>>= 7;
   }
-  buffer[p] = v;
+  buffer[p++] = v;
+  return p;
 }
 
 function bytesOf(write: (writer: Writer) => void): Buffer {
@@ -410,8 +391,10 @@ export class ExportFraming {
   frame(writer: Writer): Buffer {
     const spansLength = writer.pos - this.reserve;
     writer.ensure(this.scopeSuffix.length + this.resourceSuffix.length);
-    const end = writer.pos + this.scopeSuffix.copy(writer.buffer, writer.pos) + this.resourceSuffix.copy(writer.buffer, writer.pos + this.scopeSuffix.length);
     const buffer = writer.buffer;
+    let end = writer.pos;
+    end += this.scopeSuffix.copy(buffer, end);
+    end += this.resourceSuffix.copy(buffer, end);
     const scopeSpansLength = this.scope.length + spansLength + this.scopeSuffix.length;
     const resourceSpansLength = this.resource.length + 1 + varintSize(scopeSpansLength) + scopeSpansLength + this.resourceSuffix.length;
     let at = this.reserve - this.scope.length;

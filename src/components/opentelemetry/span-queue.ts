@@ -37,7 +37,6 @@ export class BoundedSpanQueue implements SpanProcessor {
   onStart(_span: Span): void {}
 
   onEnd(span: ReadableSpan): void {
-    if ((span.spanContext().traceFlags & 1) === 0) return;
     if (this.queue.length >= this.options.maxQueue) {
       this.dropped++;
       return;
