@@ -5,7 +5,7 @@
  * process: each `run -w N` worker, each CLI command. The bundle sits beside main.js, so paths its modules
  * compute from `import.meta.url` (console assets, the generated validator, the package root) still hold.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -13,9 +13,12 @@ import { latin1Only } from './latin1-only.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'dist', 'src', 'cli');
-await build({
+const bundle = join(cli, 'portico.js');
+// Kept in memory: the bundle is written once, after its escaping.
+const result = await build({
   entryPoints: [join(cli, 'main.js')],
-  outfile: join(cli, 'portico.js'),
+  outfile: bundle,
+  write: false,
   bundle: true,
   packages: 'external',
   platform: 'node',
@@ -24,6 +27,8 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-const bundle = join(cli, 'portico.js');
-writeFileSync(bundle, latin1Only(readFileSync(bundle, 'utf8')));
-process.stdout.write(`portico command bundled to ${join(cli, 'portico.js')}\n`);
+// Executable, as esbuild writes a script that starts with `#!`.
+const [output] = result.outputFiles;
+if (output === undefined) throw new Error('esbuild produced no bundle');
+writeFileSync(bundle, latin1Only(output.text), { mode: 0o755 });
+process.stdout.write(`portico command bundled to ${bundle}\n`);
