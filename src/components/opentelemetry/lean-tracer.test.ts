@@ -106,7 +106,7 @@ describe('LeanTracer sampling', () => {
     const { tracer: subject, ended } = tracer(0.25);
     const recorded = subject.open('/b', 0, remote(1));
     assert.equal(recorded.recording, true);
-    recorded.attributes['http.route'] = '/b';
+    recorded.ownAttributes['http.route'] = '/b';
     recorded.setAttribute('complete', true);
     recorded.end();
     assert.deepEqual(ended[0]?.attributes, { 'http.route': '/b', complete: true });

@@ -14,6 +14,7 @@ import type { Attributes, AttributeValue, HrTime, Link, SpanContext, SpanStatus 
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import type { FixedAttributes, SplitAttributesSpan } from './otlp-proto-encoder.js';
 
 /** OpenTelemetry API `SpanKind` values. */
 export const SPAN_KIND_INTERNAL = 0;
@@ -141,15 +142,16 @@ export class LeanTracer {
   }
 
   /**
-   * A span whose attributes the caller fills only if it records (`recording`): one the sampler dropped
-   * gets a frozen empty set, so a request that is not traced builds no attribute. `attributes`, when
-   * given, becomes a recorded span's own set (the caller hands over a fresh object).
+   * A span whose own attributes (`ownAttributes`) the caller fills only if it records (`recording`): one
+   * the sampler dropped gets a frozen empty set, so a request that is not traced builds no attribute.
+   * `attributes`, when given, becomes a recorded span's own set (the caller hands over a fresh object);
+   * `fixed` are the opening layer's static attributes, encoded once for all its spans.
    */
-  open(name: string, kind: number, parent: SpanContext | undefined, attributes: Attributes = {}): LeanSpan {
+  open(name: string, kind: number, parent: SpanContext | undefined, attributes: Attributes = {}, fixed?: FixedAttributes): LeanSpan {
     const traceId = parent === undefined ? newTraceId() : parent.traceId;
     const sampled = this.sampled(traceId, parent);
     const context: SpanContext = { traceId, spanId: newSpanId(), traceFlags: sampled ? TRACE_FLAG_SAMPLED : 0 };
-    return new LeanSpan(this, name, kind, context, parent, sampled ? attributes : UNRECORDED);
+    return new LeanSpan(this, name, kind, context, parent, sampled ? attributes : UNRECORDED, sampled ? fixed : undefined);
   }
 
   private sampled(traceId: string, parent: SpanContext | undefined): boolean {
@@ -164,7 +166,7 @@ export class LeanTracer {
   }
 }
 
-export class LeanSpan implements ReadableSpan {
+export class LeanSpan implements SplitAttributesSpan {
   status: SpanStatus = UNSET;
   ended = false;
   events: TimedEvent[] = NO_EVENTS;
@@ -183,7 +185,8 @@ export class LeanSpan implements ReadableSpan {
     readonly kind: number,
     private readonly context: SpanContext,
     parent: SpanContext | undefined,
-    readonly attributes: Attributes,
+    readonly ownAttributes: Attributes,
+    readonly fixedAttributes: FixedAttributes | undefined,
   ) {
     // Always set, undefined for a root: one object shape for every span.
     (this as { parentSpanContext: SpanContext | undefined }).parentSpanContext = parent;
@@ -207,6 +210,11 @@ export class LeanSpan implements ReadableSpan {
     return [Math.floor(nanos / 1e9), nanos % 1e9];
   }
 
+  /** The fixed attributes with the span's own (an own value wins): built for whoever reads them. */
+  get attributes(): Attributes {
+    return this.fixedAttributes === undefined ? this.ownAttributes : { ...this.fixedAttributes.values, ...this.ownAttributes };
+  }
+
   get resource(): Resource {
     return this.tracer.resource;
   }
@@ -221,7 +229,7 @@ export class LeanSpan implements ReadableSpan {
   }
 
   setAttribute(key: string, value: AttributeValue): void {
-    if (this.recording) this.attributes[key] = value;
+    if (this.recording) this.ownAttributes[key] = value;
   }
 
   setStatus(code: number, message?: string): void {

@@ -4,7 +4,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LeanTracer, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_ERROR, STATUS_OK, parseTraceparent } from './lean-tracer.js';
 import type { LeanSpan } from './lean-tracer.js';
-import { ExportFraming, Writer, writeSpanEntry } from './otlp-proto-encoder.js';
+import { ExportFraming, FixedAttributes, Writer, writeSpanEntry } from './otlp-proto-encoder.js';
 
 const resource = resourceFromAttributes({ 'service.name': 'gateway', 'service.version': '1.0' });
 const scope = { name: 'io.krakend.krakend-otel', version: '2', schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' };
@@ -56,6 +56,20 @@ describe('OTLP protobuf batches', () => {
     const expected = official(spans);
     assert.ok(expected.length > 256 * 1024);
     assert.ok(batchOf(new ExportFraming(resource, scope), new Writer(1024), spans).equals(expected));
+  });
+
+  it('copy a layer\'s fixed attributes, and fall back to the merged set when an own key overrides one', () => {
+    const ended: LeanSpan[] = [];
+    const tracer = new LeanTracer({ resource, scope, sampleRate: 1, sinks: [{ onEnd: (span: unknown) => ended.push(span as LeanSpan) }] });
+    const fixed = new FixedAttributes({ 'http.route': '/users/:id', 'krakend.stage': 'backend', 'ünïcode': 'ü' });
+    const plain = tracer.open('/users/:id', SPAN_KIND_CLIENT, undefined, { 'url.full': 'http://b/users/7' }, fixed);
+    plain.setAttribute('http.response.status_code', 200);
+    plain.end();
+    const overriding = tracer.open('/users/:id', SPAN_KIND_CLIENT, undefined, { 'krakend.stage': 'other', extra: true }, fixed);
+    overriding.end();
+    assert.deepEqual(plain.attributes, { 'http.route': '/users/:id', 'krakend.stage': 'backend', 'ünïcode': 'ü', 'url.full': 'http://b/users/7', 'http.response.status_code': 200 });
+    assert.deepEqual(overriding.attributes, { 'http.route': '/users/:id', 'krakend.stage': 'other', 'ünïcode': 'ü', extra: true });
+    assert.ok(batchOf(new ExportFraming(resource, scope), new Writer(), ended).equals(official(ended)));
   });
 
   it('frame a scope without version or schema and a one-span batch', () => {

@@ -124,6 +124,18 @@ export class Writer {
     this.pos += this.buffer.write(value, this.pos);
   }
 
+  /** Bytes already encoded, copied as they are. */
+  raw(value: Uint8Array): void {
+    const length = value.length;
+    this.ensure(length);
+    const buffer = this.buffer;
+    const at = this.pos;
+    // A few dozen bytes at most (a key, a layer's fixed attributes): a loop beats a call into C++.
+    if (length <= 64) for (let i = 0; i < length; i++) buffer[at + i] = value[i] as number;
+    else buffer.set(value, at);
+    this.pos = at + length;
+  }
+
   bytes(value: Uint8Array): void {
     this.varint32(value.length);
     this.ensure(value.length);
@@ -208,19 +220,75 @@ function anyValue(writer: Writer, value: unknown): void {
   }
 }
 
+/**
+ * Each attribute key's `KeyValue.key` field, encoded on first use: the keys of a gateway's spans are a
+ * few dozen names, written on every span. Bounded, so keys made of client input (reported headers)
+ * cannot grow it without end; past the bound they are encoded each time.
+ */
+const KEY_FIELDS = new Map<string, Buffer>();
+const KEY_FIELDS_MAX = 4096;
+
+function keyField(key: string): Buffer {
+  let field = KEY_FIELDS.get(key);
+  if (field === undefined) {
+    field = bytesOf((writer) => {
+      writer.tag(1, WIRE_LENGTH);
+      writer.string(key);
+    });
+    if (KEY_FIELDS.size < KEY_FIELDS_MAX) KEY_FIELDS.set(key, field);
+  }
+  return field;
+}
+
 function attributes(writer: Writer, values: Attributes, field: number): void {
   for (const key in values) {
     if (!Object.prototype.hasOwnProperty.call(values, key)) continue;
     writer.tag(field, WIRE_LENGTH);
     const pair = writer.start();
-    writer.tag(1, WIRE_LENGTH);
-    writer.string(key);
+    writer.raw(keyField(key));
     writer.tag(2, WIRE_LENGTH);
     const at = writer.start();
     anyValue(writer, values[key] as AttributeValue);
     writer.finish(at);
     writer.finish(pair);
   }
+}
+
+/**
+ * A layer's static span attributes, encoded once when the layer is built: every span the layer opens
+ * copies these bytes instead of encoding the same keys and values again.
+ */
+export class FixedAttributes {
+  readonly encoded: Buffer;
+
+  constructor(readonly values: Readonly<Attributes>) {
+    Object.freeze(values);
+    this.encoded = bytesOf((writer) => attributes(writer, values, 9));
+  }
+}
+
+/** A span whose attributes are a layer's fixed set plus its own (the lean tracer's). */
+export interface SplitAttributesSpan extends ReadableSpan {
+  readonly fixedAttributes: FixedAttributes | undefined;
+  readonly ownAttributes: Attributes;
+}
+
+function isSplit(record: ReadableSpan): record is SplitAttributesSpan {
+  return (record as Partial<SplitAttributesSpan>).ownAttributes !== undefined;
+}
+
+/**
+ * Field 9. A split span's bytes are the fixed set's, then its own attributes: the same as encoding its
+ * merged `attributes` (fixed keys first, own keys after) unless an own key overrides a fixed one; that
+ * rare span is encoded from the merged set.
+ */
+function spanAttributes(writer: Writer, record: ReadableSpan): void {
+  if (!isSplit(record) || record.fixedAttributes === undefined) return attributes(writer, isSplit(record) ? record.ownAttributes : record.attributes, 9);
+  const fixed = record.fixedAttributes;
+  const own = record.ownAttributes;
+  for (const key in own) if (key in fixed.values) return attributes(writer, record.attributes, 9);
+  writer.raw(fixed.encoded);
+  attributes(writer, own, 9);
 }
 
 function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
@@ -255,7 +323,7 @@ function span(writer: Writer, record: ReadableSpan): void {
   writer.hrTime(record.startTime);
   writer.tag(8, WIRE_FIXED64);
   writer.hrTime(record.endTime);
-  attributes(writer, record.attributes, 9);
+  spanAttributes(writer, record);
   writer.tag(10, WIRE_VARINT);
   writer.varint32(record.droppedAttributesCount);
   for (const event of record.events) {
