@@ -1,4 +1,4 @@
-/** `npm run bench:micro`: router match, response shaping, merge, JSON rendering. */
+/** `npm run bench:micro`: router match, response shaping, merge, JSON rendering, response parsing, OTLP spans. */
 import { RouteTable } from '../../src/router/route-table.js';
 import { createShaper } from '../../src/proxy/shaping.js';
 import { createParallelMerge } from '../../src/proxy/merge.js';
@@ -8,6 +8,10 @@ import { compileUrlPattern, encodeQuery } from '../../src/proxy/url-template.js'
 import { ResponseParser } from '../../src/transport/response-parser.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from '../../src/proxy/types.js';
 import { coreDecoders } from '../../src/encoding/decode.js';
+import { LeanTracer, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_OK } from '../../src/components/opentelemetry/lean-tracer.js';
+import { FixedAttributes, Writer, writeSpanEntry } from '../../src/components/opentelemetry/otlp-proto-encoder.js';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { Resource } from '@opentelemetry/resources';
 import { runCases } from './harness.js';
 
 const table = new RouteTable<number>({ redirectTrailingSlash: true, redirectFixedPath: true, handleMethodNotAllowed: true });
@@ -88,3 +92,50 @@ runCases('backend response parser', [
     },
   },
 ]);
+
+// The four spans of a traced S1 request (router, proxy, backend, HTTP client) with the attributes the
+// layers give them, each encoded as it ends, as the OTLP/HTTP queue does.
+const spanWriter = new Writer(1 << 20);
+const encodeSink = {
+  onEnd(span: ReadableSpan) {
+    if (spanWriter.pos > 1 << 19) spanWriter.pos = 0;
+    writeSpanEntry(spanWriter, span);
+  },
+};
+const tracer = new LeanTracer({ resource: { attributes: {} } as unknown as Resource, scope: { name: 'bench' }, sampleRate: 1, sinks: [encodeSink] });
+const backendFixed = { 'http.request.method': 'GET', 'http.route': '/1kb.json', 'krakend.endpoint.route': '/s1', 'krakend.endpoint.method': 'GET' };
+const routerFixed = new FixedAttributes({ 'krakend.stage': 'global' });
+const proxyFixed = new FixedAttributes({ 'http.request.method': 'GET', 'http.route': '/s1', 'krakend.stage': 'proxy' });
+const stageFixed = new FixedAttributes({ ...backendFixed, 'krakend.stage': 'backend' });
+const clientFixed = new FixedAttributes({ ...backendFixed, 'krakend.stage': 'backend-request' });
+runCases(
+  'OTLP spans',
+  [
+    {
+      name: '4 spans of a request: made, ended, encoded',
+      fn: () => {
+        const router = tracer.open('/s1', SPAN_KIND_SERVER, undefined, { 'url.full': '/s1', 'server.address': '127.0.0.1:8080', 'http.request.method': 'GET', 'client.address': '127.0.0.1:50000' }, routerFixed);
+        const proxy = tracer.open('/s1', 0, router.spanContext(), {}, proxyFixed);
+        const stage = tracer.open('/1kb.json', 0, proxy.spanContext(), {}, stageFixed);
+        const client = tracer.open('/1kb.json', SPAN_KIND_CLIENT, stage.spanContext(), { 'url.full': 'http://127.0.0.1:8000/1kb.json', 'server.address': '127.0.0.1' }, clientFixed);
+        client.setAttribute('http.response.status_code', 200);
+        client.setAttribute('http.response.body.size', 1024);
+        client.setAttribute('response-duration', 0.0003);
+        client.setStatus(STATUS_OK);
+        client.end();
+        stage.setAttribute('http.response.status_code', 200);
+        stage.setAttribute('complete', true);
+        stage.end();
+        proxy.setAttribute('http.response.status_code', 200);
+        proxy.setAttribute('complete', true);
+        proxy.end();
+        router.setAttribute('http.route', '/s1');
+        router.setAttribute('http.response.status_code', 200);
+        router.setAttribute('http.response.body.size', 1024);
+        router.setStatus(STATUS_OK);
+        router.end();
+      },
+    },
+  ],
+  100_000,
+);
