@@ -37,17 +37,20 @@ export interface SpanSink {
   onEnd(span: ReadableSpan): void;
 }
 
-// Ids come from a pool of random bytes refilled 8 KiB at a time: one syscall per ~340 spans.
+// Ids come from a pool of random bytes refilled 8 KiB at a time (one syscall per ~340 spans), turned
+// into hex once per refill: an id is then a slice of that string, not a call into C++ each.
 const POOL_SIZE = 8192;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
+let poolHex = '';
 let poolAt = POOL_SIZE;
 
 function randomHex(bytes: number): string {
   if (poolAt + bytes > POOL_SIZE) {
     randomFillSync(pool);
+    poolHex = pool.toString('hex');
     poolAt = 0;
   }
-  const hex = pool.toString('hex', poolAt, poolAt + bytes);
+  const hex = poolHex.slice(2 * poolAt, 2 * (poolAt + bytes));
   poolAt += bytes;
   return hex;
 }
