@@ -61,6 +61,10 @@ function headerAttributes(prefix: string, headers: IncomingMessage['headers'] | 
   }
 }
 
+function setUnlessFixed(attributes: Attributes, fixed: FixedAttributes, key: string, value: string): void {
+  if (!Object.hasOwn(fixed.values, key)) attributes[key] = value;
+}
+
 /** Router layer: wraps the whole listener, as krakend-otel wraps the server's handler. */
 export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): ServiceMiddleware {
   const tracer = global.disableTraces ? undefined : telemetry.tracer;
@@ -88,10 +92,11 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
         span = tracer.open(path, SPAN_KIND_SERVER, parent, {}, fixedTraces);
         if (span.recording) {
           const attributes = span.ownAttributes;
-          attributes['url.full'] = url;
-          attributes['server.address'] = request.headers.host ?? '';
-          attributes['http.request.method'] = request.method ?? '';
-          attributes['client.address'] = `${request.socket.remoteAddress ?? ''}:${request.socket.remotePort ?? ''}`;
+          // The static attributes come after these four: a configured one of the same name wins.
+          setUnlessFixed(attributes, fixedTraces, 'url.full', url);
+          setUnlessFixed(attributes, fixedTraces, 'server.address', request.headers.host ?? '');
+          setUnlessFixed(attributes, fixedTraces, 'http.request.method', request.method ?? '');
+          setUnlessFixed(attributes, fixedTraces, 'client.address', `${request.socket.remoteAddress ?? ''}:${request.socket.remotePort ?? ''}`);
           const length = request.headers['content-length'];
           if (length !== undefined) attributes['http.request.body.size'] = Number(length);
           const agent = request.headers['user-agent'];
@@ -342,7 +347,7 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
           attributes['url.full'] = origin + request.target;
           attributes['server.address'] = server.address;
           // The fixed set has the backend's method; a sequential proxy or a modifier may have changed it.
-          if (request.method !== backend.method) attributes['http.request.method'] = request.method;
+          if (request.method !== spanFixed.values['http.request.method']) attributes['http.request.method'] = request.method;
           if (request.bodyLength !== undefined) attributes['http.request.body.size'] = request.bodyLength;
         }
       }

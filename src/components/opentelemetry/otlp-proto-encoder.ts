@@ -138,9 +138,7 @@ export class Writer {
 
   bytes(value: Uint8Array): void {
     this.varint32(value.length);
-    this.ensure(value.length);
-    this.buffer.set(value, this.pos);
-    this.pos += value.length;
+    this.raw(value);
   }
 
   /** A lowercase hex id (as the tracer makes and `parseTraceparent` accepts) as bytes. */
@@ -283,11 +281,13 @@ function isSplit(record: ReadableSpan): record is SplitAttributesSpan {
  * rare span is encoded from the merged set.
  */
 function spanAttributes(writer: Writer, record: ReadableSpan): void {
-  if (!isSplit(record) || record.fixedAttributes === undefined) return attributes(writer, isSplit(record) ? record.ownAttributes : record.attributes, 9);
+  if (!isSplit(record)) return attributes(writer, record.attributes, 9);
   const fixed = record.fixedAttributes;
   const own = record.ownAttributes;
-  for (const key in own) if (key in fixed.values) return attributes(writer, record.attributes, 9);
-  writer.raw(fixed.encoded);
+  if (fixed !== undefined) {
+    for (const key in own) if (Object.hasOwn(fixed.values, key)) return attributes(writer, record.attributes, 9);
+    writer.raw(fixed.encoded);
+  }
   attributes(writer, own, 9);
 }
 
