@@ -4,7 +4,8 @@ import { DEFAULT_HEAP_FLAGS, heapFlagsFor } from './heap-flags.js';
 
 test('workers get the default heap flags unless the operator chose their own', () => {
   assert.deepEqual(heapFlagsFor([], ''), [...DEFAULT_HEAP_FLAGS]);
-  assert.deepEqual(heapFlagsFor(['--max-semi-space-size=32'], ''), []);
-  assert.deepEqual(heapFlagsFor([], '--max-old-space-size=512 --max-semi-space-size=8'), []);
+  assert.deepEqual(heapFlagsFor(['--max-semi-space-size=32'], ''), ['--v8-pool-size=1']);
+  assert.deepEqual(heapFlagsFor([], '--max-old-space-size=512 --max-semi-space-size=8 --v8-pool-size=4'), []);
+  assert.deepEqual(heapFlagsFor(['--v8_pool_size=2'], ''), ['--max-semi-space-size=4']);
   assert.deepEqual(heapFlagsFor(['--max-old-space-size=512'], ''), [...DEFAULT_HEAP_FLAGS]);
 });
