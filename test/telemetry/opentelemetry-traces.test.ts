@@ -146,6 +146,50 @@ describe('telemetry/opentelemetry traces', () => {
     }
   });
 
+  for (const metrics of [false, true]) {
+    it(`sampling by ratio${metrics ? ', with metrics on' : ''}: a client's unsampled trace records no span and still reaches the backends, not sampled`, async () => {
+      const receiver = await startReceiver();
+      const metricsPort = metrics ? await freePort() : undefined;
+      const exporters = {
+        otlp: [{ name: 'receiver', host: '127.0.0.1', port: receiver.port, use_http: true, disable_metrics: true }],
+        ...(metricsPort !== undefined ? { prometheus: [{ name: 'p', port: metricsPort, listen_ip: '127.0.0.1' }] } : {}),
+      };
+      const gateway = await startGateway(otelConfig(receiver.port, { trace_sample_rate: 0.5, exporters }));
+      try {
+        seenTraceparents.length = 0;
+        const unsampled = 'aaf92f3577b34da6a3ce929d0e0e4736';
+        const sampled = 'bbf92f3577b34da6a3ce929d0e0e4736';
+        const clientSpan = '00f067aa0ba902b7';
+        assert.equal((await request(`${gateway.url}/profile/7`, { headers: { traceparent: `00-${unsampled}-${clientSpan}-00` } })).status, 200);
+        const dropped = seenTraceparents.splice(0);
+        assert.equal(dropped.length, 2);
+        for (const header of dropped) {
+          const [version, trace, span, flags] = header.split('-');
+          assert.deepEqual([version, trace, flags], ['00', unsampled, '00'], `${header}: the client's trace, not sampled`);
+          assert.match(span ?? '', /^[0-9a-f]{16}$/);
+          assert.notEqual(span, clientSpan, 'the gateway is a hop of its own');
+        }
+        // The parent-based sampler follows the client's flag both ways: the sampled trace is exported whole.
+        assert.equal((await request(`${gateway.url}/profile/8`, { headers: { traceparent: `00-${sampled}-${clientSpan}-01` } })).status, 200);
+        assert.ok(await waitFor(() => receiver.spans.length >= 6, 10_000), `expected 6 spans, got ${receiver.spans.length}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.deepEqual(new Set(receiver.spans.map((span) => span.traceId)), new Set([sampled]), 'no span of the unsampled trace');
+        assert.equal(receiver.spans.length, 6);
+        const clients = receiver.spans.filter((span) => attribute(span, 'krakend.stage') === 'backend-request');
+        assert.deepEqual(seenTraceparents.sort(), clients.map((client) => `00-${sampled}-${client.spanId}-01`).sort());
+        if (metricsPort !== undefined) {
+          // Metrics count both requests, sampled or not.
+          const scrape = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+          const count = /^krakend_proxy_duration(?:_seconds)?_count\{[^}]*\} (\d+)/m.exec(scrape);
+          assert.equal(count?.[1], '2', scrape.split('\n').filter((line) => line.startsWith('krakend_proxy')).join('\n'));
+        }
+      } finally {
+        await gateway.close();
+        await receiver.close();
+      }
+    });
+  }
+
   it('starts a new trace without a client traceparent, and adds nothing for skipped paths', async () => {
     const receiver = await startReceiver();
     const gateway = await startGateway(otelConfig(receiver.port, { skip_paths: ['/profile/{id}'] }));

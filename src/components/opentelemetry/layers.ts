@@ -19,7 +19,7 @@ import type { Cancellation } from '../../core/cancellation.js';
 import type { Middleware, ProxyResponse } from '../../proxy/types.js';
 import { watchBodySize } from '../metrics/component.js';
 import { formatTraceparent, parseTraceparent, SPAN_KIND_CLIENT, SPAN_KIND_INTERNAL, SPAN_KIND_SERVER, STATUS_ERROR, STATUS_OK } from './lean-tracer.js';
-import type { LeanSpan } from './lean-tracer.js';
+import type { LeanSpan, LeanTracer } from './lean-tracer.js';
 import type { BackendLayer, GlobalLayer, ProxyLayer } from './settings.js';
 import { normalizeBackendRoute, normalizeRoute } from './settings.js';
 import { seriesCache } from './instruments.js';
@@ -90,6 +90,11 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
       let span: LeanSpan | undefined;
       if (tracer !== undefined) {
         span = tracer.open(path, SPAN_KIND_SERVER, parent, {}, fixedTraces);
+        if (!span.recording && instruments === undefined) {
+          // Left out by the sampler, and no metrics: the layers below only need the context to propagate.
+          (request as TrackedRequest)[TRACKING] = { route: undefined, context: span.spanContext(), metricsAttributes: undefined, tracesAttributes: undefined };
+          return next(request, response);
+        }
         if (span.recording) {
           const attributes = span.ownAttributes;
           // The static attributes come after these four: a configured one of the same name wins.
@@ -195,11 +200,11 @@ function stageMiddleware(
     return (outcomeSeries[index] ??= metric.bind({ ...metricAttributes, error: outcome.errored, canceled: outcome.canceled, complete: outcome.complete }));
   };
   const spanAttributes = new FixedAttributes({ ...fixed, ...options.tracesAttributes, 'krakend.stage': stage });
-  return (next) =>
-    async function tracedStage(request, cancel) {
+  return (next) => {
+    const measured: ReturnType<Middleware> = async function tracedStage(request, cancel) {
       let span: LeanSpan | undefined;
       let own = request;
-      if (tracer !== undefined) {
+      if (tracer !== undefined && !dropped(tracer, request.telemetry)) {
         span = tracer.open(name, SPAN_KIND_INTERNAL, request.telemetry as SpanContext | undefined, {}, spanAttributes);
         if (span.recording && options.reportHeaders) headerAttributes('http.request.header.', request.headers, options.skipHeaders, span.ownAttributes);
         // Each backend of a merge shares the request object: the child context travels on a copy.
@@ -220,6 +225,27 @@ function stageMiddleware(
         if (span !== undefined) endStageSpan(span, response, failure, outcome, options);
       }
     };
+    if (tracer === undefined || histogram !== undefined) return measured;
+    // Traces only: a request the sampler left out goes straight through, without the async frame.
+    return function sampledStage(request, cancel) {
+      if (!dropped(tracer, request.telemetry)) return measured(request, cancel);
+      return passOn(() => next(request, cancel));
+    };
+  };
+}
+
+/** True when the tracer opens no span under this request's context (see `LeanTracer.dropsChildrenOf`). */
+function dropped(tracer: LeanTracer, context: unknown): boolean {
+  return context !== undefined && tracer.dropsChildrenOf(context as SpanContext);
+}
+
+/** `call()`'s promise, with a synchronous throw turned into a rejection as an async layer would. */
+function passOn<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 function endStageSpan(span: LeanSpan, response: ProxyResponse | undefined, failure: unknown, outcome: Outcome, options: { reportHeaders: boolean; skipHeaders: ReadonlySet<string> }): void {
@@ -335,12 +361,12 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
   const metricFixed: Attributes = { ...fixed, ...layer.metrics.attributes, clientname: clientName };
   const spanFixed = new FixedAttributes({ ...fixed, 'krakend.stage': 'backend-request', ...layer.traces.attributes });
   const origins = new Map<string, { address: string; port: number }>();
-  return (next) =>
-    async function tracedCall(origin, request, options, cancel) {
+  return (next) => {
+    const measured: ReturnType<BackendCallMiddleware> = async function tracedCall(origin, request, options, cancel) {
       const parent = request.telemetry as SpanContext | undefined;
       const server = serverOf(origins, origin);
       let span: LeanSpan | undefined;
-      if (tracer !== undefined) {
+      if (tracer !== undefined && !dropped(tracer, parent)) {
         span = tracer.open(clientName, SPAN_KIND_CLIENT, parent, {}, spanFixed);
         if (span.recording) {
           const attributes = span.ownAttributes;
@@ -406,4 +432,12 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
         throw error;
       }
     };
+    if (tracer === undefined || series !== undefined) return measured;
+    // Traces only: a request the sampler left out gets its `traceparent` and goes straight through.
+    return function sampledCall(origin, request, options, cancel) {
+      const parent = request.telemetry as SpanContext | undefined;
+      if (parent === undefined || !tracer.dropsChildrenOf(parent)) return measured(origin, request, options, cancel);
+      return passOn(() => next(origin, { ...request, headerLines: withTraceparent(request.headerLines, parent) }, options, cancel));
+    };
+  };
 }

@@ -157,6 +157,16 @@ export class LeanTracer {
     return new LeanSpan(this, name, kind, context, parent, sampled ? attributes : UNRECORDED, sampled ? fixed : undefined);
   }
 
+  /**
+   * True when every span opened under `parent` would be dropped (sampling by ratio, and `parent` not
+   * sampled): a layer then opens none and hands `parent` down as it is, so a request the sampler left
+   * out costs one context for the whole trace, not one per layer. Its backends receive the `traceparent`
+   * of the nearest span opened (with the sampled flag clear), not of a per-call one that nothing records.
+   */
+  dropsChildrenOf(parent: SpanContext): boolean {
+    return this.ratio !== undefined && (parent.traceFlags & TRACE_FLAG_SAMPLED) === 0;
+  }
+
   private sampled(traceId: string, parent: SpanContext | undefined): boolean {
     if (this.ratio === undefined) return true;
     if (parent !== undefined) return (parent.traceFlags & TRACE_FLAG_SAMPLED) !== 0;
