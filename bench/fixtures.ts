@@ -120,14 +120,14 @@ export type OtelParts = 'metrics' | 'traces' | 'both';
  * The Portico config with `telemetry/opentelemetry` on, to measure what telemetry costs per response:
  * metrics on a Prometheus endpoint, every trace (sample rate 1) sent to an OTLP/HTTP sink, or both.
  */
-export function writePorticoOtelConfig(dir: string, base: string, metricsPort: number, otlpPort: number, parts: OtelParts = 'both'): string {
-  const file = join(dir, `portico-otel-${parts}.json`);
+export function writePorticoOtelConfig(dir: string, base: string, metricsPort: number, otlpPort: number, parts: OtelParts = 'both', sampleRate = 1): string {
+  const file = join(dir, `portico-otel-${parts}${sampleRate < 1 ? `-${sampleRate}` : ''}.json`);
   const config = JSON.parse(readFileSync(base, 'utf8')) as { extra_config: Record<string, unknown> };
   const prometheus = [{ name: 'bench', port: metricsPort, listen_ip: '127.0.0.1' }];
   const otlp = [{ name: 'sink', host: '127.0.0.1', port: otlpPort, use_http: true, disable_metrics: true }];
   config.extra_config['telemetry/opentelemetry'] = {
     service_name: 'bench',
-    trace_sample_rate: 1,
+    trace_sample_rate: sampleRate,
     exporters: { ...(parts === 'traces' ? {} : { prometheus }), ...(parts === 'metrics' ? {} : { otlp }) },
   };
   writeFileSync(file, JSON.stringify(config));

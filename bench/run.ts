@@ -97,6 +97,8 @@ async function main(): Promise<void> {
   const otelConfig = writePorticoOtelConfig(dir, porticoConfig, 19103, otlpPort);
   const otelMetricsConfig = writePorticoOtelConfig(dir, porticoConfig, 19104, otlpPort, 'metrics');
   const otelTracesConfig = writePorticoOtelConfig(dir, porticoConfig, 19105, otlpPort, 'traces');
+  // What production configs tend to run: every metric, 1 % of the traces.
+  const otelSampledConfig = writePorticoOtelConfig(dir, porticoConfig, 19106, otlpPort, 'both', 0.01);
   const wantsOtel = !values.only || values.only.split(',').some((name) => 'portico, opentelemetry'.includes(name.toLowerCase()));
   if (wantsOtel) {
     processes.push(startPinned(loadCpu, node, [join(root, 'dist', 'bench', 'peers', 'otlp-sink.js'), String(otlpPort)]));
@@ -144,6 +146,11 @@ async function main(): Promise<void> {
       name: 'Portico, OpenTelemetry',
       paths: { S1: '/s1', S2: '/s2' },
       start: portico(otelConfig),
+    },
+    {
+      name: 'Portico, OpenTelemetry, 1 % of traces',
+      paths: { S1: '/s1' },
+      start: portico(otelSampledConfig),
     },
     {
       name: 'Portico, JWT RS256',
