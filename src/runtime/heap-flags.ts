@@ -1,12 +1,12 @@
 /**
  * V8 settings Portico ships as defaults, chosen with `npm run bench`:
- * - a 4 MB young-generation semi-space holds a worker with 1,000 keep-alive connections at 84–85 MB of
- *   RSS (89–102 MB with Node's default, which lets it grow to 16 MB) at no measurable CPU cost per
- *   response on S1–S3;
+ * - a 4 MB young-generation semi-space holds the young generation of a worker with 1,000 keep-alive
+ *   connections at 8 MB (Node's default lets it grow to 16 MB: 89–102 MB of RSS against 84–85 in the
+ *   same runs) at no measurable CPU cost per response on S1–S3;
  * - one V8 background thread instead of Node's four: a worker shares its cores with the other workers,
  *   so more GC and compiler threads only contend, and each thread that allocates holds its own malloc
- *   arena (81 MB instead of 84–85 with the same 1,000 connections; CPU per response unchanged, paired
- *   ratio 0.995 on S1).
+ *   arena (with 1,000 connections: 75.0–75.5 MB of RSS against 78.4–80.9 without it, five and three
+ *   starts; CPU per response unchanged, paired ratio 0.995 on S1).
  * Both only act when the process starts, so they are given to the cluster workers Portico forks; a
  * single-process run (`-w 1`, containers) takes them from `NODE_OPTIONS`, as the shipped Dockerfile sets it.
  */

@@ -6,7 +6,7 @@
  * "Differences from KrakenD": KrakenD runs the same patterns on Go's regexp, so this is the same limit).
  */
 import { LRUCache } from 'lru-cache';
-import { RE2JS } from 're2js';
+import { re2 } from './re2.js';
 
 /** A compiled pattern: true when it matches anywhere in the text. */
 export interface GoPattern {
@@ -18,14 +18,14 @@ export interface GoPattern {
  * Throws for a pattern RE2 does not accept.
  */
 export function compileGoPattern(pattern: string, whole = false): GoPattern {
-  const compiled = RE2JS.compile(whole ? `^(?:${pattern})$` : pattern);
+  const compiled = re2().compile(whole ? `^(?:${pattern})$` : pattern);
   return { test: (text) => compiled.test(text) };
 }
 
 /** Why RE2 refuses `pattern`, or `undefined` when it compiles. */
 export function goPatternError(pattern: string): string | undefined {
   try {
-    RE2JS.compile(pattern);
+    re2().compile(pattern);
     return undefined;
   } catch (error) {
     return (error as Error).message;
@@ -52,7 +52,7 @@ export function runtimeGoPattern(pattern: string): GoPattern {
  * else the groups (`[0]` is the whole text; a group that took no part is `undefined`).
  */
 export function compileGoCaptures(pattern: string): (text: string) => (string | undefined)[] | null {
-  const compiled = RE2JS.compile(pattern);
+  const compiled = re2().compile(pattern);
   const groups = compiled.groupCount();
   return (text) => {
     const matcher = compiled.matcher(text);

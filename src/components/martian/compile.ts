@@ -7,7 +7,8 @@
  * Filters hold a nested `modifier` (and `else`); groups hold lists. Errors carry the key path.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { RE2JS } from 're2js';
+import { re2 } from '../../util/re2.js';
+import type { RE2JS } from '../../util/re2.js';
 import { canonicalHeaderName } from '../../config/headers.js';
 import type { KeyPath } from '../../config/source.js';
 import { requestCookiePair, requestCookies, responseCookies, setCookieValue } from './go-cookie.js';
@@ -134,7 +135,7 @@ function readTime(message: Message, name: string, at: KeyPath): number | undefin
 function compileRegex(message: Message, name: string, at: KeyPath): RE2JS {
   const source = readString(message, name, at);
   try {
-    return RE2JS.compile(source);
+    return re2().compile(source);
   } catch (error) {
     throw new MartianConfigError([...at, name], `error parsing regexp: ${(error as Error).message}`);
   }

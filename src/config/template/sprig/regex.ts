@@ -1,11 +1,12 @@
 /** Sprig's regex functions with RE2 semantics (re2js), and Go's `$1`/`${name}` replacement expansion. */
-import { RE2JS } from 're2js';
+import { re2 } from '../../../util/re2.js';
+import type { RE2JS } from '../../../util/re2.js';
 import { fn } from '../functions.js';
 import type { TemplateFunction } from '../functions.js';
 
 function compile(pattern: string): RE2JS {
   try {
-    return RE2JS.compile(pattern);
+    return re2().compile(pattern);
   } catch (error) {
     throw new Error(`regexp: Compile(${JSON.stringify(pattern)}): ${(error as Error).message}`);
   }
