@@ -436,7 +436,7 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
     // Traces only: a request the sampler left out gets its `traceparent` and goes straight through.
     return function sampledCall(origin, request, options, cancel) {
       const parent = request.telemetry as SpanContext | undefined;
-      if (parent === undefined || !tracer.dropsChildrenOf(parent)) return measured(origin, request, options, cancel);
+      if (parent === undefined || !dropped(tracer, parent)) return measured(origin, request, options, cancel);
       return passOn(() => next(origin, { ...request, headerLines: withTraceparent(request.headerLines, parent) }, options, cancel));
     };
   };
