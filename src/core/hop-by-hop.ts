@@ -39,9 +39,13 @@ export function isHopByHop(name: string): boolean {
   return HOP_BY_HOP.has(lower) || lower.startsWith('proxy-');
 }
 
+const ONLY_CONNECTION_OPTION = /^[ \t]*(?:keep-alive|close)[ \t]*$/i;
+
 /** Lower-cased names a `Connection` header value lists (`Connection: close, X-Foo` → `x-foo`). */
 export function connectionListed(connectionValue: string | undefined): Set<string> | undefined {
   if (!connectionValue) return undefined;
+  // What nearly every peer sends: no list to split (this runs for each backend response).
+  if (ONLY_CONNECTION_OPTION.test(connectionValue)) return undefined;
   const names = connectionValue
     .split(',')
     .map((part) => part.trim().toLowerCase())
