@@ -47,6 +47,8 @@ const VALID_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'P
 
 /** krakend-otel `validMethod`: unknown methods are `_OTHER`, so clients cannot blow up cardinality. */
 function metricMethod(method: string | undefined): string {
+  // Node hands known methods over upper-cased already: no copy for them.
+  if (method !== undefined && VALID_METHODS.has(method)) return method;
   const upper = (method ?? '').toUpperCase();
   return VALID_METHODS.has(upper) ? upper : '_OTHER';
 }
@@ -320,8 +322,12 @@ function serverOf(origins: Map<string, { address: string; port: number }>, origi
   return server;
 }
 
+/** `name` is lower-case; only header names of its length are lower-cased to compare. */
 function headerOf(headers: string[], name: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) if ((headers[i] as string).toLowerCase() === name) return headers[i + 1];
+  for (let i = 0; i < headers.length; i += 2) {
+    const candidate = headers[i] as string;
+    if (candidate.length === name.length && candidate.toLowerCase() === name) return headers[i + 1];
+  }
   return undefined;
 }
 
