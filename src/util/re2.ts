@@ -5,10 +5,10 @@
 import type { RE2JS } from 're2js';
 import { lazyRequire } from './lazy-require.js';
 
-const module = lazyRequire<{ RE2JS: typeof RE2JS }>('re2js');
+const re2js = lazyRequire<{ RE2JS: typeof RE2JS }>('re2js');
 
 export function re2(): typeof RE2JS {
-  return module().RE2JS;
+  return re2js().RE2JS;
 }
 
 export type { RE2JS };
