@@ -155,13 +155,14 @@ export function watchBodySize(response: ServerResponse): { bytes: number } {
     // An empty write is no body: lura writes nothing for an error without a message (gin reports -1).
     if (length > 0) size.bytes = Math.max(size.bytes, 0) + length;
   };
-  response.write = function countedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-    add(chunk, rest[0]);
-    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+  // Fixed parameters, no rest array a call: Node's write and end read no more than these three.
+  response.write = function countedWrite(this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown) {
+    add(chunk, encoding);
+    return (write as (chunk: unknown, encoding: unknown, callback: unknown) => boolean).call(this, chunk, encoding, callback);
   } as ServerResponse['write'];
-  response.end = function countedEnd(this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-    if (typeof chunk !== 'function') add(chunk, rest[0]);
-    return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest);
+  response.end = function countedEnd(this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown) {
+    if (typeof chunk !== 'function') add(chunk, encoding);
+    return (end as (chunk: unknown, encoding: unknown, callback: unknown) => ServerResponse).call(this, chunk, encoding, callback);
   } as ServerResponse['end'];
   return size;
 }
