@@ -67,13 +67,8 @@ function parsedDate(value: string): string {
 
 // On RE2: these meet backend text, where a backtracking engine takes quadratic time (1.7 s for 20 000 `@`).
 // Compiled on first use, so a gateway without RSS backends never loads re2js.
-type Captures = ReturnType<typeof compileGoCaptures>;
-interface PersonPatterns {
-  emailThenName: Captures;
-  nameThenEmail: Captures;
-}
-let personPatterns: PersonPatterns | undefined;
-const personPatternsOnce = (): PersonPatterns =>
+let personPatterns: { emailThenName: ReturnType<typeof compileGoCaptures>; nameThenEmail: ReturnType<typeof compileGoCaptures> } | undefined;
+const personPatternsOnce = () =>
   (personPatterns ??= {
     emailThenName: compileGoCaptures('\\s*([^\\s()]+@[^\\s()]+)\\s*\\(([^)]*)\\)\\s*'),
     nameThenEmail: compileGoCaptures('\\s*([^<]*)<([^>]+)>\\s*'),

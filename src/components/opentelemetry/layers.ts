@@ -63,10 +63,6 @@ function headerAttributes(prefix: string, headers: IncomingMessage['headers'] | 
   }
 }
 
-function setUnlessFixed(attributes: Attributes, fixed: FixedAttributes, key: string, value: string): void {
-  if (!Object.hasOwn(fixed.values, key)) attributes[key] = value;
-}
-
 /** Router layer: wraps the whole listener, as krakend-otel wraps the server's handler. */
 export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): ServiceMiddleware {
   const tracer = global.disableTraces ? undefined : telemetry.tracer;
@@ -77,6 +73,8 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
   const skipPaths = telemetry.settings.skipPaths;
   const fixedMetrics = global.metricsAttributes;
   const fixedTraces = new FixedAttributes({ 'krakend.stage': 'global', ...global.tracesAttributes });
+  // Four request attributes the span sets unless a configured static one of the same name wins.
+  const [ownUrl, ownServer, ownMethod, ownClient] = ['url.full', 'server.address', 'http.request.method', 'client.address'].map((key) => !Object.hasOwn(fixedTraces.values, key));
   return (next) =>
     function tracedRequest(request: IncomingMessage, response: ServerResponse) {
       const url = request.url ?? '/';
@@ -89,36 +87,29 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
         if (typeof header === 'string') parent = parseTraceparent(header);
       }
       const begin = performance.now();
-      let span: LeanSpan | undefined;
-      if (tracer !== undefined) {
-        span = tracer.open(path, SPAN_KIND_SERVER, parent, {}, fixedTraces);
-        if (!span.recording && instruments === undefined) {
-          // Left out by the sampler, and no metrics: the layers below only need the context to propagate.
-          (request as TrackedRequest)[TRACKING] = { route: undefined, context: span.spanContext(), metricsAttributes: undefined, tracesAttributes: undefined };
-          return next(request, response);
-        }
-        if (span.recording) {
-          const attributes = span.ownAttributes;
-          // The static attributes come after these four: a configured one of the same name wins.
-          setUnlessFixed(attributes, fixedTraces, 'url.full', url);
-          setUnlessFixed(attributes, fixedTraces, 'server.address', request.headers.host ?? '');
-          setUnlessFixed(attributes, fixedTraces, 'http.request.method', request.method ?? '');
-          setUnlessFixed(attributes, fixedTraces, 'client.address', `${request.socket.remoteAddress ?? ''}:${request.socket.remotePort ?? ''}`);
-          const length = request.headers['content-length'];
-          if (length !== undefined) attributes['http.request.body.size'] = Number(length);
-          const agent = request.headers['user-agent'];
-          if (agent) attributes['user_agent.original'] = agent;
-          if (global.reportHeaders) headerAttributes('http.request.header.', request.headers, global.skipHeaders, attributes);
-        }
-      }
-      // gin's `ResponseWriter.Size()`, as krakend-otel reports it.
-      const written = instruments !== undefined || span !== undefined ? watchBodySize(response) : undefined;
+      const span = tracer?.open(path, SPAN_KIND_SERVER, parent, {}, fixedTraces);
       const tracking: Tracking = { route: undefined, context: span !== undefined ? span.spanContext() : parent, metricsAttributes: undefined, tracesAttributes: undefined };
       (request as TrackedRequest)[TRACKING] = tracking;
+      // Left out by the sampler, and no metrics: the layers below only need the context to propagate.
+      if (instruments === undefined && span?.recording !== true) return next(request, response);
+      if (span?.recording === true) {
+        const attributes = span.ownAttributes;
+        if (ownUrl) attributes['url.full'] = url;
+        if (ownServer) attributes['server.address'] = request.headers.host ?? '';
+        if (ownMethod) attributes['http.request.method'] = request.method ?? '';
+        if (ownClient) attributes['client.address'] = `${request.socket.remoteAddress ?? ''}:${request.socket.remotePort ?? ''}`;
+        const length = request.headers['content-length'];
+        if (length !== undefined) attributes['http.request.body.size'] = Number(length);
+        const agent = request.headers['user-agent'];
+        if (agent) attributes['user_agent.original'] = agent;
+        if (global.reportHeaders) headerAttributes('http.request.header.', request.headers, global.skipHeaders, attributes);
+      }
+      // gin's `ResponseWriter.Size()`, as krakend-otel reports it.
+      const written = watchBodySize(response);
       response.once('close', () => {
         const status = response.statusCode;
         const route = tracking.route ?? `${status} ${STATUS_CODES[status] ?? ''}`;
-        const size = Math.max(written?.bytes ?? 0, 0);
+        const size = Math.max(written.bytes, 0);
         if (serverSeries !== undefined) {
           const method = metricMethod(request.method);
           const scheme = (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
@@ -237,7 +228,7 @@ function stageMiddleware(
 }
 
 /** True when the tracer opens no span under this request's context (see `LeanTracer.dropsChildrenOf`). */
-function dropped(tracer: LeanTracer, context: unknown): boolean {
+function dropped(tracer: LeanTracer, context: unknown): context is SpanContext {
   return context !== undefined && tracer.dropsChildrenOf(context as SpanContext);
 }
 
@@ -366,6 +357,7 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
   const clientName = normalizeBackendRoute(backend.urlPattern);
   const metricFixed: Attributes = { ...fixed, ...layer.metrics.attributes, clientname: clientName };
   const spanFixed = new FixedAttributes({ ...fixed, 'krakend.stage': 'backend-request', ...layer.traces.attributes });
+  const fixedMethod = spanFixed.values['http.request.method'];
   const origins = new Map<string, { address: string; port: number }>();
   return (next) => {
     const measured: ReturnType<BackendCallMiddleware> = async function tracedCall(origin, request, options, cancel) {
@@ -379,7 +371,7 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
           attributes['url.full'] = origin + request.target;
           attributes['server.address'] = server.address;
           // The fixed set has the backend's method; a sequential proxy or a modifier may have changed it.
-          if (request.method !== spanFixed.values['http.request.method']) attributes['http.request.method'] = request.method;
+          if (request.method !== fixedMethod) attributes['http.request.method'] = request.method;
           if (request.bodyLength !== undefined) attributes['http.request.body.size'] = request.bodyLength;
         }
       }
@@ -390,6 +382,7 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
       try {
         const reply = await next(origin, outgoing, options, cancel);
         const seconds = (performance.now() - begin) / 1000;
+        const length = headerOf(reply.headers, 'content-length');
         if (series !== undefined) {
           const key = `${reply.statusCode} ${request.method} ${origin}`;
           const attributes = (): Attributes => ({ ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': reply.statusCode });
@@ -398,13 +391,11 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
           if (request.bodyLength !== undefined) bound.requestSize().add(request.bodyLength);
           bound.duration().record(seconds);
           if (request.method !== 'HEAD') {
-            const length = headerOf(reply.headers, 'content-length');
             if (length !== undefined) bound.responseSize().record(Number(length));
             else bound.noContentLength().add(1);
           }
         }
         if (span?.recording === true) {
-          const length = headerOf(reply.headers, 'content-length');
           const attributes = span.ownAttributes;
           attributes['http.response.status_code'] = reply.statusCode;
           attributes['http.response.body.size'] = length === undefined ? -1 : Number(length);
@@ -441,8 +432,8 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
     if (tracer === undefined || series !== undefined) return measured;
     // Traces only: a request the sampler left out gets its `traceparent` and goes straight through.
     return function sampledCall(origin, request, options, cancel) {
-      const parent = request.telemetry as SpanContext | undefined;
-      if (parent === undefined || !dropped(tracer, parent)) return measured(origin, request, options, cancel);
+      const parent = request.telemetry;
+      if (!dropped(tracer, parent)) return measured(origin, request, options, cancel);
       return passOn(() => next(origin, { ...request, headerLines: withTraceparent(request.headerLines, parent) }, options, cancel));
     };
   };
