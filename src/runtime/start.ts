@@ -11,6 +11,7 @@ import { readLoggingSettings } from '../components/logging/settings.js';
 import { createLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import { SharedStateClient } from '../shared-state/client.js';
+import { stopPretenuringOnceServing } from './heap-flags.js';
 import type { StateChannel } from '../shared-state/client.js';
 
 export interface StartOptions {
@@ -43,6 +44,7 @@ export async function startGateway(config: ServiceConfig, options: StartOptions)
   const sharedState = options.sharedState && new SharedStateClient(options.sharedState, { logger });
   const gateway = createGateway(config, { components: options.components, logger, debug: options.debug === true, ...(sharedState ? { sharedState } : {}) });
   const address = await gateway.listen(options.port ?? config.port);
+  stopPretenuringOnceServing();
   logger.info(`[SERVICE: Portico] Listening on ${address.address}:${address.port} (${config.endpoints.length} endpoints)`);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
