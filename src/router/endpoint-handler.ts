@@ -98,7 +98,8 @@ export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointP
     const onClose = (): void => {
       if (!response.writableFinished) cancel.abort(new GatewayError('PRT_ERR_CLIENT_GONE', 'the client closed the connection'));
     };
-    response.once('close', onClose);
+    // A response emits 'close' once: `on` spares the once-wrapper and its removal on every request.
+    response.on('close', onClose);
 
     if (context.body !== undefined) {
       if (context.body.length > 0) {
@@ -257,7 +258,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointP
   function idleWatch(response: ServerResponse, idleMs: number, body: NonNullable<ProxyResponse['body']>): BodySink {
     const timer = setTimeout(() => body.discard(new GatewayError('PRT_ERR_STREAM_IDLE', `no data moved for ${idleMs} ms`)), idleMs);
     const stop = (): void => clearTimeout(timer);
-    response.once('close', stop);
+    response.on('close', stop);
     return {
       write(chunk) {
         timer.refresh();

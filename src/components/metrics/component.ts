@@ -135,7 +135,7 @@ function routerMiddleware(instrumentation: Instrumentation, endpoint: EndpointCo
       if (socket.encrypted === true) countTls(registry, socket as TLSSocket);
       const begin = performance.now();
       const size = watchBodySize(response);
-      response.once('close', () => {
+      response.on('close', () => {
         countStatus(response.statusCode);
         sizes.update(size.bytes);
         times.update(nanosSince(begin));

@@ -106,7 +106,7 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
       }
       // gin's `ResponseWriter.Size()`, as krakend-otel reports it.
       const written = watchBodySize(response);
-      response.once('close', () => {
+      response.on('close', () => {
         const status = response.statusCode;
         const route = tracking.route ?? `${status} ${STATUS_CODES[status] ?? ''}`;
         const size = Math.max(written.bytes, 0);

@@ -15,9 +15,14 @@ function tracer(sampleRate: number): { tracer: LeanTracer; ended: ReadableSpan[]
 const remote = (traceFlags: number): SpanContext => ({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags, isRemote: true });
 
 describe('parseTraceparent', () => {
-  it('reads a valid W3C traceparent', () => {
-    assert.deepEqual(parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'), remote(1));
-    assert.deepEqual(parseTraceparent(' 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00 '), remote(0));
+  const fieldsOf = (context: SpanContext | undefined): SpanContext | undefined =>
+    context && { traceId: context.traceId, spanId: context.spanId, traceFlags: context.traceFlags, isRemote: context.isRemote as boolean };
+  it('reads a valid W3C traceparent, its ids also as bytes', () => {
+    const parsed = parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+    assert.deepEqual(fieldsOf(parsed), remote(1));
+    assert.equal(Buffer.from(parsed!.traceBytes.subarray(parsed!.traceAt, parsed!.traceAt + 16)).toString('hex'), '4bf92f3577b34da6a3ce929d0e0e4736');
+    assert.equal(Buffer.from(parsed!.spanBytes.subarray(parsed!.spanAt, parsed!.spanAt + 8)).toString('hex'), '00f067aa0ba902b7');
+    assert.deepEqual(fieldsOf(parseTraceparent(' 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00 ')), remote(0));
     // A later version may append fields.
     assert.equal(parseTraceparent('01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra')?.spanId, '00f067aa0ba902b7');
   });
@@ -148,11 +153,34 @@ describe('LeanTracer sampling', () => {
     assert.ok(Math.abs(nanos(root.startTime) / 1e6 - Date.now()) < 5_000, 'wall-clock time');
   });
 
+  it('carries each id as bytes beside its hex, a context from an earlier fill of the id pool included', () => {
+    const { tracer: subject } = tracer(1);
+    const hexAt = (bytes: Uint8Array, at: number, length: number): string => Buffer.from(bytes.subarray(at, at + length)).toString('hex');
+    const contexts = [];
+    // 8 KiB of ids is ~340 spans: 1,000 traces of two spans refill the pool several times.
+    for (let i = 0; i < 1_000; i++) {
+      const root = subject.open('/r', SPAN_KIND_SERVER, undefined).spanContext();
+      contexts.push(root, subject.open('/c', 0, root).spanContext());
+    }
+    for (const context of contexts) {
+      assert.equal(hexAt(context.traceBytes, context.traceAt, 16), context.traceId);
+      assert.equal(hexAt(context.spanBytes, context.spanAt, 8), context.spanId);
+    }
+    assert.equal(new Set(contexts.map((context) => context.spanId)).size, contexts.length);
+    // A context from elsewhere (a plugin's) gets its bytes from its hex.
+    const foreign = subject.open('/f', 0, remote(1));
+    assert.equal(foreign.spanContext().traceId, remote(1).traceId);
+    assert.equal(hexAt(foreign.parentSpanContext!.spanBytes, foreign.parentSpanContext!.spanAt, 8), remote(1).spanId);
+  });
+
   it('converts performance.now() to wall-clock HrTime with nanoseconds in range', () => {
     for (const now of [0, 0.0001, 999.9999999, 1234.5678, performance.now()]) {
       const [seconds, nanos] = hrTimeOf(now);
       assert.ok(Number.isInteger(seconds) && Number.isInteger(nanos) && nanos >= 0 && nanos < 1e9, `${now}: ${seconds} ${nanos}`);
       assert.ok(Math.abs(seconds * 1000 + nanos / 1e6 - (performance.timeOrigin + now)) < 0.001);
+      const into: [number, number] = [0, 0];
+      assert.equal(hrTimeOf(now, into), into);
+      assert.deepEqual(into, [seconds, nanos]);
     }
   });
 });

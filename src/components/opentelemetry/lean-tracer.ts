@@ -37,49 +37,67 @@ export interface SpanSink {
   onEnd(span: ReadableSpan): void;
 }
 
-// Ids come from a pool of random bytes refilled 8 KiB at a time (one syscall per ~340 spans), turned
-// into hex once per refill: an id is then a slice of that string, not a call into C++ each.
+/**
+ * A span context with its ids also as bytes (the trace id's 16 at `traceAt` of `traceBytes`, the span
+ * id's 8 at `spanAt` of `spanBytes`): the encoder copies them instead of parsing the hex again for
+ * every span that names them.
+ */
+export interface LeanSpanContext extends SpanContext {
+  readonly traceBytes: Uint8Array;
+  readonly traceAt: number;
+  readonly spanBytes: Uint8Array;
+  readonly spanAt: number;
+}
+
+// Ids come from a pool of random bytes filled 8 KiB at a time (one syscall per ~340 spans) and turned
+// into hex once: an id is then a slice of that string and a place in the bytes. Each fill takes a new
+// buffer, so the contexts still holding the previous one keep their bytes.
 const POOL_SIZE = 8192;
-const pool = Buffer.allocUnsafe(POOL_SIZE);
+let poolBytes = Buffer.alloc(0);
 let poolHex = '';
 let poolAt = POOL_SIZE;
 
-function randomHex(bytes: number): string {
-  if (poolAt + bytes > POOL_SIZE) {
-    randomFillSync(pool);
-    poolHex = pool.toString('hex');
-    poolAt = 0;
+/** Reserves `length` random bytes of the pool that are not all zero (an invalid id); returns their offset. */
+function reserveId(length: number): number {
+  for (;;) {
+    if (poolAt + length > POOL_SIZE) {
+      poolBytes = randomFillSync(Buffer.allocUnsafeSlow(POOL_SIZE));
+      poolHex = poolBytes.toString('hex');
+      poolAt = 0;
+    }
+    const at = poolAt;
+    poolAt += length;
+    for (let i = at; i < at + length; i++) if (poolBytes[i] !== 0) return at;
   }
-  const hex = poolHex.slice(2 * poolAt, 2 * (poolAt + bytes));
-  poolAt += bytes;
-  return hex;
+}
+
+function hexOf(at: number, length: number): string {
+  return poolHex.slice(2 * at, 2 * (at + length));
 }
 
 const INVALID_TRACE_ID = '0'.repeat(32);
 const INVALID_SPAN_ID = '0'.repeat(16);
 
-export function newTraceId(): string {
-  let id = randomHex(16);
-  while (id === INVALID_TRACE_ID) id = randomHex(16);
-  return id;
-}
-
-export function newSpanId(): string {
-  let id = randomHex(8);
-  while (id === INVALID_SPAN_ID) id = randomHex(8);
-  return id;
+/** `context` with its ids as bytes: itself when the lean tracer made or parsed it. */
+function leanContextOf(context: SpanContext): LeanSpanContext {
+  if ((context as Partial<LeanSpanContext>).spanBytes !== undefined) return context as LeanSpanContext;
+  const bytes = Buffer.from(context.traceId + context.spanId, 'hex');
+  return { ...context, traceBytes: bytes, traceAt: 0, spanBytes: bytes, spanAt: 16 };
 }
 
 // performance.now() counts from timeOrigin; whole seconds kept apart so nanoseconds stay exact.
 const ORIGIN_SECONDS = Math.trunc(performance.timeOrigin / 1000);
 const ORIGIN_REST_MS = performance.timeOrigin - ORIGIN_SECONDS * 1000;
 
-/** Wall-clock `HrTime` of a `performance.now()` reading. */
-export function hrTimeOf(now: number): HrTime {
+/** Wall-clock `HrTime` of a `performance.now()` reading, into `time` when given (no allocation). */
+export function hrTimeOf(now: number, time: HrTime = [0, 0]): HrTime {
   const ms = ORIGIN_REST_MS + now;
   const seconds = Math.floor(ms / 1000);
   const nanos = Math.round((ms - seconds * 1000) * 1e6);
-  return nanos >= 1e9 ? [ORIGIN_SECONDS + seconds + 1, nanos - 1e9] : [ORIGIN_SECONDS + seconds, nanos];
+  const carry = nanos >= 1e9 ? 1 : 0;
+  time[0] = ORIGIN_SECONDS + seconds + carry;
+  time[1] = nanos - carry * 1e9;
+  return time;
 }
 
 const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)?$/;
@@ -88,13 +106,13 @@ const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})(-.*)
  * W3C Trace Context `traceparent` → the client's span context, or undefined when invalid: version
  * `ff`, all-zero ids, or a version-00 header with anything after the flags.
  */
-export function parseTraceparent(header: string): SpanContext | undefined {
+export function parseTraceparent(header: string): LeanSpanContext | undefined {
   const match = TRACEPARENT.exec(header.trim());
   if (match === null) return undefined;
   const [, version, traceId, spanId, flags, rest] = match as unknown as [string, string, string, string, string, string | undefined];
   if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
   if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return undefined;
-  return { traceId, spanId, traceFlags: parseInt(flags, 16), isRemote: true };
+  return leanContextOf({ traceId, spanId, traceFlags: parseInt(flags, 16), isRemote: true });
 }
 
 /** The W3C `traceparent` of a span context. */
@@ -151,10 +169,22 @@ export class LeanTracer {
    * `fixed` are the opening layer's static attributes, encoded once for all its spans.
    */
   open(name: string, kind: number, parent: SpanContext | undefined, attributes: Attributes = {}, fixed?: FixedAttributes): LeanSpan {
-    const traceId = parent === undefined ? newTraceId() : parent.traceId;
+    let trace: LeanSpanContext | undefined;
+    let traceAt: number;
+    let traceId: string;
+    if (parent === undefined) {
+      traceAt = reserveId(16);
+      traceId = hexOf(traceAt, 16);
+    } else {
+      trace = leanContextOf(parent);
+      traceAt = trace.traceAt;
+      traceId = trace.traceId;
+    }
+    const traceBytes = trace === undefined ? poolBytes : trace.traceBytes;
+    const spanAt = reserveId(8);
     const sampled = this.sampled(traceId, parent);
-    const context: SpanContext = { traceId, spanId: newSpanId(), traceFlags: sampled ? TRACE_FLAG_SAMPLED : 0 };
-    return new LeanSpan(this, name, kind, context, parent, sampled ? attributes : UNRECORDED, sampled ? fixed : undefined);
+    const context: LeanSpanContext = { traceId, spanId: hexOf(spanAt, 8), traceFlags: sampled ? TRACE_FLAG_SAMPLED : 0, traceBytes, traceAt, spanBytes: poolBytes, spanAt };
+    return new LeanSpan(this, name, kind, context, trace, sampled ? attributes : UNRECORDED, sampled ? fixed : undefined);
   }
 
   /**
@@ -187,7 +217,7 @@ export class LeanSpan implements SplitAttributesSpan {
   readonly droppedAttributesCount = 0;
   readonly droppedEventsCount = 0;
   readonly droppedLinksCount = 0;
-  readonly parentSpanContext?: SpanContext;
+  readonly parentSpanContext?: LeanSpanContext;
   /** `performance.now()` at start and end: the `HrTime`s below are made only for whoever reads them. */
   readonly startedAt = performance.now();
   endedAt = 0;
@@ -196,16 +226,16 @@ export class LeanSpan implements SplitAttributesSpan {
     private readonly tracer: LeanTracer,
     readonly name: string,
     readonly kind: number,
-    private readonly context: SpanContext,
-    parent: SpanContext | undefined,
+    private readonly context: LeanSpanContext,
+    parent: LeanSpanContext | undefined,
     readonly ownAttributes: Attributes,
     readonly fixedAttributes: FixedAttributes | undefined,
   ) {
     // Always set, undefined for a root: one object shape for every span.
-    (this as { parentSpanContext: SpanContext | undefined }).parentSpanContext = parent;
+    (this as { parentSpanContext: LeanSpanContext | undefined }).parentSpanContext = parent;
   }
 
-  spanContext(): SpanContext {
+  spanContext(): LeanSpanContext {
     return this.context;
   }
 

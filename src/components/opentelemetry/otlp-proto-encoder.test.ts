@@ -72,6 +72,18 @@ describe('OTLP protobuf batches', () => {
     assert.ok(batchOf(new ExportFraming(resource, scope), new Writer(), ended).equals(official(ended)));
   });
 
+  it('write the ids of spans from several fills of the id pool, and of a client\'s and a plugin\'s context', () => {
+    const ended: LeanSpan[] = [];
+    const tracer = new LeanTracer({ resource, scope, sampleRate: 1, sinks: [{ onEnd: (span: unknown) => ended.push(span as LeanSpan) }] });
+    for (let i = 0; i < 500; i++) {
+      const root = tracer.open('/', SPAN_KIND_SERVER, i % 2 === 0 ? undefined : parseTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'));
+      tracer.open('/x', 0, root.spanContext()).end();
+      root.end();
+    }
+    tracer.open('/plugin', 0, { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 }).end();
+    assert.ok(batchOf(new ExportFraming(resource, scope), new Writer(), ended).equals(official(ended)));
+  });
+
   it('frame a scope without version or schema and a one-span batch', () => {
     const plainScope = { name: 'portico' };
     const ended: LeanSpan[] = [];

@@ -7,8 +7,10 @@
  * survived the young generation and cost a copy into the old one (the bench's largest tracing cost).
  * Field numbers: opentelemetry-proto `collector/trace/v1`, `trace/v1/trace.proto`, `common/v1`.
  */
-import type { AttributeValue, Attributes, HrTime } from '@opentelemetry/api';
+import type { AttributeValue, Attributes, HrTime, SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { hrTimeOf } from './lean-tracer.js';
+import type { LeanSpanContext } from './lean-tracer.js';
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
@@ -141,6 +143,16 @@ export class Writer {
     this.raw(value);
   }
 
+  /** `length` bytes of `source` from `at`, as a bytes field's value. */
+  idBytes(source: Uint8Array, at: number, length: number): void {
+    this.ensure(length + 1);
+    const buffer = this.buffer;
+    let pos = this.pos;
+    buffer[pos++] = length;
+    for (let i = 0; i < length; i++) buffer[pos++] = source[at + i] as number;
+    this.pos = pos;
+  }
+
   /** A lowercase hex id (as the tracer makes and `parseTraceparent` accepts) as bytes. */
   hexId(hex: string): void {
     const length = hex.length >>> 1;
@@ -241,15 +253,70 @@ function keyField(key: string): Buffer {
 function attributes(writer: Writer, values: Attributes, field: number): void {
   for (const key in values) {
     if (!Object.prototype.hasOwnProperty.call(values, key)) continue;
+    const name = keyField(key);
+    const value = values[key] as AttributeValue;
+    if (shortAttribute(writer, field, name, value)) continue;
     writer.tag(field, WIRE_LENGTH);
     const pair = writer.start();
-    writer.raw(keyField(key));
+    writer.raw(name);
     writer.tag(2, WIRE_LENGTH);
     const at = writer.start();
-    anyValue(writer, values[key] as AttributeValue);
+    anyValue(writer, value);
     writer.finish(at);
     writer.finish(pair);
   }
+}
+
+/**
+ * A `KeyValue` whose every length fits one byte (a short ASCII string, a small non-negative integer, a
+ * boolean, a double: most of a gateway's attributes), written in one pass with its lengths known up
+ * front instead of reserved and patched per nested message. False, with nothing written, for any other.
+ */
+function shortAttribute(writer: Writer, field: number, name: Buffer, value: unknown): boolean {
+  const keyLength = name.length;
+  if (field > 15 || keyLength > 60) return false;
+  let valueLength: number;
+  if (typeof value === 'string') {
+    valueLength = 2 + value.length;
+    if (value.length > 60) return false;
+  } else if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= 0 && value <= 0xffffffff) valueLength = 1 + varintSize(value);
+    else if (!Number.isInteger(value)) valueLength = 9;
+    else return false;
+  } else if (typeof value === 'boolean') valueLength = 2;
+  else return false;
+  const pairLength = keyLength + 2 + valueLength;
+  writer.ensure(2 + pairLength);
+  const buffer = writer.buffer;
+  const start = writer.pos;
+  let pos = start;
+  buffer[pos++] = (field << 3) | WIRE_LENGTH;
+  buffer[pos++] = pairLength;
+  for (let i = 0; i < keyLength; i++) buffer[pos++] = name[i] as number;
+  buffer[pos++] = (2 << 3) | WIRE_LENGTH;
+  buffer[pos++] = valueLength;
+  if (typeof value === 'string') {
+    buffer[pos++] = (1 << 3) | WIRE_LENGTH;
+    buffer[pos++] = value.length;
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i);
+      // Not ASCII: its UTF-8 is longer than the lengths written. Nothing is kept; the general path writes it.
+      if (code >= 0x80) return false;
+      buffer[pos++] = code;
+    }
+  } else if (typeof value === 'boolean') {
+    buffer[pos++] = (2 << 3) | WIRE_VARINT;
+    buffer[pos++] = value ? 1 : 0;
+  } else if (valueLength === 9) {
+    buffer[pos++] = (4 << 3) | WIRE_FIXED64;
+    buffer.writeDoubleLE(value as number, pos);
+    pos += 8;
+  } else {
+    buffer[pos++] = (3 << 3) | WIRE_VARINT;
+    pos = writeVarintAt(buffer, pos, value as number);
+  }
+  writer.pos = pos;
+  return true;
 }
 
 /**
@@ -265,10 +332,15 @@ export class FixedAttributes {
   }
 }
 
-/** A span whose attributes are a layer's fixed set plus its own (the lean tracer's). */
+/**
+ * A span whose attributes are a layer's fixed set plus its own, and whose times are `performance.now()`
+ * readings (the lean tracer's): encoded without building its merged attributes or `HrTime`s.
+ */
 export interface SplitAttributesSpan extends ReadableSpan {
   readonly fixedAttributes: FixedAttributes | undefined;
   readonly ownAttributes: Attributes;
+  readonly startedAt: number;
+  readonly endedAt: number;
 }
 
 function isSplit(record: ReadableSpan): record is SplitAttributesSpan {
@@ -295,13 +367,31 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote === true ? IS_REMOTE : 0);
 }
 
+function isLean(context: SpanContext): context is LeanSpanContext {
+  return (context as Partial<LeanSpanContext>).spanBytes !== undefined;
+}
+
+/** Scratch for a lean span's times: they are written at once, never kept. */
+const TIME: HrTime = [0, 0];
+
+function spanTime(writer: Writer, record: ReadableSpan, end: boolean): void {
+  if (isSplit(record)) writer.hrTime(hrTimeOf(end ? record.endedAt : record.startedAt, TIME));
+  else writer.hrTime(end ? record.endTime : record.startTime);
+}
+
 function span(writer: Writer, record: ReadableSpan): void {
   const context = record.spanContext();
   const parent = record.parentSpanContext;
   writer.tag(1, WIRE_LENGTH);
-  writer.hexId(context.traceId);
-  writer.tag(2, WIRE_LENGTH);
-  writer.hexId(context.spanId);
+  if (isLean(context)) {
+    writer.idBytes(context.traceBytes, context.traceAt, 16);
+    writer.tag(2, WIRE_LENGTH);
+    writer.idBytes(context.spanBytes, context.spanAt, 8);
+  } else {
+    writer.hexId(context.traceId);
+    writer.tag(2, WIRE_LENGTH);
+    writer.hexId(context.spanId);
+  }
   const traceState = context.traceState?.serialize();
   if (traceState) {
     writer.tag(3, WIRE_LENGTH);
@@ -309,7 +399,8 @@ function span(writer: Writer, record: ReadableSpan): void {
   }
   if (parent?.spanId) {
     writer.tag(4, WIRE_LENGTH);
-    writer.hexId(parent.spanId);
+    if (isLean(parent)) writer.idBytes(parent.spanBytes, parent.spanAt, 8);
+    else writer.hexId(parent.spanId);
   }
   writer.tag(5, WIRE_LENGTH);
   writer.string(record.name);
@@ -320,9 +411,9 @@ function span(writer: Writer, record: ReadableSpan): void {
     writer.varint32(kind);
   }
   writer.tag(7, WIRE_FIXED64);
-  writer.hrTime(record.startTime);
+  spanTime(writer, record, false);
   writer.tag(8, WIRE_FIXED64);
-  writer.hrTime(record.endTime);
+  spanTime(writer, record, true);
   spanAttributes(writer, record);
   writer.tag(10, WIRE_VARINT);
   writer.varint32(record.droppedAttributesCount);
