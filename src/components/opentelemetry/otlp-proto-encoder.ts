@@ -250,9 +250,11 @@ function keyField(key: string): Buffer {
   return field;
 }
 
-function attributes(writer: Writer, values: Attributes, field: number): void {
+/** Writes `values`; false (stopping there) at a key that `fixed` has too, when given. */
+function attributes(writer: Writer, values: Attributes, field: number, fixed?: Readonly<Attributes>): boolean {
   for (const key in values) {
     if (!Object.prototype.hasOwnProperty.call(values, key)) continue;
+    if (fixed !== undefined && Object.hasOwn(fixed, key)) return false;
     const name = keyField(key);
     const value = values[key] as AttributeValue;
     if (shortAttribute(writer, field, name, value)) continue;
@@ -265,6 +267,7 @@ function attributes(writer: Writer, values: Attributes, field: number): void {
     writer.finish(at);
     writer.finish(pair);
   }
+  return true;
 }
 
 /**
@@ -353,14 +356,20 @@ function isSplit(record: ReadableSpan): record is SplitAttributesSpan {
  * rare span is encoded from the merged set.
  */
 function spanAttributes(writer: Writer, record: ReadableSpan): void {
-  if (!isSplit(record)) return attributes(writer, record.attributes, 9);
-  const fixed = record.fixedAttributes;
-  const own = record.ownAttributes;
-  if (fixed !== undefined) {
-    for (const key in own) if (Object.hasOwn(fixed.values, key)) return attributes(writer, record.attributes, 9);
-    writer.raw(fixed.encoded);
+  if (!isSplit(record)) {
+    attributes(writer, record.attributes, 9);
+    return;
   }
-  attributes(writer, own, 9);
+  const fixed = record.fixedAttributes;
+  if (fixed === undefined) {
+    attributes(writer, record.ownAttributes, 9);
+    return;
+  }
+  const at = writer.pos;
+  writer.raw(fixed.encoded);
+  if (attributes(writer, record.ownAttributes, 9, fixed.values)) return;
+  writer.pos = at;
+  attributes(writer, record.attributes, 9);
 }
 
 function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
