@@ -27,6 +27,23 @@ for (let i = 0; i < 6; i++) {
   HEX[65 + i] = 10 + i;
 }
 
+/** Scratch for a double's bytes: Node's `writeDoubleLE` takes the value as a call argument, boxed each time. */
+const DOUBLE = new Float64Array(1);
+const DOUBLE_BYTES = new Uint8Array(DOUBLE.buffer);
+
+/** Little-endian, byte by byte: `writeUInt32LE` checks and boxes its arguments on every call. */
+function writeUint32At(buffer: Uint8Array, at: number, value: number): void {
+  buffer[at] = value & 0xff;
+  buffer[at + 1] = (value >>> 8) & 0xff;
+  buffer[at + 2] = (value >>> 16) & 0xff;
+  buffer[at + 3] = value >>> 24;
+}
+
+function writeDoubleAt(buffer: Uint8Array, at: number, value: number): void {
+  DOUBLE[0] = value;
+  for (let i = 0; i < 8; i++) buffer[at + i] = DOUBLE_BYTES[i] as number;
+}
+
 export class Writer {
   buffer: Buffer;
   pos = 0;
@@ -164,7 +181,7 @@ export class Writer {
 
   fixed32(value: number): void {
     this.ensure(4);
-    this.buffer.writeUInt32LE(value >>> 0, this.pos);
+    writeUint32At(this.buffer, this.pos, value >>> 0);
     this.pos += 4;
   }
 
@@ -177,14 +194,14 @@ export class Writer {
     const lowWithCarry = (lowerNanos >>> 0) + ((((upperNanos & 0xffff) * 0x10000) >>> 0) >>> 0) + nanos;
     const high = (Math.floor(lowerNanos / 0x100000000) + ((upperNanos / 0x10000) >>> 0) + Math.floor(lowWithCarry / 0x100000000)) >>> 0;
     this.ensure(8);
-    this.buffer.writeUInt32LE(lowWithCarry >>> 0, this.pos);
-    this.buffer.writeUInt32LE(high, this.pos + 4);
+    writeUint32At(this.buffer, this.pos, lowWithCarry >>> 0);
+    writeUint32At(this.buffer, this.pos + 4, high);
     this.pos += 8;
   }
 
   double(value: number): void {
     this.ensure(8);
-    this.buffer.writeDoubleLE(value, this.pos);
+    writeDoubleAt(this.buffer, this.pos, value);
     this.pos += 8;
   }
 }
@@ -239,14 +256,16 @@ const KEY_FIELDS = new Map<string, Buffer>();
 const KEY_FIELDS_MAX = 4096;
 
 function keyField(key: string): Buffer {
-  let field = KEY_FIELDS.get(key);
-  if (field === undefined) {
-    field = bytesOf((writer) => {
-      writer.tag(1, WIRE_LENGTH);
-      writer.string(key);
-    });
-    if (KEY_FIELDS.size < KEY_FIELDS_MAX) KEY_FIELDS.set(key, field);
-  }
+  return KEY_FIELDS.get(key) ?? newKeyField(key);
+}
+
+// Apart from keyField: a closure over `key` there would give every call a context to allocate.
+function newKeyField(key: string): Buffer {
+  const field = bytesOf((writer) => {
+    writer.tag(1, WIRE_LENGTH);
+    writer.string(key);
+  });
+  if (KEY_FIELDS.size < KEY_FIELDS_MAX) KEY_FIELDS.set(key, field);
   return field;
 }
 
@@ -312,7 +331,7 @@ function shortAttribute(writer: Writer, field: number, name: Buffer, value: unkn
     buffer[pos++] = value ? 1 : 0;
   } else if (valueLength === 9) {
     buffer[pos++] = (4 << 3) | WIRE_FIXED64;
-    buffer.writeDoubleLE(value as number, pos);
+    writeDoubleAt(buffer, pos, value as number);
     pos += 8;
   } else {
     buffer[pos++] = (3 << 3) | WIRE_VARINT;
@@ -426,7 +445,10 @@ function span(writer: Writer, record: ReadableSpan): void {
   spanAttributes(writer, record);
   writer.tag(10, WIRE_VARINT);
   writer.varint32(record.droppedAttributesCount);
-  for (const event of record.events) {
+  // Indexed loops: a for-of allocates its iterator on every span where the compiler does not remove it.
+  const events = record.events;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i] as (typeof events)[number];
     writer.tag(11, WIRE_LENGTH);
     const at = writer.start();
     writer.tag(1, WIRE_FIXED64);
@@ -440,7 +462,9 @@ function span(writer: Writer, record: ReadableSpan): void {
   }
   writer.tag(12, WIRE_VARINT);
   writer.varint32(record.droppedEventsCount);
-  for (const link of record.links) {
+  const links = record.links;
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i] as (typeof links)[number];
     writer.tag(13, WIRE_LENGTH);
     const at = writer.start();
     writer.tag(1, WIRE_LENGTH);
