@@ -105,9 +105,9 @@ export function createHttpBackend(backend: BackendConfig, options: HttpBackendOp
       bodyLength = body.length;
     }
     const origin = override?.url?.origin ?? pick.pick() ?? (await waitForOrigin(pick, cancel));
-    const outgoing: OutgoingRequest = { method, target, headerLines: serializeHeaders(headers, addGzip), body, ...(bodyLength !== undefined ? { bodyLength } : {}) };
-    // `telemetry/opentelemetry`'s trace context, for its client layer (absent without the namespace).
-    if (request.telemetry !== undefined) outgoing.telemetry = request.telemetry;
+    // Every field always present (undefined when unused): one object shape for every call, no property
+    // added later. `telemetry` is telemetry/opentelemetry's trace context for its client layer.
+    const outgoing: OutgoingRequest = { method, target, headerLines: serializeHeaders(headers, addGzip), body, bodyLength, telemetry: request.telemetry };
     let reply: BackendReply;
     try {
       reply = await call(origin, outgoing, headers['Accept-Encoding'] === undefined ? callOptions : clientEncodingOptions, cancel);

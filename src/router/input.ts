@@ -40,6 +40,8 @@ export function createRequestBuilder(endpoint: EndpointConfig, settings: InputSe
       body: null,
       bodyLength: undefined,
       path,
+      // Set by telemetry/opentelemetry's endpoint layer; present from the start so the shape never changes.
+      telemetry: undefined,
     };
   };
 }

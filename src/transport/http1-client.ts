@@ -54,7 +54,7 @@ export interface OutgoingRequest {
   headerLines: string;
   body: Buffer | Readable | null;
   /** Length of a streamed body when known; chunked otherwise. */
-  bodyLength?: number;
+  bodyLength?: number | undefined;
   /** `Host` header value when it is not the origin's host (Martian's `header.Modifier` on `Host`). */
   host?: string;
   /** Opaque trace context of the calling layer (`telemetry/opentelemetry`); never written to the wire. */

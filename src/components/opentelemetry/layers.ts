@@ -313,11 +313,14 @@ function serverOf(origins: Map<string, { address: string; port: number }>, origi
   return server;
 }
 
-/** `name` is lower-case; only header names of its length are lower-cased to compare. */
-function headerOf(headers: string[], name: string): string | undefined {
+/**
+ * `name` is lower-case and `canonical` its usual spelling: a name in either form matches without a
+ * lower-cased copy; only other names of its length are lower-cased to compare.
+ */
+function headerOf(headers: string[], name: string, canonical: string): string | undefined {
   for (let i = 0; i < headers.length; i += 2) {
     const candidate = headers[i] as string;
-    if (candidate.length === name.length && candidate.toLowerCase() === name) return headers[i + 1];
+    if (candidate.length === name.length && (candidate === canonical || candidate === name || candidate.toLowerCase() === name)) return headers[i + 1];
   }
   return undefined;
 }
@@ -359,6 +362,8 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
   const spanFixed = new FixedAttributes({ ...fixed, 'krakend.stage': 'backend-request', ...layer.traces.attributes });
   const fixedMethod = spanFixed.values['http.request.method'];
   const origins = new Map<string, { address: string; port: number }>();
+  type ClientSeries = ReturnType<NonNullable<typeof series>>;
+  let last: { status: number; method: string; origin: string; bound: ClientSeries | undefined } = { status: 0, method: '', origin: '', bound: undefined };
   return (next) => {
     const measured: ReturnType<BackendCallMiddleware> = async function tracedCall(origin, request, options, cancel) {
       const parent = request.telemetry as SpanContext | undefined;
@@ -382,11 +387,16 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
       try {
         const reply = await next(origin, outgoing, options, cancel);
         const seconds = (performance.now() - begin) / 1000;
-        const length = headerOf(reply.headers, 'content-length');
+        const length = headerOf(reply.headers, 'content-length', 'Content-Length');
         if (series !== undefined) {
-          const key = `${reply.statusCode} ${request.method} ${origin}`;
-          const attributes = (): Attributes => ({ ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': reply.statusCode });
-          const bound = series(key, attributes);
+          let bound = last.bound;
+          // A backend mostly answers one status to one method from one origin: no key built for a repeat.
+          if (bound === undefined || last.status !== reply.statusCode || last.method !== request.method || last.origin !== origin) {
+            const key = `${reply.statusCode} ${request.method} ${origin}`;
+            const attributes = (): Attributes => ({ ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': reply.statusCode });
+            bound = series(key, attributes);
+            last = { status: reply.statusCode, method: request.method, origin, bound };
+          }
           bound.started().add(1);
           if (request.bodyLength !== undefined) bound.requestSize().add(request.bodyLength);
           bound.duration().record(seconds);
