@@ -34,6 +34,16 @@ interface Tracking {
   context: SpanContext | undefined;
   metricsAttributes: Attributes | undefined;
   tracesAttributes: Attributes | undefined;
+  /** The matched endpoint's memo of its last router series. */
+  memo: SeriesMemo | undefined;
+}
+
+/** The router series an endpoint's last request was counted in, and what named it: a repeat reuses it. */
+interface SeriesMemo {
+  status: number;
+  method: string;
+  scheme: string;
+  series: unknown;
 }
 
 /**
@@ -69,6 +79,7 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
   const instruments = global.disableMetrics ? undefined : telemetry.instruments;
   // Duration and size are always recorded together: one lookup binds both.
   const serverSeries = instruments === undefined ? undefined : seriesCache((attributes) => ({ duration: instruments.serverDuration.bind(attributes), size: instruments.serverSize.bind(attributes) }));
+  type ServerSeries = ReturnType<NonNullable<typeof serverSeries>>;
   const propagate = !global.disablePropagation;
   const skipPaths = telemetry.settings.skipPaths;
   const fixedMetrics = global.metricsAttributes;
@@ -88,7 +99,7 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
       }
       const begin = performance.now();
       const span = tracer?.open(path, SPAN_KIND_SERVER, parent, {}, fixedTraces);
-      const tracking: Tracking = { route: undefined, context: span !== undefined ? span.spanContext() : parent, metricsAttributes: undefined, tracesAttributes: undefined };
+      const tracking: Tracking = { route: undefined, context: span !== undefined ? span.spanContext() : parent, metricsAttributes: undefined, tracesAttributes: undefined, memo: undefined };
       (request as TrackedRequest)[TRACKING] = tracking;
       // Left out by the sampler, and no metrics: the layers below only need the context to propagate.
       if (instruments === undefined && span?.recording !== true) return next(request, response);
@@ -113,10 +124,20 @@ export function routerMiddleware(telemetry: Telemetry, global: GlobalLayer): Ser
         if (serverSeries !== undefined) {
           const method = metricMethod(request.method);
           const scheme = (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-          // The route and method name the endpoint, and so its static attributes too.
-          const key = `${status} ${method} ${scheme} ${route}`;
-          const attributes = (): Attributes => ({ ...fixedMetrics, ...tracking.metricsAttributes, 'http.request.method': method, 'url.scheme': scheme, 'http.route': route, 'http.response.status_code': status });
-          const series = serverSeries(key, attributes);
+          const memo = tracking.memo;
+          let series = memo !== undefined && memo.status === status && memo.method === method && memo.scheme === scheme ? (memo.series as ServerSeries) : undefined;
+          if (series === undefined) {
+            // The route and method name the endpoint, and so its static attributes too.
+            const key = `${status} ${method} ${scheme} ${route}`;
+            const attributes = (): Attributes => ({ ...fixedMetrics, ...tracking.metricsAttributes, 'http.request.method': method, 'url.scheme': scheme, 'http.route': route, 'http.response.status_code': status });
+            series = serverSeries(key, attributes);
+            if (memo !== undefined) {
+              memo.status = status;
+              memo.method = method;
+              memo.scheme = scheme;
+              memo.series = series;
+            }
+          }
           series.duration.record((performance.now() - begin) / 1000);
           series.size.record(size);
         }
@@ -144,11 +165,13 @@ export function endpointMiddleware(endpoint: EndpointConfig, global: GlobalLayer
   const route = normalizeRoute(endpoint.path);
   const metricsAttributes = global && Object.keys(global.metricsAttributes).length > 0 ? global.metricsAttributes : undefined;
   const tracesAttributes = global && Object.keys(global.tracesAttributes).length > 0 ? global.tracesAttributes : undefined;
+  const memo: SeriesMemo = { status: 0, method: '', scheme: '', series: undefined };
   return (next) =>
     function trackedEndpoint(context) {
       const tracking = (context.request as TrackedRequest)[TRACKING];
       if (tracking !== undefined) {
         tracking.route = route;
+        tracking.memo = memo;
         tracking.metricsAttributes = metricsAttributes;
         tracking.tracesAttributes = tracesAttributes;
         context.telemetry = tracking.context;
