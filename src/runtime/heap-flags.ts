@@ -17,10 +17,12 @@ export const DEFAULT_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=4',
 /** The defaults, minus any the operator already chose (command line or NODE_OPTIONS). */
 export function heapFlagsFor(execArgv: readonly string[], nodeOptions = ''): string[] {
   const chosen = [...execArgv, ...nodeOptions.split(/\s+/)];
-  return DEFAULT_HEAP_FLAGS.filter((flag) => {
-    const name = flag.split('=')[0] as string;
-    return !chosen.some((option) => option === name || option.startsWith(`${name}=`) || option.replace(/_/g, '-').startsWith(`${name}=`));
-  });
+  return DEFAULT_HEAP_FLAGS.filter((flag) => !chose(chosen, [flag.split('=')[0] as string]));
+}
+
+/** True when one of `options` names one of `names` (V8 reads `_` as `-`), with or without a value. */
+function chose(options: readonly string[], names: readonly string[]): boolean {
+  return options.some((option) => names.includes(option.replace(/_/g, '-').split('=')[0] as string));
 }
 
 const PRETENURING = '--allocation-site-pretenuring';
@@ -36,11 +38,7 @@ const PRETENURING = '--allocation-site-pretenuring';
  * An operator who set the flag either way on the command line keeps it. Returns whether it acted.
  */
 export function stopPretenuringOnceServing(execArgv: readonly string[] = process.execArgv, setFlags: (flags: string) => void = setFlagsFromString): boolean {
-  const chosen = execArgv.some((option) => {
-    const name = option.replace(/_/g, '-').split('=')[0];
-    return name === PRETENURING || name === PRETENURING.replace('--', '--no-');
-  });
-  if (chosen) return false;
+  if (chose(execArgv, [PRETENURING, PRETENURING.replace('--', '--no-')])) return false;
   setFlags(PRETENURING.replace('--', '--no-'));
   return true;
 }

@@ -386,7 +386,7 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
   const fixedMethod = spanFixed.values['http.request.method'];
   const origins = new Map<string, { address: string; port: number }>();
   type ClientSeries = ReturnType<NonNullable<typeof series>>;
-  let last: { status: number; method: string; origin: string; bound: ClientSeries | undefined } = { status: 0, method: '', origin: '', bound: undefined };
+  const last: { status: number; method: string; origin: string; bound: ClientSeries | undefined } = { status: 0, method: '', origin: '', bound: undefined };
   return (next) => {
     const measured: ReturnType<BackendCallMiddleware> = async function tracedCall(origin, request, options, cancel) {
       const parent = request.telemetry as SpanContext | undefined;
@@ -418,7 +418,10 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
             const key = `${reply.statusCode} ${request.method} ${origin}`;
             const attributes = (): Attributes => ({ ...metricFixed, 'http.request.method': request.method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': reply.statusCode });
             bound = series(key, attributes);
-            last = { status: reply.statusCode, method: request.method, origin, bound };
+            last.status = reply.statusCode;
+            last.method = request.method;
+            last.origin = origin;
+            last.bound = bound;
           }
           bound.started().add(1);
           if (request.bodyLength !== undefined) bound.requestSize().add(request.bodyLength);

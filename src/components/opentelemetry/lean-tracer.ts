@@ -169,18 +169,15 @@ export class LeanTracer {
    * `fixed` are the opening layer's static attributes, encoded once for all its spans.
    */
   open(name: string, kind: number, parent: SpanContext | undefined, attributes: Attributes = {}, fixed?: FixedAttributes): LeanSpan {
-    let trace: LeanSpanContext | undefined;
+    const trace = parent === undefined ? undefined : leanContextOf(parent);
+    let traceBytes: Uint8Array;
     let traceAt: number;
     let traceId: string;
-    if (parent === undefined) {
+    if (trace === undefined) {
       traceAt = reserveId(16);
+      traceBytes = poolBytes;
       traceId = hexOf(traceAt, 16);
-    } else {
-      trace = leanContextOf(parent);
-      traceAt = trace.traceAt;
-      traceId = trace.traceId;
-    }
-    const traceBytes = trace === undefined ? poolBytes : trace.traceBytes;
+    } else ({ traceBytes, traceAt, traceId } = trace);
     const spanAt = reserveId(8);
     const sampled = this.sampled(traceId, parent);
     const context: LeanSpanContext = { traceId, spanId: hexOf(spanAt, 8), traceFlags: sampled ? TRACE_FLAG_SAMPLED : 0, traceBytes, traceAt, spanBytes: poolBytes, spanAt };
