@@ -20,6 +20,7 @@ import { createShaper } from './shaping.js';
 import type { HeaderMap, Proxy, ProxyRequest, ProxyResponse } from './types.js';
 import { compileUrlPattern, encodeQuery } from './url-template.js';
 import { appendWildcardRest } from './wildcard.js';
+import { PassthroughMetadata } from './passthrough-metadata.js';
 import { connectionListed, isHopByHop } from '../core/hop-by-hop.js';
 
 export interface HttpBackendOptions {
@@ -165,16 +166,15 @@ function waitForOrigin(balancer: Balancer, cancel: Cancellation): Promise<string
 }
 
 function passthroughResponse(reply: BackendReply): ProxyResponse {
-  const headers: HeaderMap = {};
+  const pairs: string[] = [];
   const raw = reply.headers;
   const listed = connectionListed(headerValue(raw, 'connection'));
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     if (isHopByHop(name) || (listed !== undefined && listed.has(name.toLowerCase()))) continue;
-    const key = canonicalize(name);
-    (headers[key] ??= []).push(raw[i + 1] as string);
+    pairs.push(canonicalize(name), raw[i + 1] as string);
   }
-  return { data: {}, isComplete: true, metadata: { statusCode: reply.statusCode, headers }, body: reply.stream };
+  return { data: {}, isComplete: true, metadata: new PassthroughMetadata(reply.statusCode, pairs), body: reply.stream };
 }
 
 const canonicalCache = new Map<string, string>();

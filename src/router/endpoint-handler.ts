@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EndpointConfig } from '../config/types.js';
 import { Cancellation } from '../core/cancellation.js';
 import { BackendResponseError, GatewayError, InvalidStatusError, MergeError, timeoutError } from '../core/errors.js';
-import type { Proxy, ProxyRequest, ProxyResponse } from '../proxy/types.js';
+import type { Proxy, ProxyRequest, ProxyResponse, ResponseMetadata } from '../proxy/types.js';
+import { PassthroughMetadata } from '../proxy/passthrough-metadata.js';
 import type { PassthroughBody } from '../transport/passthrough-body.js';
 import { isUnsafePathValue } from '../proxy/url-template.js';
 import { renderJson } from '../render/json.js';
@@ -227,8 +228,7 @@ export function createEndpointHandler(endpoint: EndpointConfig, parts: EndpointP
       cancel.dispose();
       return;
     }
-    const headers: string[] = [];
-    appendHeaderMap(headers, result.metadata.headers);
+    const headers = backendHeaderPairs(result.metadata);
     if (isSse) appendEventStreamHeaders(headers);
     if (versionHeader) headers.push('X-Krakend', versionHeader);
     headers.push('X-Krakend-Completed', 'false');
@@ -367,6 +367,15 @@ function appendEventStreamHeaders(headers: string[]): void {
   if (!has('content-type')) headers.push('Content-Type', 'text/event-stream');
   if (!has('cache-control')) headers.push('Cache-Control', 'no-cache');
   headers.push('X-Accel-Buffering', 'no');
+}
+
+/** The backend's headers as `[name, value, …]` pairs, hop-by-hop ones left out; the caller may append. */
+function backendHeaderPairs(metadata: ResponseMetadata): string[] {
+  const pairs = metadata instanceof PassthroughMetadata ? metadata.takePairs() : undefined;
+  if (pairs !== undefined) return pairs;
+  const headers: string[] = [];
+  appendHeaderMap(headers, metadata.headers);
+  return headers;
 }
 
 function appendHeaderMap(out: string[], headers: Record<string, string[]>): void {

@@ -10,13 +10,18 @@ describe('response headers set by service-level components and by the backend', 
 
   before(async () => {
     backend = await startBackend((_req, res) => {
-      res.writeHead(200, [['Content-Type', 'application/json'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2']].flat());
+      res.writeHead(200, [['Content-Type', 'application/json'], ['Set-Cookie', 'a=1'], ['X-Backend', 'one'], ['Set-Cookie', 'b=2'], ['Connection', 'X-Private'], ['X-Private', 'secret'], ['Keep-Alive', 'timeout=77']].flat());
       res.end('{"ok":true}');
     });
+    const noop = (path: string, extra: Record<string, unknown> = {}) => ({ endpoint: path, output_encoding: 'no-op', backend: [{ host: [backend.url], url_pattern: '/' }], ...extra });
     gateway = await startGateway({
       version: 3,
       extra_config: { 'security/cors': { allow_origins: ['https://app.example'] } },
-      endpoints: [{ endpoint: '/raw', output_encoding: 'no-op', backend: [{ host: [backend.url], url_pattern: '/' }] }],
+      endpoints: [
+        noop('/raw'),
+        // A layer that reads and changes the backend's headers: the answer is built from its map.
+        noop('/lua', { extra_config: { 'modifier/lua-proxy': { post: 'local r = response.load(); r:headers("X-Lua", r:headers("X-Backend") .. "-seen")' } } }),
+      ],
     });
   });
   after(async () => {
@@ -31,4 +36,17 @@ describe('response headers set by service-level components and by the backend', 
     assert.equal(response.headers['access-control-allow-origin'], 'https://app.example');
     assert.equal(response.body, '{"ok":true}');
   });
+
+  for (const path of ['/raw', '/lua']) {
+    it(`passes a no-op backend's headers, repeated ones in order, without the hop-by-hop ones (${path})`, async () => {
+      const response = await request(`${gateway.url}${path}`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.headers['set-cookie'], ['a=1', 'b=2']);
+      assert.equal(response.headers['x-backend'], 'one');
+      assert.equal(response.headers['x-private'], undefined, 'named by the backend\'s Connection header');
+      assert.notEqual(response.headers['keep-alive'], 'timeout=77', 'the gateway answers its own Keep-Alive');
+      assert.equal(response.headers['x-krakend-completed'], 'false');
+      assert.equal(response.headers['x-lua'], path === '/lua' ? 'one-seen' : undefined);
+    });
+  }
 });
