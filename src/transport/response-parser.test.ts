@@ -190,6 +190,14 @@ describe('ResponseParser', () => {
     assert.equal(parse('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n').parser.keepAlive, true);
   });
 
+  it('strips only spaces and tabs around a header value, and reads framing headers in any case', () => {
+    const { sink, parser } = parse('HTTP/1.1 200 OK\r\nX-Padded: \t a  b \t\r\nX-Empty:   \r\nX-Nbsp: \xa0v\xa0\r\ncontent-length: 2\r\nCONNECTION: close\r\n\r\nok');
+    assert.deepEqual(sink.heads[0]?.rawHeaders, ['X-Padded', 'a  b', 'X-Empty', '', 'X-Nbsp', '\xa0v\xa0', 'content-length', '2', 'CONNECTION', 'close']);
+    assert.equal(sink.text, 'ok');
+    assert.equal(parser.keepAlive, false);
+    assert.throws(() => parse('HTTP/1.1 200 OK\r\nX-Bad: \x0bv\r\n\r\n'), protocolError('PRT_ERR_BACKEND_PROTOCOL'), 'a vertical tab is a control character, not whitespace');
+  });
+
   it('refuses malformed status lines and header lines', () => {
     for (const input of ['HTTP/2 200 OK\r\n\r\n', 'FOO/1.1 200 OK\r\n\r\n', 'HTTP/1.1 2x0 OK\r\n\r\n', 'HTTP/1.1 200 OK\r\nNoColonHere\r\n\r\n', 'HTTP/1.1 200 OK\r\n: empty\r\n\r\n']) {
       assert.throws(() => parse(input), protocolError('PRT_ERR_BACKEND_PROTOCOL'), JSON.stringify(input));

@@ -276,7 +276,12 @@ export class ResponseParser {
         throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'malformed response header line');
       }
       const name = text.slice(position, colon);
-      const value = text.slice(colon + 1, lineEnd).trim();
+      // Optional whitespace is SP and HTAB only (RFC 9112 §5.1, as Go's textproto): one slice, no trim copy.
+      let valueStart = colon + 1;
+      let valueEnd = lineEnd;
+      while (valueStart < valueEnd && isOws(text.charCodeAt(valueStart))) valueStart++;
+      while (valueEnd > valueStart && isOws(text.charCodeAt(valueEnd - 1))) valueEnd--;
+      const value = text.slice(valueStart, valueEnd);
       if (!TOKEN.test(name) || INVALID_VALUE.test(value)) {
         throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'malformed response header line');
       }
@@ -287,14 +292,14 @@ export class ResponseParser {
       }
       switch (name.length) {
         case 10:
-          if (name.toLowerCase() === 'connection') {
+          if (name === 'Connection' || name.toLowerCase() === 'connection') {
             const lower = value.toLowerCase();
             if (lower.includes('close')) connectionClose = true;
             else if (isHttp10 && lower.includes('keep-alive')) connectionClose = false;
           }
           break;
         case 14:
-          if (name.toLowerCase() === 'content-length') {
+          if (name === 'Content-Length' || name.toLowerCase() === 'content-length') {
             if (!/^\d+$/.test(value)) throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'invalid Content-Length');
             const length = Number(value);
             if (contentLength !== -1 && contentLength !== length) {
@@ -304,7 +309,7 @@ export class ResponseParser {
           }
           break;
         case 17:
-          if (name.toLowerCase() === 'transfer-encoding') {
+          if (name === 'Transfer-Encoding' || name.toLowerCase() === 'transfer-encoding') {
             const codings = value.toLowerCase().split(',');
             chunked = (codings[codings.length - 1] as string).trim() === 'chunked';
             if (!chunked) connectionClose = true; // body runs to the close (RFC 9112 §6.3)
@@ -384,4 +389,8 @@ export class ResponseParser {
     this.finish();
     return offset + end + 4 - consumedBefore;
   }
+}
+
+function isOws(code: number): boolean {
+  return code === 32 || code === 9;
 }
