@@ -34,8 +34,9 @@ describe('PassthroughMetadata', () => {
     assert.deepEqual(metadata.headers, { 'X-Only': ['this'] });
   });
 
-  it('serialises as plain metadata', () => {
-    const metadata = new PassthroughMetadata(200, ['X-A', '1']);
-    assert.equal(JSON.stringify(metadata), '{"statusCode":200,"headers":{"X-A":["1"]}}');
+  it('serialises and copies as plain metadata (a plugin may return `{ ...metadata, statusCode }`)', () => {
+    assert.equal(JSON.stringify(new PassthroughMetadata(200, ['X-A', '1'])), '{"statusCode":200,"headers":{"X-A":["1"]}}');
+    const copy = { ...new PassthroughMetadata(200, ['X-A', '1', 'X-A', '2']), statusCode: 201 };
+    assert.deepEqual(copy, { statusCode: 201, headers: { 'X-A': ['1', '2'] } });
   });
 });
