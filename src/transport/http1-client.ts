@@ -184,7 +184,9 @@ export class Exchange implements ParserSink {
   }
 
   onBody(chunk: Buffer): void {
-    if (!this.settled) this.handler.onBody(chunk);
+    if (this.settled) return;
+    // A view of the shared read buffer lives only until the next read: the handler gets its own copy.
+    this.handler.onBody(this.connection?.readsShared === true ? copyOf(chunk) : chunk);
   }
 
   onComplete(): void {
@@ -220,8 +222,24 @@ export class Exchange implements ParserSink {
   }
 }
 
+/**
+ * Plain-TCP backend sockets read into this one buffer (net's `onread`) and the parser runs on it at once:
+ * no 64 KiB allocation per read, no zero-filled exact-size copy by Node, no Readable stream machinery per
+ * chunk. Nothing may keep a view of it past the read: heads become strings, body chunks are copied out
+ * (`Exchange.onBody`), a partial head or trailer is copied into the parser's own buffer.
+ */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+function copyOf(chunk: Buffer): Buffer {
+  const copy = Buffer.allocUnsafe(chunk.length);
+  chunk.copy(copy);
+  return copy;
+}
+
 class Connection {
   readonly socket: Socket;
+  /** Reads land in SHARED_READ_BUFFER (plain TCP); TLS sockets deliver their own chunks. */
+  readonly readsShared: boolean;
   private readonly parser: ResponseParser;
   private exchange: Exchange | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -234,14 +252,15 @@ class Connection {
     const options = pool.options;
     this.parser = new ResponseParser(options.responseHead);
     const common = { host: pool.hostname, port: pool.port };
+    this.readsShared = !pool.isTls;
     this.socket = pool.isTls
       ? connectTls({ ...common, servername: isIp(pool.hostname) ? '' : pool.hostname, ALPNProtocols: ['http/1.1'], ...options.tls })
-      : connectTcp(common);
+      : connectTcp({ ...common, onread: { buffer: SHARED_READ_BUFFER, callback: (length: number) => this.onSharedRead(length) } });
     this.socket.setNoDelay(true);
     if (options.keepAliveProbeMs > 0) this.socket.setKeepAlive(true, options.keepAliveProbeMs);
     if (options.connectTimeoutMs > 0) this.socket.setTimeout(options.connectTimeoutMs);
     this.socket.once(pool.isTls ? 'secureConnect' : 'connect', () => this.socket.setTimeout(0));
-    this.socket.on('data', (data: Buffer) => this.onData(data));
+    if (pool.isTls) this.socket.on('data', (data: Buffer) => this.onData(data));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (error: Error) => this.onClose(wrapSocketError(error)));
     this.socket.on('close', () => this.onClose(new HttpClientError('PRT_ERR_BACKEND_CLOSED', 'the backend closed the connection')));
@@ -347,6 +366,12 @@ class Connection {
     body.once('end', onEnd);
     body.once('error', onError);
     body.once('aborted', () => onError(new Error('client aborted')));
+  }
+
+  /** net's `onread` callback: true keeps reading (backpressure pauses the socket itself). */
+  private onSharedRead(length: number): boolean {
+    this.onData(SHARED_READ_BUFFER.subarray(0, length));
+    return true;
   }
 
   private onData(data: Buffer): void {
