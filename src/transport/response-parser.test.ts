@@ -198,6 +198,15 @@ describe('ResponseParser', () => {
     assert.throws(() => parse('HTTP/1.1 200 OK\r\nX-Bad: \x0bv\r\n\r\n'), protocolError('PRT_ERR_BACKEND_PROTOCOL'), 'a vertical tab is a control character, not whitespace');
   });
 
+  it('refuses control bytes and a bare CR or LF in a field, accepts a tab and obs-text', () => {
+    for (const bad of ['a\x01b', 'a\x7fb', 'a\nb', 'a\rb', 'a\x0bb', 'ab\r']) {
+      assert.throws(() => parse(`HTTP/1.1 200 OK\r\nX-Bad: ${bad}\r\nContent-Length: 0\r\n\r\n`), protocolError('PRT_ERR_BACKEND_PROTOCOL'), JSON.stringify(bad));
+    }
+    assert.throws(() => parse('HTTP/1.1 200 OK\r\nX-Ok: 1\r\n folded\r\n\r\n'), protocolError('PRT_ERR_BACKEND_PROTOCOL'), 'obs-fold');
+    const { sink } = parse('HTTP/1.1 200 OK\r\nX-Tab: a\tb\r\nX-Latin: caf\xe9\r\nContent-Length: 0\r\n\r\n');
+    assert.deepEqual(sink.heads[0]?.rawHeaders, ['X-Tab', 'a\tb', 'X-Latin', 'caf\xe9', 'Content-Length', '0']);
+  });
+
   it('refuses malformed status lines and header lines', () => {
     for (const input of ['HTTP/2 200 OK\r\n\r\n', 'FOO/1.1 200 OK\r\n\r\n', 'HTTP/1.1 2x0 OK\r\n\r\n', 'HTTP/1.1 200 OK\r\nNoColonHere\r\n\r\n', 'HTTP/1.1 200 OK\r\n: empty\r\n\r\n']) {
       assert.throws(() => parse(input), protocolError('PRT_ERR_BACKEND_PROTOCOL'), JSON.stringify(input));
