@@ -71,7 +71,8 @@ export function serveGateway(config: ServiceConfig, compile: (config: ServiceCon
     compiled.active++;
     const socket = plain ? (request.socket as TrackedSocket) : undefined;
     if (socket) socket[BUSY]++;
-    response.once('close', () => {
+    // A response closes once: `on` spares the once-wrapper and its removal on every request.
+    response.on('close', () => {
       if (socket) {
         socket[BUSY]--;
         socket[IDLE_SINCE] = performance.now();
