@@ -133,8 +133,17 @@ export function ratioBound(rate: number): readonly [number, number] {
 }
 
 export function sampledByRatio(traceId: string, bound: readonly [number, number]): boolean {
-  const high = parseInt(traceId.slice(16, 24), 16);
-  const low = parseInt(traceId.slice(24, 32), 16);
+  return keptByRatio(parseInt(traceId.slice(16, 24), 16), parseInt(traceId.slice(24, 32), 16), bound);
+}
+
+/** `sampledByRatio` from the trace id's bytes (16 from `at`): no hex parsing for a new root span. */
+function sampledByRatioBytes(bytes: Uint8Array, at: number, bound: readonly [number, number]): boolean {
+  const high = (((bytes[at + 8] as number) << 24) | ((bytes[at + 9] as number) << 16) | ((bytes[at + 10] as number) << 8) | (bytes[at + 11] as number)) >>> 0;
+  const low = (((bytes[at + 12] as number) << 24) | ((bytes[at + 13] as number) << 16) | ((bytes[at + 14] as number) << 8) | (bytes[at + 15] as number)) >>> 0;
+  return keptByRatio(high, low, bound);
+}
+
+function keptByRatio(high: number, low: number, bound: readonly [number, number]): boolean {
   const shiftedHigh = high >>> 1;
   const shiftedLow = (((high & 1) << 31) | (low >>> 1)) >>> 0;
   return shiftedHigh < bound[0] || (shiftedHigh === bound[0] && shiftedLow < bound[1]);
@@ -179,7 +188,7 @@ export class LeanTracer {
       traceId = hexOf(traceAt, 16);
     } else ({ traceBytes, traceAt, traceId } = trace);
     const spanAt = reserveId(8);
-    const sampled = this.sampled(traceId, parent);
+    const sampled = this.sampled(traceBytes, traceAt, parent);
     const context: LeanSpanContext = { traceId, spanId: hexOf(spanAt, 8), traceFlags: sampled ? TRACE_FLAG_SAMPLED : 0, traceBytes, traceAt, spanBytes: poolBytes, spanAt };
     return new LeanSpan(this, name, kind, context, trace, sampled ? attributes : UNRECORDED, sampled ? fixed : undefined);
   }
@@ -194,10 +203,10 @@ export class LeanTracer {
     return this.ratio !== undefined && (parent.traceFlags & TRACE_FLAG_SAMPLED) === 0;
   }
 
-  private sampled(traceId: string, parent: SpanContext | undefined): boolean {
+  private sampled(traceBytes: Uint8Array, traceAt: number, parent: SpanContext | undefined): boolean {
     if (this.ratio === undefined) return true;
     if (parent !== undefined) return (parent.traceFlags & TRACE_FLAG_SAMPLED) !== 0;
-    return sampledByRatio(traceId, this.ratio);
+    return sampledByRatioBytes(traceBytes, traceAt, this.ratio);
   }
 
   /** @internal called by `LeanSpan.end` for recorded (sampled) spans only. */
@@ -215,8 +224,11 @@ export class LeanSpan implements SplitAttributesSpan {
   readonly droppedEventsCount = 0;
   readonly droppedLinksCount = 0;
   readonly parentSpanContext?: LeanSpanContext;
-  /** `performance.now()` at start and end: the `HrTime`s below are made only for whoever reads them. */
-  readonly startedAt = performance.now();
+  /**
+   * `performance.now()` at start and end: the `HrTime`s below are made only for whoever reads them. A span
+   * the sampler dropped is never exported and reads no clock.
+   */
+  readonly startedAt: number;
   endedAt = 0;
 
   constructor(
@@ -230,6 +242,7 @@ export class LeanSpan implements SplitAttributesSpan {
   ) {
     // Always set, undefined for a root: one object shape for every span.
     (this as { parentSpanContext: LeanSpanContext | undefined }).parentSpanContext = parent;
+    this.startedAt = (context.traceFlags & TRACE_FLAG_SAMPLED) !== 0 ? performance.now() : 0;
   }
 
   spanContext(): LeanSpanContext {
