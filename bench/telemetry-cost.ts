@@ -59,7 +59,7 @@ async function slicesTogether(loadCpu: string, gateways: [ChildProcess, ChildPro
           const child = spawn('taskset', loadArgs(loadCpu, port), { stdio: ['ignore', 'pipe', 'inherit'] });
           let output = '';
           child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-          child.on('error', reject).on('close', () => resolve(output));
+          child.on('error', reject).on('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`the load generator for port ${port} exited with ${code}`))));
         }),
     ),
   );

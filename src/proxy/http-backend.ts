@@ -10,7 +10,7 @@ import { readBody } from '../core/request-body.js';
 import type { Decoder } from '../encoding/decode.js';
 import type { Agent } from '../transport/agent.js';
 import type { OutgoingRequest } from '../transport/http1-client.js';
-import { createDirectCall, headerValue } from '../transport/backend-call.js';
+import { createDirectCall, headerValue, joinedHeaderValue } from '../transport/backend-call.js';
 import { createStaticBalancer } from '../transport/balancer.js';
 import type { Balancer } from '../transport/balancer.js';
 import type { BackendCall, BackendReply, CallOptions } from '../transport/backend-call.js';
@@ -168,7 +168,7 @@ function waitForOrigin(balancer: Balancer, cancel: Cancellation): Promise<string
 function passthroughResponse(reply: BackendReply): ProxyResponse {
   const pairs: string[] = [];
   const raw = reply.headers;
-  const listed = connectionListed(headerValue(raw, 'connection'));
+  const listed = connectionListed(joinedHeaderValue(raw, 'connection'));
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     if (isHopByHop(name) || (listed !== undefined && listed.has(name.toLowerCase()))) continue;

@@ -13,9 +13,12 @@ export class PassthroughMetadata implements ResponseMetadata {
   statusCode: number;
   /** An own, enumerable accessor (see HEADERS): a plugin's `{ ...metadata }` copy carries the headers. */
   declare headers: HeaderMap;
+  /** The backend's list while no layer asked for the map. */
   #pairs: string[] | undefined;
   /** The backend's part of `#pairs`: whoever takes the list may append its own headers. */
   readonly #backendLength: number;
+  #taken = false;
+  /** The map once built or assigned: whatever a layer assigned, as a plain metadata object would keep it. */
   #headers: HeaderMap | undefined;
 
   /** `pairs`: canonical names, hop-by-hop headers already removed; owned by this object from now on. */
@@ -29,16 +32,19 @@ export class PassthroughMetadata implements ResponseMetadata {
   static {
     HEADERS = {
       get(this: PassthroughMetadata): HeaderMap {
-        if (this.#headers === undefined) {
+        // An object made with this one as prototype (Object.create, some deep-clone helpers) has no list.
+        if (!(#pairs in this)) return {};
+        const pairs = this.#pairs;
+        if (pairs !== undefined) {
           const headers: HeaderMap = {};
-          const pairs = this.#pairs as string[];
           for (let i = 0; i < this.#backendLength; i += 2) (headers[pairs[i] as string] ??= []).push(pairs[i + 1] as string);
           this.#headers = headers;
           this.#pairs = undefined;
         }
-        return this.#headers;
+        return this.#headers as HeaderMap;
       },
       set(this: PassthroughMetadata, headers: HeaderMap): void {
+        if (!(#pairs in this)) return;
         this.#headers = headers;
         this.#pairs = undefined;
       },
@@ -48,11 +54,18 @@ export class PassthroughMetadata implements ResponseMetadata {
   }
 
   /**
-   * The backend's header list when no layer asked for the map, for the caller to append to and send;
-   * `headers` still answers the backend's headers alone afterwards.
+   * The backend's header list, once, when `metadata` is a PassthroughMetadata whose map no layer asked
+   * for: the caller appends to it and sends it. Otherwise undefined, and the caller reads `headers`.
+   * A copy that kept the prototype but not the private state (a deep-clone helper) answers undefined too.
    */
-  takePairs(): string[] | undefined {
-    return this.#headers === undefined ? this.#pairs : undefined;
+  static takePairs(metadata: ResponseMetadata): string[] | undefined {
+    if (!(#pairs in metadata) || metadata.#taken) return undefined;
+    metadata.#taken = true;
+    return metadata.#pairs;
+  }
+
+  /** What `console.log` and `util.inspect` show: the plain metadata shape. */
+  [Symbol.for('nodejs.util.inspect.custom')](): ResponseMetadata {
+    return { statusCode: this.statusCode, headers: this.headers };
   }
 }
-

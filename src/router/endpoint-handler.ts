@@ -371,7 +371,7 @@ function appendEventStreamHeaders(headers: string[]): void {
 
 /** The backend's headers as `[name, value, …]` pairs, hop-by-hop ones left out; the caller may append. */
 function backendHeaderPairs(metadata: ResponseMetadata): string[] {
-  const pairs = metadata instanceof PassthroughMetadata ? metadata.takePairs() : undefined;
+  const pairs = PassthroughMetadata.takePairs(metadata);
   if (pairs !== undefined) return pairs;
   const headers: string[] = [];
   appendHeaderMap(headers, metadata.headers);

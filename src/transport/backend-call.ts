@@ -88,6 +88,16 @@ function stripCredentials(url: URL): string {
   return copy.href;
 }
 
+/** Every field of `lowerName` as one comma-separated list (a `Connection` list may span several fields). */
+export function joinedHeaderValue(rawHeaders: string[], lowerName: string): string | undefined {
+  let joined: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) joined = joined === undefined ? rawHeaders[i + 1] : `${joined}, ${rawHeaders[i + 1] as string}`;
+  }
+  return joined;
+}
+
 export function headerValue(rawHeaders: string[], lowerName: string): string | undefined {
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;

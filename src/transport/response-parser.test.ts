@@ -207,6 +207,13 @@ describe('ResponseParser', () => {
     assert.deepEqual(sink.heads[0]?.rawHeaders, ['X-Tab', 'a\tb', 'X-Latin', 'caf\xe9', 'Content-Length', '0']);
   });
 
+  it('reads a Transfer-Encoding list with only spaces and tabs as padding', () => {
+    assert.equal(parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,\t chunked \r\n\r\n3\r\nabc\r\n0\r\n\r\n').sink.text, 'abc');
+    // Not "chunked" with an NBSP after it: the body runs to the close, as for any other last coding.
+    const { parser } = parse('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\xa0\r\n\r\n3\r\nabc');
+    assert.equal(parser.isCloseDelimited, true);
+  });
+
   it('refuses malformed status lines and header lines', () => {
     for (const input of ['HTTP/2 200 OK\r\n\r\n', 'FOO/1.1 200 OK\r\n\r\n', 'HTTP/1.1 2x0 OK\r\n\r\n', 'HTTP/1.1 200 OK\r\nNoColonHere\r\n\r\n', 'HTTP/1.1 200 OK\r\n: empty\r\n\r\n']) {
       assert.throws(() => parse(input), protocolError('PRT_ERR_BACKEND_PROTOCOL'), JSON.stringify(input));

@@ -327,7 +327,7 @@ export class ResponseParser {
         case 17:
           if (name === 'Transfer-Encoding' || name.toLowerCase() === 'transfer-encoding') {
             const codings = value.toLowerCase().split(',');
-            chunked = (codings[codings.length - 1] as string).trim() === 'chunked';
+            chunked = trimOws(codings[codings.length - 1] as string) === 'chunked';
             if (!chunked) connectionClose = true; // body runs to the close (RFC 9112 §6.3)
           }
           break;
@@ -409,4 +409,13 @@ export class ResponseParser {
 
 function isOws(code: number): boolean {
   return code === 32 || code === 9;
+}
+
+/** Leading and trailing spaces and tabs removed, nothing else (`trim` also takes NBSP and VT). */
+function trimOws(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isOws(text.charCodeAt(start))) start++;
+  while (end > start && isOws(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }

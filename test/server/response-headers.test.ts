@@ -10,7 +10,7 @@ describe('response headers set by service-level components and by the backend', 
 
   before(async () => {
     backend = await startBackend((_req, res) => {
-      res.writeHead(200, [['Content-Type', 'application/json'], ['Set-Cookie', 'a=1'], ['X-Backend', 'one'], ['Set-Cookie', 'b=2'], ['Connection', 'X-Private'], ['X-Private', 'secret'], ['Keep-Alive', 'timeout=77']].flat());
+      res.writeHead(200, [['Content-Type', 'application/json'], ['Set-Cookie', 'a=1'], ['X-Backend', 'one'], ['Set-Cookie', 'b=2'], ['Connection', 'X-Private'], ['X-Private', 'secret'], ['Connection', 'X-Other'], ['X-Other', 'also secret'], ['Keep-Alive', 'timeout=77']].flat());
       res.end('{"ok":true}');
     });
     const noop = (path: string, extra: Record<string, unknown> = {}) => ({ endpoint: path, output_encoding: 'no-op', backend: [{ host: [backend.url], url_pattern: '/' }], ...extra });
@@ -44,6 +44,7 @@ describe('response headers set by service-level components and by the backend', 
       assert.deepEqual(response.headers['set-cookie'], ['a=1', 'b=2']);
       assert.equal(response.headers['x-backend'], 'one');
       assert.equal(response.headers['x-private'], undefined, 'named by the backend\'s Connection header');
+      assert.equal(response.headers['x-other'], undefined, 'named by a second Connection field');
       assert.notEqual(response.headers['keep-alive'], 'timeout=77', 'the gateway answers its own Keep-Alive');
       assert.equal(response.headers['x-krakend-completed'], 'false');
       assert.equal(response.headers['x-lua'], path === '/lua' ? 'one-seen' : undefined);
