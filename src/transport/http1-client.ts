@@ -186,7 +186,7 @@ export class Exchange implements ParserSink {
   onBody(chunk: Buffer): void {
     if (this.settled) return;
     // A view of the shared read buffer lives only until the next read: the handler gets its own copy.
-    this.handler.onBody(this.connection?.readsShared === true ? copyOf(chunk) : chunk);
+    this.handler.onBody(copyOf(chunk));
   }
 
   onComplete(): void {
@@ -223,7 +223,7 @@ export class Exchange implements ParserSink {
 }
 
 /**
- * Plain-TCP backend sockets read into this one buffer (net's `onread`) and the parser runs on it at once:
+ * Backend sockets, TCP and TLS, read into this one buffer (`onread`) and the parser runs on it at once:
  * no 64 KiB allocation per read, no zero-filled exact-size copy by Node, no Readable stream machinery per
  * chunk. Nothing may keep a view of it past the read: heads become strings, body chunks are copied out
  * (`Exchange.onBody`), a partial head or trailer is copied into the parser's own buffer.
@@ -238,8 +238,6 @@ function copyOf(chunk: Buffer): Buffer {
 
 class Connection {
   readonly socket: Socket;
-  /** Reads land in SHARED_READ_BUFFER (plain TCP); TLS sockets deliver their own chunks. */
-  readonly readsShared: boolean;
   private readonly parser: ResponseParser;
   private exchange: Exchange | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -252,15 +250,15 @@ class Connection {
     const options = pool.options;
     this.parser = new ResponseParser(options.responseHead);
     const common = { host: pool.hostname, port: pool.port };
-    this.readsShared = !pool.isTls;
+    const onread = { buffer: SHARED_READ_BUFFER, callback: (length: number) => this.onSharedRead(length) };
     this.socket = pool.isTls
-      ? connectTls({ ...common, servername: isIp(pool.hostname) ? '' : pool.hostname, ALPNProtocols: ['http/1.1'], ...options.tls })
-      : connectTcp({ ...common, onread: { buffer: SHARED_READ_BUFFER, callback: (length: number) => this.onSharedRead(length) } });
+      ? // tls.connect hands `onread` on to its TLSSocket (Node 20, lib/_tls_wrap.js); @types/node omits it.
+        connectTls({ ...common, servername: isIp(pool.hostname) ? '' : pool.hostname, ALPNProtocols: ['http/1.1'], ...options.tls, onread } as TlsOptions)
+      : connectTcp({ ...common, onread });
     this.socket.setNoDelay(true);
     if (options.keepAliveProbeMs > 0) this.socket.setKeepAlive(true, options.keepAliveProbeMs);
     if (options.connectTimeoutMs > 0) this.socket.setTimeout(options.connectTimeoutMs);
     this.socket.once(pool.isTls ? 'secureConnect' : 'connect', () => this.socket.setTimeout(0));
-    if (pool.isTls) this.socket.on('data', (data: Buffer) => this.onData(data));
     this.socket.on('end', () => this.onEnd());
     this.socket.on('error', (error: Error) => this.onClose(wrapSocketError(error)));
     this.socket.on('close', () => this.onClose(new HttpClientError('PRT_ERR_BACKEND_CLOSED', 'the backend closed the connection')));

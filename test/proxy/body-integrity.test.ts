@@ -1,16 +1,21 @@
 /**
- * Backend bodies reach the client whole and unchanged when they span many socket reads: the client reads
- * plain-TCP backends into one shared buffer (transport/http1-client.ts), so any chunk kept past its read
- * (a slow client's queue, a decoder, a body being collected) must be a copy of it.
+ * Backend bodies reach the client whole and unchanged when they span many socket reads, over TCP and TLS:
+ * the client reads backends into one shared buffer (transport/http1-client.ts), so any chunk kept past
+ * its read (a slow client's queue, a decoder, a body being collected) must be a copy of it.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { get } from 'node:http';
-import type { IncomingMessage } from 'node:http';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, get } from 'node:http';
+import type { IncomingMessage, RequestListener, Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { delay } from '../helpers/http.js';
-import { startBackend, startGateway } from '../helpers/servers.js';
-import type { RunningServer, TestGateway } from '../helpers/servers.js';
+import { startGateway } from '../helpers/servers.js';
+import type { TestGateway } from '../helpers/servers.js';
+import { CertificateAuthority, hasOpenssl } from '../security/certs.js';
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -29,55 +34,75 @@ function fetch(url: string): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => get(url, resolve).on('error', reject));
 }
 
-describe('backend bodies over many socket reads', () => {
-  const payload = randomBytes(3 * 1024 * 1024);
-  const records = Array.from({ length: 6000 }, (_, i) => ({ id: i, text: randomBytes(48).toString('base64') }));
-  let backend: RunningServer;
-  let gateway: TestGateway;
+async function listen(server: Server, scheme: string): Promise<string> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
-  before(async () => {
-    backend = await startBackend((req, res) => {
-      const body = req.url === '/json' ? Buffer.from(JSON.stringify({ records })) : payload;
-      res.writeHead(200, { 'Content-Type': req.url === '/json' ? 'application/json' : 'application/octet-stream', 'Content-Length': body.length });
-      // Written in uneven pieces, so the gateway reads it in many chunks of different sizes.
-      let at = 0;
-      const pump = (): void => {
-        while (at < body.length) {
-          const end = Math.min(body.length, at + 1000 + (at % 7919));
-          const more = res.write(body.subarray(at, end));
-          at = end;
-          if (!more) return void res.once('drain', pump);
-        }
-        res.end();
+for (const scheme of ['http', 'https'] as const) {
+  const skip = scheme === 'https' && !hasOpenssl() ? 'the openssl command is not available' : false;
+
+  describe(`backend bodies over many socket reads (${scheme})`, { skip }, () => {
+    const payload = randomBytes(3 * 1024 * 1024);
+    const records = Array.from({ length: 6000 }, (_, i) => ({ id: i, text: randomBytes(48).toString('base64') }));
+    let backend: Server;
+    let gateway: TestGateway;
+
+    before(async () => {
+      const handler: RequestListener = (req, res) => {
+        const body = req.url === '/json' ? Buffer.from(JSON.stringify({ records })) : payload;
+        res.writeHead(200, { 'Content-Type': req.url === '/json' ? 'application/json' : 'application/octet-stream', 'Content-Length': body.length });
+        // Written in uneven pieces, so the gateway reads it in many chunks of different sizes.
+        let at = 0;
+        const pump = (): void => {
+          while (at < body.length) {
+            const end = Math.min(body.length, at + 1000 + (at % 7919));
+            const more = res.write(body.subarray(at, end));
+            at = end;
+            if (!more) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
       };
-      pump();
+      let clientTls: Record<string, unknown> | undefined;
+      if (scheme === 'https') {
+        const ca = new CertificateAuthority('integrity');
+        const pem = ca.issue('backend', ['127.0.0.1'], 'server');
+        backend = createHttpsServer({ cert: readFileSync(pem.cert), key: readFileSync(pem.key) }, handler);
+        clientTls = { ca_certs: [ca.cert] };
+      } else backend = createHttpServer(handler);
+      const url = await listen(backend, scheme);
+      const be = (path: string) => [{ host: [url], url_pattern: path }];
+      gateway = await startGateway({
+        version: 3,
+        timeout: '20s',
+        ...(clientTls ? { client_tls: clientTls } : {}),
+        endpoints: [
+          { endpoint: '/raw', output_encoding: 'no-op', backend: be('/raw') },
+          { endpoint: '/json', backend: be('/json') },
+        ],
+      });
     });
-    const be = (path: string) => [{ host: [backend.url], url_pattern: path }];
-    gateway = await startGateway({
-      version: 3,
-      timeout: '20s',
-      endpoints: [
-        { endpoint: '/raw', output_encoding: 'no-op', backend: be('/raw') },
-        { endpoint: '/json', backend: be('/json') },
-      ],
+    after(async () => {
+      await gateway?.close();
+      backend?.closeAllConnections();
+      backend?.close();
+    });
+
+    it('passes a 3 MB no-op body byte for byte to clients that read slowly, several at once', async () => {
+      const bodies = await Promise.all(Array.from({ length: 3 }, async () => readSlowly(await fetch(`${gateway.url}/raw`))));
+      for (const body of bodies) {
+        assert.equal(body.length, payload.length);
+        assert.equal(sha256(body), sha256(payload));
+      }
+    });
+
+    it('decodes a large JSON body collected over many reads, while a no-op stream runs beside it', async () => {
+      const [json, raw] = await Promise.all([fetch(`${gateway.url}/json`).then(readSlowly), fetch(`${gateway.url}/raw`).then(readSlowly)]);
+      assert.deepEqual((JSON.parse(json.toString('utf8')) as { records: unknown }).records, records);
+      assert.equal(sha256(raw), sha256(payload));
     });
   });
-  after(async () => {
-    await gateway.close();
-    await backend.close();
-  });
-
-  it('passes a 3 MB no-op body byte for byte to clients that read slowly, several at once', async () => {
-    const bodies = await Promise.all(Array.from({ length: 3 }, async () => readSlowly(await fetch(`${gateway.url}/raw`))));
-    for (const body of bodies) {
-      assert.equal(body.length, payload.length);
-      assert.equal(sha256(body), sha256(payload));
-    }
-  });
-
-  it('decodes a large JSON body collected over many reads, while a no-op stream runs beside it', async () => {
-    const [json, raw] = await Promise.all([fetch(`${gateway.url}/json`).then(readSlowly), fetch(`${gateway.url}/raw`).then(readSlowly)]);
-    assert.deepEqual((JSON.parse(json.toString('utf8')) as { records: unknown }).records, records);
-    assert.equal(sha256(raw), sha256(payload));
-  });
-});
+}
