@@ -92,18 +92,22 @@ function stripCredentials(url: URL): string {
 export function joinedHeaderValue(rawHeaders: string[], lowerName: string): string | undefined {
   let joined: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) joined = joined === undefined ? rawHeaders[i + 1] : `${joined}, ${rawHeaders[i + 1] as string}`;
+    if (isNamed(rawHeaders[i] as string, lowerName, undefined)) joined = joined === undefined ? rawHeaders[i + 1] : `${joined}, ${rawHeaders[i + 1] as string}`;
   }
   return joined;
 }
 
-export function headerValue(rawHeaders: string[], lowerName: string): string | undefined {
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    if (name.length === lowerName.length && name.toLowerCase() === lowerName) return rawHeaders[i + 1];
-  }
+/**
+ * The first value of `lowerName`. Given its usual spelling (`canonical`), a name written that way matches
+ * without a lower-cased copy: hot paths pass it.
+ */
+export function headerValue(rawHeaders: string[], lowerName: string, canonical?: string): string | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) if (isNamed(rawHeaders[i] as string, lowerName, canonical)) return rawHeaders[i + 1];
   return undefined;
+}
+
+function isNamed(name: string, lowerName: string, canonical: string | undefined): boolean {
+  return name.length === lowerName.length && (name === canonical || name.toLowerCase() === lowerName);
 }
 
 function exchangeOnce(

@@ -230,6 +230,7 @@ export class Exchange implements ParserSink {
  */
 const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+/** A copy in memory that is not zero-filled first (it is overwritten at once). */
 function copyOf(chunk: Buffer): Buffer {
   const copy = Buffer.allocUnsafe(chunk.length);
   chunk.copy(copy);

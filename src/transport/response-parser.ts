@@ -279,12 +279,7 @@ export class ResponseParser {
         throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'malformed response header line');
       }
       const name = text.slice(position, colon);
-      // Optional whitespace is SP and HTAB only (RFC 9112 §5.1, as Go's textproto): one slice, no trim copy.
-      let valueStart = colon + 1;
-      let valueEnd = lineEnd;
-      while (valueStart < valueEnd && isOws(text.charCodeAt(valueStart))) valueStart++;
-      while (valueEnd > valueStart && isOws(text.charCodeAt(valueEnd - 1))) valueEnd--;
-      const value = text.slice(valueStart, valueEnd);
+      const value = sliceWithoutOws(text, colon + 1, lineEnd);
       if (!TOKEN.test(name) || INVALID_VALUE.test(value)) {
         throw new HttpClientError('PRT_ERR_BACKEND_PROTOCOL', 'malformed response header line');
       }
@@ -314,7 +309,8 @@ export class ResponseParser {
         case 17:
           if (name === 'Transfer-Encoding' || name.toLowerCase() === 'transfer-encoding') {
             const codings = value.toLowerCase().split(',');
-            chunked = trimOws(codings[codings.length - 1] as string) === 'chunked';
+            const last = codings[codings.length - 1] as string;
+            chunked = sliceWithoutOws(last, 0, last.length) === 'chunked';
             if (!chunked) connectionClose = true; // body runs to the close (RFC 9112 §6.3)
           }
           break;
@@ -398,11 +394,14 @@ function isOws(code: number): boolean {
   return code === 32 || code === 9;
 }
 
-/** Leading and trailing spaces and tabs removed, nothing else (`trim` also takes NBSP and VT). */
-function trimOws(text: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && isOws(text.charCodeAt(start))) start++;
-  while (end > start && isOws(text.charCodeAt(end - 1))) end--;
-  return start === 0 && end === text.length ? text : text.slice(start, end);
+/**
+ * `text` from `start` to `end` without the spaces and tabs around it, in one slice. Optional whitespace is
+ * SP and HTAB only (RFC 9112 §5.1, as Go's textproto): `trim` would also take NBSP and VT.
+ */
+function sliceWithoutOws(text: string, start: number, end: number): string {
+  let from = start;
+  let to = end;
+  while (from < to && isOws(text.charCodeAt(from))) from++;
+  while (to > from && isOws(text.charCodeAt(to - 1))) to--;
+  return from === 0 && to === text.length ? text : text.slice(from, to);
 }

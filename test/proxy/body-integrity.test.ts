@@ -30,7 +30,8 @@ async function readSlowly(response: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function fetch(url: string): Promise<IncomingMessage> {
+/** A GET whose answer is read as a Node stream of Buffers. */
+function getStream(url: string): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => get(url, resolve).on('error', reject));
 }
 
@@ -92,7 +93,7 @@ for (const scheme of ['http', 'https'] as const) {
     });
 
     it('passes a 3 MB no-op body byte for byte to clients that read slowly, several at once', async () => {
-      const bodies = await Promise.all(Array.from({ length: 3 }, async () => readSlowly(await fetch(`${gateway.url}/raw`))));
+      const bodies = await Promise.all(Array.from({ length: 3 }, async () => readSlowly(await getStream(`${gateway.url}/raw`))));
       for (const body of bodies) {
         assert.equal(body.length, payload.length);
         assert.equal(sha256(body), sha256(payload));
@@ -100,7 +101,7 @@ for (const scheme of ['http', 'https'] as const) {
     });
 
     it('decodes a large JSON body collected over many reads, while a no-op stream runs beside it', async () => {
-      const [json, raw] = await Promise.all([fetch(`${gateway.url}/json`).then(readSlowly), fetch(`${gateway.url}/raw`).then(readSlowly)]);
+      const [json, raw] = await Promise.all([getStream(`${gateway.url}/json`).then(readSlowly), getStream(`${gateway.url}/raw`).then(readSlowly)]);
       assert.deepEqual((JSON.parse(json.toString('utf8')) as { records: unknown }).records, records);
       assert.equal(sha256(raw), sha256(payload));
     });

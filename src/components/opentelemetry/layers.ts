@@ -23,6 +23,7 @@ import type { LeanSpan, LeanTracer } from './lean-tracer.js';
 import type { BackendLayer, GlobalLayer, ProxyLayer } from './settings.js';
 import { normalizeBackendRoute, normalizeRoute } from './settings.js';
 import { seriesCache } from './instruments.js';
+import { headerValue } from '../../transport/backend-call.js';
 import { FixedAttributes } from './otlp-proto-encoder.js';
 import type { HistogramInstrument, HistogramSeries } from './instruments.js';
 import type { Instruments, Telemetry } from './telemetry.js';
@@ -336,18 +337,6 @@ function serverOf(origins: Map<string, { address: string; port: number }>, origi
   return server;
 }
 
-/**
- * `name` is lower-case and `canonical` its usual spelling: a name in either form matches without a
- * lower-cased copy; only other names of its length are lower-cased to compare.
- */
-function headerOf(headers: string[], name: string, canonical: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) {
-    const candidate = headers[i] as string;
-    if (candidate.length === name.length && (candidate === canonical || candidate === name || candidate.toLowerCase() === name)) return headers[i + 1];
-  }
-  return undefined;
-}
-
 /** Binds on the first call, then returns the same series. */
 function lazily<S>(bind: () => S): () => S {
   let series: S | undefined;
@@ -410,7 +399,7 @@ export function clientMiddleware(telemetry: Telemetry, backend: BackendConfig, e
       try {
         const reply = await next(origin, outgoing, options, cancel);
         const seconds = (performance.now() - begin) / 1000;
-        const length = headerOf(reply.headers, 'content-length', 'Content-Length');
+        const length = headerValue(reply.headers, 'content-length', 'Content-Length');
         if (series !== undefined) {
           let bound = last.bound;
           // A backend mostly answers one status to one method from one origin: no key built for a repeat.

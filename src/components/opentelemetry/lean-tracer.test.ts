@@ -54,18 +54,18 @@ describe('parseTraceparent', () => {
 });
 
 describe('sampledByRatio (Go TraceIDRatioBased)', () => {
-  const id = (last8: string): string => `${'ab'.repeat(8)}${last8}`;
+  const id = (last8: string): Buffer => Buffer.from(`${'ab'.repeat(8)}${last8}`, 'hex');
   it('compares the last 8 bytes shifted right once with rate × 2^63, exactly', () => {
     const half = ratioBound(0.5);
-    assert.equal(sampledByRatio(id('0000000000000000'), half), true);
-    assert.equal(sampledByRatio(id('7fffffffffffffff'), half), true, 'just below the bound');
-    assert.equal(sampledByRatio(id('8000000000000000'), half), false, 'at the bound');
-    assert.equal(sampledByRatio(id('ffffffffffffffff'), half), false);
+    assert.equal(sampledByRatio(id('0000000000000000'), 0, half), true);
+    assert.equal(sampledByRatio(id('7fffffffffffffff'), 0, half), true, 'just below the bound');
+    assert.equal(sampledByRatio(id('8000000000000000'), 0, half), false, 'at the bound');
+    assert.equal(sampledByRatio(id('ffffffffffffffff'), 0, half), false);
     // 0.25 × 2^63 = 2^61: kept below 2^62 before the shift.
-    assert.equal(sampledByRatio(id('3ffffffffffffffe'), ratioBound(0.25)), true);
-    assert.equal(sampledByRatio(id('4000000000000000'), ratioBound(0.25)), false);
+    assert.equal(sampledByRatio(id('3ffffffffffffffe'), 0, ratioBound(0.25)), true);
+    assert.equal(sampledByRatio(id('4000000000000000'), 0, ratioBound(0.25)), false);
     // The first 8 bytes play no part.
-    assert.equal(sampledByRatio(`${'00'.repeat(8)}8000000000000000`, half), false);
+    assert.equal(sampledByRatio(Buffer.from(`${'00'.repeat(8)}8000000000000000`, 'hex'), 0, half), false);
   });
 });
 
@@ -88,7 +88,7 @@ describe('LeanTracer sampling', () => {
     let kept = 0;
     for (let i = 0; i < 4000; i++) {
       const span = subject.open('/a', SPAN_KIND_SERVER, undefined);
-      assert.equal(span.recording, sampledByRatio(span.spanContext().traceId, ratioBound(0.25)));
+      assert.equal(span.recording, sampledByRatio(Buffer.from(span.spanContext().traceId, 'hex'), 0, ratioBound(0.25)));
       if (span.recording) kept++;
       span.end();
     }

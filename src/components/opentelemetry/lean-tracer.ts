@@ -132,18 +132,10 @@ export function ratioBound(rate: number): readonly [number, number] {
   return [high, bound - high * 2 ** 32];
 }
 
-export function sampledByRatio(traceId: string, bound: readonly [number, number]): boolean {
-  return keptByRatio(parseInt(traceId.slice(16, 24), 16), parseInt(traceId.slice(24, 32), 16), bound);
-}
-
-/** `sampledByRatio` from the trace id's bytes (16 from `at`): no hex parsing for a new root span. */
-function sampledByRatioBytes(bytes: Uint8Array, at: number, bound: readonly [number, number]): boolean {
-  const high = (((bytes[at + 8] as number) << 24) | ((bytes[at + 9] as number) << 16) | ((bytes[at + 10] as number) << 8) | (bytes[at + 11] as number)) >>> 0;
-  const low = (((bytes[at + 12] as number) << 24) | ((bytes[at + 13] as number) << 16) | ((bytes[at + 14] as number) << 8) | (bytes[at + 15] as number)) >>> 0;
-  return keptByRatio(high, low, bound);
-}
-
-function keptByRatio(high: number, low: number, bound: readonly [number, number]): boolean {
+/** The decision for the trace id whose 16 bytes start at `traceAt` (read as bytes: no hex parsing a request). */
+export function sampledByRatio(traceBytes: Uint8Array, traceAt: number, bound: readonly [number, number]): boolean {
+  const high = (((traceBytes[traceAt + 8] as number) << 24) | ((traceBytes[traceAt + 9] as number) << 16) | ((traceBytes[traceAt + 10] as number) << 8) | (traceBytes[traceAt + 11] as number)) >>> 0;
+  const low = (((traceBytes[traceAt + 12] as number) << 24) | ((traceBytes[traceAt + 13] as number) << 16) | ((traceBytes[traceAt + 14] as number) << 8) | (traceBytes[traceAt + 15] as number)) >>> 0;
   const shiftedHigh = high >>> 1;
   const shiftedLow = (((high & 1) << 31) | (low >>> 1)) >>> 0;
   return shiftedHigh < bound[0] || (shiftedHigh === bound[0] && shiftedLow < bound[1]);
@@ -206,7 +198,7 @@ export class LeanTracer {
   private sampled(traceBytes: Uint8Array, traceAt: number, parent: SpanContext | undefined): boolean {
     if (this.ratio === undefined) return true;
     if (parent !== undefined) return (parent.traceFlags & TRACE_FLAG_SAMPLED) !== 0;
-    return sampledByRatioBytes(traceBytes, traceAt, this.ratio);
+    return sampledByRatio(traceBytes, traceAt, this.ratio);
   }
 
   /** @internal called by `LeanSpan.end` for recorded (sampled) spans only. */
