@@ -86,4 +86,39 @@ describe('EncodedSpanQueue', () => {
     assert.match(errors[0] ?? '', /could not export 2 span\(s\): no answer within 300 ms/);
     await queue.shutdown();
   });
+
+  it('counts the spans of a batch the collector refuses, and keeps posting on one kept-alive connection', async () => {
+    const connections = new Set<unknown>();
+    let answered = 0;
+    const url = await collector((request, response) => {
+      connections.add(request.socket);
+      request.resume();
+      request.on('end', () => {
+        answered++;
+        // The first batch is refused, the rest accepted.
+        response.statusCode = answered === 1 ? 500 : 200;
+        response.end('no');
+      });
+    });
+    const { queue, end, errors } = setup(url, { maxQueue: 100, batchSize: 2, exportTimeoutMs: 2_000 });
+    end(2);
+    await until(() => queue.failed === 2);
+    assert.match(errors[0] ?? '', /could not export 2 span\(s\): the collector answered 500/);
+    end(2);
+    await until(() => queue.exported === 2);
+    end(2);
+    await until(() => queue.exported === 4);
+    assert.equal(connections.size, 1, 'one connection for every post');
+    await queue.shutdown();
+  });
+
+  it('counts the spans of a batch it could not deliver to a closed port', async () => {
+    const url = await collector(() => undefined);
+    await new Promise<void>((resolve) => (servers.pop() as Server).close(() => resolve()));
+    const { queue, end, errors } = setup(url, { maxQueue: 100, batchSize: 2, exportTimeoutMs: 2_000 });
+    end(2);
+    await until(() => queue.failed === 2);
+    assert.match(errors[0] ?? '', /could not export 2 span\(s\): .*(refused|ECONNREFUSED)/i);
+    await queue.shutdown();
+  });
 });

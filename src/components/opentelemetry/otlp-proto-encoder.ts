@@ -44,6 +44,18 @@ function writeDoubleAt(buffer: Uint8Array, at: number, value: number): void {
   for (let i = 0; i < 8; i++) buffer[at + i] = DOUBLE_BYTES[i] as number;
 }
 
+/** The official serializer's HrTime → nanoseconds split, exact beyond 2^53, as a fixed64 at `at`. */
+function writeHrTimeAt(buffer: Uint8Array, at: number, time: HrTime): void {
+  const seconds = time[0];
+  const nanos = time[1];
+  const lowerNanos = (seconds & 0xffff) * 1e9;
+  const upperNanos = ((seconds / 0x10000) >>> 0) * 1e9;
+  const lowWithCarry = (lowerNanos >>> 0) + ((((upperNanos & 0xffff) * 0x10000) >>> 0) >>> 0) + nanos;
+  const high = (Math.floor(lowerNanos / 0x100000000) + ((upperNanos / 0x10000) >>> 0) + Math.floor(lowWithCarry / 0x100000000)) >>> 0;
+  writeUint32At(buffer, at, lowWithCarry >>> 0);
+  writeUint32At(buffer, at + 4, high);
+}
+
 export class Writer {
   buffer: Buffer;
   pos = 0;
@@ -185,17 +197,9 @@ export class Writer {
     this.pos += 4;
   }
 
-  /** The official serializer's HrTime → nanoseconds split, exact beyond 2^53. */
   hrTime(time: HrTime): void {
-    const seconds = time[0];
-    const nanos = time[1];
-    const lowerNanos = (seconds & 0xffff) * 1e9;
-    const upperNanos = ((seconds / 0x10000) >>> 0) * 1e9;
-    const lowWithCarry = (lowerNanos >>> 0) + ((((upperNanos & 0xffff) * 0x10000) >>> 0) >>> 0) + nanos;
-    const high = (Math.floor(lowerNanos / 0x100000000) + ((upperNanos / 0x10000) >>> 0) + Math.floor(lowWithCarry / 0x100000000)) >>> 0;
     this.ensure(8);
-    writeUint32At(this.buffer, this.pos, lowWithCarry >>> 0);
-    writeUint32At(this.buffer, this.pos + 4, high);
+    writeHrTimeAt(this.buffer, this.pos, time);
     this.pos += 8;
   }
 
@@ -500,10 +504,117 @@ function span(writer: Writer, record: ReadableSpan): void {
 
 /** One `spans` entry (field 2 of ScopeSpans): a span appended to a batch. */
 export function writeSpanEntry(writer: Writer, record: ReadableSpan): void {
+  if (isSplit(record) && record.events.length === 0 && record.links.length === 0) {
+    const context = record.spanContext();
+    const parent = record.parentSpanContext;
+    if (isLean(context) && context.traceState === undefined && (parent === undefined || isLean(parent))) return leanSpanEntry(writer, record, context, parent);
+  }
   writer.tag(2, WIRE_LENGTH);
   const at = writer.start();
   span(writer, record);
   writer.finish(at);
+}
+
+/** The bytes of a lean span's entry besides its name, attributes and status message, at most. */
+const LEAN_FRAME_MAX = 96;
+
+/**
+ * `writeSpanEntry` for the lean tracer's spans without events, links or trace state (every span of a
+ * request that did not fail): the same bytes, written field after field into the buffer with one size
+ * check for the frame, and the entry's length given two bytes up front, so a span of 128 bytes to 16 KB
+ * (nearly all) is not moved to make room for it.
+ */
+function leanSpanEntry(writer: Writer, record: SplitAttributesSpan, context: LeanSpanContext, parent: LeanSpanContext | undefined): void {
+  const name = record.name;
+  const fixed = record.fixedAttributes;
+  writer.ensure(LEAN_FRAME_MAX + name.length * 3 + (fixed === undefined ? 0 : fixed.encoded.length));
+  let buffer = writer.buffer;
+  let pos = writer.pos;
+  buffer[pos++] = (2 << 3) | WIRE_LENGTH;
+  const lengthAt = pos;
+  pos += 2;
+  const start = pos;
+  buffer[pos++] = (1 << 3) | WIRE_LENGTH;
+  buffer[pos++] = 16;
+  pos = copyInto(buffer, pos, context.traceBytes, context.traceAt, 16);
+  buffer[pos++] = (2 << 3) | WIRE_LENGTH;
+  buffer[pos++] = 8;
+  pos = copyInto(buffer, pos, context.spanBytes, context.spanAt, 8);
+  if (parent !== undefined) {
+    buffer[pos++] = (4 << 3) | WIRE_LENGTH;
+    buffer[pos++] = 8;
+    pos = copyInto(buffer, pos, parent.spanBytes, parent.spanAt, 8);
+  }
+  buffer[pos++] = (5 << 3) | WIRE_LENGTH;
+  writer.pos = pos;
+  writer.string(name);
+  pos = writer.pos;
+  // The API's kinds start at INTERNAL = 0, OTLP's at UNSPECIFIED = 0.
+  buffer[pos++] = (6 << 3) | WIRE_VARINT;
+  buffer[pos++] = record.kind + 1;
+  buffer[pos++] = (7 << 3) | WIRE_FIXED64;
+  writeHrTimeAt(buffer, pos, hrTimeOf(record.startedAt, TIME));
+  pos += 8;
+  buffer[pos++] = (8 << 3) | WIRE_FIXED64;
+  writeHrTimeAt(buffer, pos, hrTimeOf(record.endedAt, TIME));
+  pos += 8;
+  writer.pos = pos;
+  spanAttributes(writer, record);
+  const status = record.status;
+  const message = status.message;
+  writer.ensure(LEAN_FRAME_MAX + (message === undefined ? 0 : message.length * 3));
+  buffer = writer.buffer;
+  pos = writer.pos;
+  buffer[pos++] = (10 << 3) | WIRE_VARINT;
+  buffer[pos++] = 0;
+  buffer[pos++] = (12 << 3) | WIRE_VARINT;
+  buffer[pos++] = 0;
+  buffer[pos++] = (14 << 3) | WIRE_VARINT;
+  buffer[pos++] = 0;
+  buffer[pos++] = (15 << 3) | WIRE_LENGTH;
+  if (message) {
+    writer.pos = pos;
+    const at = writer.start();
+    writer.tag(2, WIRE_LENGTH);
+    writer.string(message);
+    writer.tag(3, WIRE_VARINT);
+    writer.varint32(status.code);
+    writer.finish(at);
+    buffer = writer.buffer;
+    pos = writer.pos;
+  } else {
+    buffer[pos++] = 2;
+    buffer[pos++] = (3 << 3) | WIRE_VARINT;
+    buffer[pos++] = status.code;
+  }
+  buffer[pos++] = (((16 << 3) | WIRE_FIXED32) & 0x7f) | 0x80;
+  buffer[pos++] = 1;
+  writeUint32At(buffer, pos, spanFlags(context.traceFlags, parent?.isRemote));
+  pos += 4;
+  const length = pos - start;
+  if (length < 0x80) {
+    buffer[lengthAt] = length;
+    buffer.copyWithin(lengthAt + 1, start, pos);
+    pos--;
+  } else if (length < 0x4000) {
+    buffer[lengthAt] = (length & 0x7f) | 0x80;
+    buffer[lengthAt + 1] = length >>> 7;
+  } else {
+    const size = varintSize(length);
+    writer.pos = pos;
+    writer.ensure(size - 2);
+    buffer = writer.buffer;
+    buffer.copyWithin(lengthAt + size, start, pos);
+    writeVarintAt(buffer, lengthAt, length);
+    pos += size - 2;
+  }
+  writer.pos = pos;
+}
+
+/** Copies `length` bytes of `source` from `from` to `at`; returns the position after them. */
+function copyInto(buffer: Uint8Array, at: number, source: Uint8Array, from: number, length: number): number {
+  for (let i = 0; i < length; i++) buffer[at + i] = source[from + i] as number;
+  return at + length;
 }
 
 function varintSize(value: number): number {
