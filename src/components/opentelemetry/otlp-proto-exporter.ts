@@ -71,6 +71,7 @@ class PostHandler implements ResponseHandler {
 
   onError(error: Error): void {
     clearTimeout(this.timer);
-    this.done({ ok: false, error, released: false });
+    // The client words its errors for backends; the log line is about a collector.
+    this.done({ ok: false, error: new Error(error.message.replace(/\bbackend\b/, 'collector'), { cause: error }), released: false });
   }
 }
