@@ -9,15 +9,31 @@ import { setFlagsFromString } from 'node:v8';
  *   so more GC and compiler threads only contend, and each thread that allocates holds its own malloc
  *   arena (with 1,000 connections: 75.0–75.5 MB of RSS against 78.4–80.9 without it, five and three
  *   starts; CPU per response unchanged, paired ratio 0.995 on S1).
- * Both only act when the process starts, so they are given to the cluster workers Portico forks; a
- * single-process run (`-w 1`, containers) takes them from `NODE_OPTIONS`, as the shipped Dockerfile sets it.
+ * - no memory reducer: after about 8 s without traffic V8's memory reducer runs full GCs that leave the
+ *   old generation's limits just above the live heap (~13 MB); from then on, the external memory of
+ *   large bodies passing through (S3: ~100 KB of buffers a response) crossed them between two
+ *   scavenges, and V8 kept running a full mark-compact several times a second, its concurrent marking
+ *   on top of the requests, for as long as such traffic lasted. Measured on S3 after 12 s idle, wrk
+ *   -c64: 47–53 mark-compacts in 7 s and 467–487 µs a response with it, 1 and 328–341 µs without; S1 and
+ *   S2 unaffected; RSS after 1,000 keep-alive connections and after idling the same (74–75 MB).
+ * All three only act when the process starts (the reducer is made with the heap: set later, it stays),
+ * so they are given to the cluster workers Portico forks. A single-process run (`-w 1`, containers)
+ * takes the first two from `NODE_OPTIONS`, as the shipped Dockerfile sets it; Node refuses
+ * `--no-memory-reducer` there, so the Dockerfile puts it on node's command line, and a process started
+ * without it gets `holdMemoryReducerOffSmallHeaps` below.
  */
-export const DEFAULT_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--v8-pool-size=1'];
+export const DEFAULT_HEAP_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--v8-pool-size=1', '--no-memory-reducer'];
 
-/** The defaults, minus any the operator already chose (command line or NODE_OPTIONS). */
+/** The defaults, minus any the operator already chose, either way (command line or NODE_OPTIONS). */
 export function heapFlagsFor(execArgv: readonly string[], nodeOptions = ''): string[] {
   const chosen = [...execArgv, ...nodeOptions.split(/\s+/)];
-  return DEFAULT_HEAP_FLAGS.filter((flag) => !chose(chosen, [flag.split('=')[0] as string]));
+  return DEFAULT_HEAP_FLAGS.filter((flag) => !chose(chosen, bothWays(flag.split('=')[0] as string)));
+}
+
+/** `--name` and `--no-name`, for a flag given as either. */
+function bothWays(name: string): string[] {
+  const positive = name.replace(/^--no-/, '--');
+  return [positive, positive.replace('--', '--no-')];
 }
 
 /** True when one of `options` names one of `names` (V8 reads `_` as `-`), with or without a value. */
@@ -38,7 +54,24 @@ const PRETENURING = '--allocation-site-pretenuring';
  * An operator who set the flag either way on the command line keeps it. Returns whether it acted.
  */
 export function stopPretenuringOnceServing(execArgv: readonly string[] = process.execArgv, setFlags: (flags: string) => void = setFlagsFromString): boolean {
-  if (chose(execArgv, [PRETENURING, PRETENURING.replace('--', '--no-')])) return false;
+  if (chose(execArgv, bothWays(PRETENURING))) return false;
   setFlags(PRETENURING.replace('--', '--no-'));
+  return true;
+}
+
+const REDUCER = '--memory-reducer';
+const SMALL_HEAP_REDUCER = '--memory-reducer-for-small-heaps';
+
+/**
+ * For a process started without `--no-memory-reducer` (which Node does not take from NODE_OPTIONS):
+ * V8 then does not start the memory reducer when a small heap first grows, the trigger that led to the
+ * repeated full GCs described above (S3 after 12 s idle: 1 mark-compact in 7 s, 338 µs a response,
+ * against 52 and 467 without it). Unlike the start-up flag, a reducer that a full GC arms later still
+ * runs. Set before the config is built, whose objects grow the heap first. An operator who set either
+ * flag either way keeps it. Returns whether it acted.
+ */
+export function holdMemoryReducerOffSmallHeaps(execArgv: readonly string[] = process.execArgv, setFlags: (flags: string) => void = setFlagsFromString): boolean {
+  if (chose(execArgv, [...bothWays(REDUCER), ...bothWays(SMALL_HEAP_REDUCER)])) return false;
+  setFlags(SMALL_HEAP_REDUCER.replace('--', '--no-'));
   return true;
 }
