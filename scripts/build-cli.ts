@@ -1,7 +1,8 @@
 /**
  * Build step: the `portico` command as one ES module (dist/src/cli/portico-command.js, loaded by the
- * entry dist/src/cli/portico.js once it has set V8's early flags), its npm dependencies left as imports. Node's ESM loader resolves, reads and links each of the ~280 compiled modules on its own;
- * one file starts about 150 ms sooner and holds about 8 MB less (measured on the bench machine), for every
+ * entry dist/src/cli/portico.js once it has set V8's early flags), its npm dependencies left as imports.
+ * Node's ESM loader resolves, reads and links each of the ~280 compiled modules on its own; one file
+ * starts about 150 ms sooner and holds about 8 MB less (measured on the bench machine), for every
  * process: each `run -w N` worker, each CLI command. The bundle sits beside main.js, so paths its modules
  * compute from `import.meta.url` (console assets, the generated validator, the package root) still hold.
  */

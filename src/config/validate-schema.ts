@@ -26,7 +26,7 @@ interface GeneratedValidator {
 export async function preloadValidator(schema: JsonSchema): Promise<void> {
   if (compiled.has(schema)) return;
   try {
-    // Via ../config/ so the path also holds from the bundled command (dist/src/cli/portico.js).
+    // Via ../config/ so the path also holds from the bundled command (dist/src/cli/portico-command.js).
     const generated = (await import(new URL('../config/config-validator.generated.js', import.meta.url).href)) as GeneratedValidator;
     if (generated.schemaHash === schemaHash(schema)) compiled.set(schema, generated.default);
   } catch {

@@ -1,5 +1,5 @@
 /**
- * Runs the bundled CLI (`dist/src/cli/portico.js`, built from `main.js`) as a child process, the way users run `portico`.
+ * Runs the CLI (`dist/src/cli/portico.js`, the entry that loads the command bundled from `main.js`) as a child process, the way users run `portico`.
  * Every wait is bounded; a child left running is killed when the test ends.
  */
 import { execFileSync, spawn } from 'node:child_process';
