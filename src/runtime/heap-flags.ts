@@ -67,8 +67,9 @@ const SMALL_HEAP_REDUCER = '--memory-reducer-for-small-heaps';
  * V8 then does not start the memory reducer when a small heap first grows, the trigger that led to the
  * repeated full GCs described above (S3 after 12 s idle: 1 mark-compact in 7 s, 338 µs a response,
  * against 52 and 467 without it). Unlike the start-up flag, a reducer that a full GC arms later still
- * runs. Set before the config is built, whose objects grow the heap first. An operator who set either
- * flag either way keeps it. Returns whether it acted.
+ * runs. The command's entry sets it before the bundled code loads: loading it already grows the heap
+ * enough to start the reducer (set later, in `run`, it did not help). An operator who set either flag
+ * either way keeps it. Returns whether it acted.
  */
 export function holdMemoryReducerOffSmallHeaps(execArgv: readonly string[] = process.execArgv, setFlags: (flags: string) => void = setFlagsFromString): boolean {
   if (chose(execArgv, [...bothWays(REDUCER), ...bothWays(SMALL_HEAP_REDUCER)])) return false;
