@@ -548,6 +548,7 @@ function leanSpanEntry(writer: Writer, record: SplitAttributesSpan, context: Lea
   buffer[pos++] = (5 << 3) | WIRE_LENGTH;
   writer.pos = pos;
   writer.string(name);
+  buffer = writer.buffer;
   pos = writer.pos;
   // The API's kinds start at INTERNAL = 0, OTLP's at UNSPECIFIED = 0.
   buffer[pos++] = (6 << 3) | WIRE_VARINT;
