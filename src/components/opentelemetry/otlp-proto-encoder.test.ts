@@ -84,6 +84,25 @@ describe('OTLP protobuf batches', () => {
     assert.ok(batchOf(new ExportFraming(resource, scope), new Writer(), ended).equals(official(ended)));
   });
 
+  it('write lean spans of every entry length: under 128 bytes, up to 16 KB, and beyond, with long non-ASCII names', () => {
+    const ended: LeanSpan[] = [];
+    const tracer = new LeanTracer({ resource, scope, sampleRate: 1, sinks: [{ onEnd: (span: unknown) => ended.push(span as LeanSpan) }] });
+    tracer.open('/', SPAN_KIND_SERVER, undefined).end();
+    const named = tracer.open(`/${'ü'.repeat(300)}`, SPAN_KIND_SERVER, undefined, { 'url.full': '/x' }, new FixedAttributes({ 'krakend.stage': 'global' }));
+    named.setStatus(STATUS_OK);
+    named.end();
+    const large = tracer.open('/large', SPAN_KIND_CLIENT, named.spanContext(), { body: 'x'.repeat(20_000) });
+    large.setStatus(STATUS_ERROR, 'ü'.repeat(50));
+    large.end();
+    const lengths = ended.map((span) => {
+      const writer = new Writer(64);
+      writeSpanEntry(writer, span);
+      return writer.pos;
+    });
+    assert.ok(lengths[0]! < 128 && lengths[1]! > 128 && lengths[1]! < 16_384 && lengths[2]! > 16_384, lengths.join());
+    assert.ok(batchOf(new ExportFraming(resource, scope), new Writer(64), ended).equals(official(ended)));
+  });
+
   it('frame a scope without version or schema and a one-span batch', () => {
     const plainScope = { name: 'portico' };
     const ended: LeanSpan[] = [];
