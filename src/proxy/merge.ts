@@ -8,8 +8,13 @@ import { GatewayError, MergeError, timeoutError } from '../core/errors.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from './types.js';
 import { isSkipped, skippedResponse } from './skipped.js';
 
+/** How long a merge waits for its backends: 85 % of the endpoint timeout (lura), whole milliseconds. */
+export function mergeDeadlineMs(endpointTimeoutMs: number): number {
+  return Math.floor((endpointTimeoutMs * 85) / 100);
+}
+
 export function createParallelMerge(backends: Proxy[], endpointTimeoutMs: number): Proxy {
-  const deadlineMs = Math.floor((endpointTimeoutMs * 85) / 100);
+  const deadlineMs = mergeDeadlineMs(endpointTimeoutMs);
   const total = backends.length;
   return function mergeInParallel(request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
     return new Promise<ProxyResponse>((resolve, reject) => {

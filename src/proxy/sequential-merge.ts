@@ -25,7 +25,7 @@ import { RawNumber } from '../encoding/json-lossless.js';
 import { renderJson } from '../render/json.js';
 import type { Cancellation } from '../core/cancellation.js';
 import { MergeError, timeoutError } from '../core/errors.js';
-import { combine } from './merge.js';
+import { combine, mergeDeadlineMs } from './merge.js';
 import { isSkipped, skippedResponse } from './skipped.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from './types.js';
 import { compileUrlPattern } from './url-template.js';
@@ -81,7 +81,7 @@ export function planReplacements(settings: Pick<SequentialSettings, 'urlPatterns
 }
 
 export function createSequentialMerge(backends: Proxy[], settings: SequentialSettings): Proxy {
-  const deadlineMs = Math.floor((settings.endpointTimeoutMs * 85) / 100);
+  const deadlineMs = mergeDeadlineMs(settings.endpointTimeoutMs);
   const plan = planReplacements(settings);
   const total = backends.length;
   const maxBodyBytes = settings.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

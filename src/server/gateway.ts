@@ -8,8 +8,10 @@
 import type { ServiceConfig } from '../config/types.js';
 import { clientTlsOptions } from '../config/tls-settings.js';
 import type { Logger } from '../core/logger.js';
+import { keepTimerLists } from '../core/timer-lists.js';
 import { composeEndpoint, composeService } from '../pipeline/compose.js';
 import { buildEndpointProxy } from '../pipeline/endpoint-proxy.js';
+import { mergeDeadlineMs } from '../proxy/merge.js';
 import type { ComponentRegistry } from '../pipeline/registry.js';
 import type { BuildContext } from '../pipeline/types.js';
 import { createClientIpResolver } from '../router/client-ip.js';
@@ -59,7 +61,8 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
     logger.warn('router.forwarded_by_client_ip is on without trusted_proxies: every peer may set the client address (KrakenD behaviour); list your proxies in trusted_proxies');
   }
   const agent = createAgent(config);
-  const cleanups: (() => void | Promise<void>)[] = [];
+  // Each request arms its endpoint's timeout, and a merge its deadline (core/timer-lists.ts says why).
+  const cleanups: (() => void | Promise<void>)[] = [keepTimerLists(config.endpoints.flatMap((endpoint) => [endpoint.timeoutMs, mergeDeadlineMs(endpoint.timeoutMs)]))];
   const context = buildContext(config, options, agent, versionHeader, cleanups);
   const handlerSettings: EndpointHandlerSettings = {
     userAgent: `${USER_AGENT_PRODUCT} Version ${PORTICO_VERSION}`,
