@@ -19,6 +19,11 @@ import(${JSON.stringify(MODULE)}).then(async ({ keepTimerLists }) => {
   // Node drops an unref'd timer's emptied list when it next comes due.
   await new Promise((resolve) => setTimeout(resolve, 150));
   seen.push(has(60));
+  // Many durations: only the 64 most used are kept.
+  const durations = Array.from({ length: 100 }, (_, i) => 5_000 + i);
+  const releaseMany = keepTimerLists([...durations, 5_099, 5_099]);
+  seen.push(Object.keys(timerListMap).filter((key) => Number(key) >= 5_000).length, has(5_099));
+  releaseMany();
   keepTimerLists([60]);
   console.log(JSON.stringify(seen));
 });
@@ -27,5 +32,5 @@ import(${JSON.stringify(MODULE)}).then(async ({ keepTimerLists }) => {
 test('a kept duration\'s timer list outlives its last timeout, goes once released, and holds no process open', () => {
   // The last keeper is never released: the child exits all the same, as keepers are unref'd.
   const output = execFileSync(process.execPath, ['--expose-internals', '-e', SCRIPT], { encoding: 'utf8', timeout: 10_000 });
-  assert.deepEqual(JSON.parse(output), [false, true, true, 0, false]);
+  assert.deepEqual(JSON.parse(output), [false, true, true, 0, false, 64, true]);
 });

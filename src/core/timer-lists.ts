@@ -12,12 +12,16 @@ const TIMEOUT_MAX = 2 ** 31 - 1;
 
 function doNothing(): void {}
 
-/** Keeps the timer lists of `durations` (ms) alive until the returned function is called. */
+/** At most this many durations are kept (the most frequent): each keeper wakes the loop once per duration. */
+const MAX_KEPT = 64;
+
+/** Keeps the timer lists of `durations` (ms, one entry per use) alive until the returned function is called. */
 export function keepTimerLists(durations: Iterable<number>): () => void {
+  const uses = new Map<number, number>();
+  for (const ms of durations) if (ms >= 1 && ms <= TIMEOUT_MAX) uses.set(ms, (uses.get(ms) ?? 0) + 1);
+  const kept = [...uses].sort((a, b) => b[1] - a[1]).slice(0, MAX_KEPT);
   const keepers = new Map<number, NodeJS.Timeout>();
-  for (const ms of durations) {
-    if (ms >= 1 && ms <= TIMEOUT_MAX && !keepers.has(ms)) keepers.set(ms, setInterval(doNothing, ms).unref());
-  }
+  for (const [ms] of kept) keepers.set(ms, setInterval(doNothing, ms).unref());
   return () => {
     for (const keeper of keepers.values()) clearInterval(keeper);
     keepers.clear();
