@@ -175,11 +175,7 @@ export class Writer {
   /** `length` bytes of `source` from `at`, as a bytes field's value. */
   idBytes(source: Uint8Array, at: number, length: number): void {
     this.ensure(length + 1);
-    const buffer = this.buffer;
-    let pos = this.pos;
-    buffer[pos++] = length;
-    for (let i = 0; i < length; i++) buffer[pos++] = source[at + i] as number;
-    this.pos = pos;
+    this.pos = writeIdAt(this.buffer, this.pos, source, at, length);
   }
 
   /** A lowercase hex id (as the tracer makes and `parseTraceparent` accepts) as bytes. */
@@ -489,17 +485,22 @@ function span(writer: Writer, record: ReadableSpan): void {
   }
   writer.tag(14, WIRE_VARINT);
   writer.varint32(record.droppedLinksCount);
-  writer.tag(15, WIRE_LENGTH);
-  const status = writer.start();
-  if (record.status.message) {
-    writer.tag(2, WIRE_LENGTH);
-    writer.string(record.status.message);
-  }
-  writer.tag(3, WIRE_VARINT);
-  writer.varint32(record.status.code);
-  writer.finish(status);
+  spanStatus(writer, record.status);
   writer.tag(16, WIRE_FIXED32);
   writer.fixed32(spanFlags(context.traceFlags, parent?.isRemote));
+}
+
+/** Field 15. */
+function spanStatus(writer: Writer, status: ReadableSpan['status']): void {
+  writer.tag(15, WIRE_LENGTH);
+  const at = writer.start();
+  if (status.message) {
+    writer.tag(2, WIRE_LENGTH);
+    writer.string(status.message);
+  }
+  writer.tag(3, WIRE_VARINT);
+  writer.varint32(status.code);
+  writer.finish(at);
 }
 
 /** One `spans` entry (field 2 of ScopeSpans): a span appended to a batch. */
@@ -520,8 +521,8 @@ const LEAN_FRAME_MAX = 96;
 
 /**
  * `writeSpanEntry` for the lean tracer's spans without events, links or trace state (every span of a
- * request that did not fail): the same bytes, written field after field into the buffer with one size
- * check for the frame, and the entry's length given two bytes up front, so a span of 128 bytes to 16 KB
+ * request that did not fail): the same bytes, written field after field into the buffer with a size
+ * check per stretch rather than per field, and the entry's length given two bytes up front, so a span of 128 bytes to 16 KB
  * (nearly all) is not moved to make room for it.
  */
 function leanSpanEntry(writer: Writer, record: SplitAttributesSpan, context: LeanSpanContext, parent: LeanSpanContext | undefined): void {
@@ -535,15 +536,12 @@ function leanSpanEntry(writer: Writer, record: SplitAttributesSpan, context: Lea
   pos += 2;
   const start = pos;
   buffer[pos++] = (1 << 3) | WIRE_LENGTH;
-  buffer[pos++] = 16;
-  pos = copyInto(buffer, pos, context.traceBytes, context.traceAt, 16);
+  pos = writeIdAt(buffer, pos, context.traceBytes, context.traceAt, 16);
   buffer[pos++] = (2 << 3) | WIRE_LENGTH;
-  buffer[pos++] = 8;
-  pos = copyInto(buffer, pos, context.spanBytes, context.spanAt, 8);
+  pos = writeIdAt(buffer, pos, context.spanBytes, context.spanAt, 8);
   if (parent !== undefined) {
     buffer[pos++] = (4 << 3) | WIRE_LENGTH;
-    buffer[pos++] = 8;
-    pos = copyInto(buffer, pos, parent.spanBytes, parent.spanAt, 8);
+    pos = writeIdAt(buffer, pos, parent.spanBytes, parent.spanAt, 8);
   }
   buffer[pos++] = (5 << 3) | WIRE_LENGTH;
   writer.pos = pos;
@@ -561,33 +559,21 @@ function leanSpanEntry(writer: Writer, record: SplitAttributesSpan, context: Lea
   pos += 8;
   writer.pos = pos;
   spanAttributes(writer, record);
-  const status = record.status;
-  const message = status.message;
-  writer.ensure(LEAN_FRAME_MAX + (message === undefined ? 0 : message.length * 3));
+  writer.ensure(LEAN_FRAME_MAX);
   buffer = writer.buffer;
   pos = writer.pos;
+  // The dropped counts, all 0 for a lean span without events or links.
   buffer[pos++] = (10 << 3) | WIRE_VARINT;
   buffer[pos++] = 0;
   buffer[pos++] = (12 << 3) | WIRE_VARINT;
   buffer[pos++] = 0;
   buffer[pos++] = (14 << 3) | WIRE_VARINT;
   buffer[pos++] = 0;
-  buffer[pos++] = (15 << 3) | WIRE_LENGTH;
-  if (message) {
-    writer.pos = pos;
-    const at = writer.start();
-    writer.tag(2, WIRE_LENGTH);
-    writer.string(message);
-    writer.tag(3, WIRE_VARINT);
-    writer.varint32(status.code);
-    writer.finish(at);
-    buffer = writer.buffer;
-    pos = writer.pos;
-  } else {
-    buffer[pos++] = 2;
-    buffer[pos++] = (3 << 3) | WIRE_VARINT;
-    buffer[pos++] = status.code;
-  }
+  writer.pos = pos;
+  spanStatus(writer, record.status);
+  writer.ensure(LEAN_FRAME_MAX);
+  buffer = writer.buffer;
+  pos = writer.pos;
   buffer[pos++] = (((16 << 3) | WIRE_FIXED32) & 0x7f) | 0x80;
   buffer[pos++] = 1;
   writeUint32At(buffer, pos, spanFlags(context.traceFlags, parent?.isRemote));
@@ -612,10 +598,11 @@ function leanSpanEntry(writer: Writer, record: SplitAttributesSpan, context: Lea
   writer.pos = pos;
 }
 
-/** Copies `length` bytes of `source` from `from` to `at`; returns the position after them. */
-function copyInto(buffer: Uint8Array, at: number, source: Uint8Array, from: number, length: number): number {
-  for (let i = 0; i < length; i++) buffer[at + i] = source[from + i] as number;
-  return at + length;
+/** A bytes field's length and `length` bytes of `source` from `from`, at `at`; returns the position after them. */
+function writeIdAt(buffer: Uint8Array, at: number, source: Uint8Array, from: number, length: number): number {
+  buffer[at] = length;
+  for (let i = 0; i < length; i++) buffer[at + 1 + i] = source[from + i] as number;
+  return at + 1 + length;
 }
 
 function varintSize(value: number): number {
