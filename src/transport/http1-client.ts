@@ -13,7 +13,7 @@ import { connect as connectTls } from 'node:tls';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { HttpClientError } from './errors.js';
-import { DEFAULT_RESPONSE_HEAD_LIMITS, ResponseParser } from './response-parser.js';
+import { DEFAULT_PEER, DEFAULT_RESPONSE_HEAD_LIMITS, ResponseParser } from './response-parser.js';
 import type { ResponseHeadLimits } from './response-parser.js';
 import type { ParserSink } from './response-parser.js';
 
@@ -27,6 +27,8 @@ export interface PoolOptions {
   /** Bounds on a response head (bytes, header fields); a larger one fails the call. */
   responseHead: ResponseHeadLimits;
   tls?: TlsOptions;
+  /** How errors name the other end: "the backend" unless set (the OTLP sender's is "the collector"). */
+  peer?: string;
 }
 
 export const DEFAULT_POOL_OPTIONS: PoolOptions = {
@@ -249,7 +251,7 @@ class Connection {
 
   constructor(private readonly pool: OriginPool) {
     const options = pool.options;
-    this.parser = new ResponseParser(options.responseHead);
+    this.parser = new ResponseParser(options.responseHead, options.peer);
     const common = { host: pool.hostname, port: pool.port };
     const onread = { buffer: SHARED_READ_BUFFER, callback: (length: number) => this.onSharedRead(length) };
     this.socket = pool.isTls
@@ -261,8 +263,8 @@ class Connection {
     if (options.connectTimeoutMs > 0) this.socket.setTimeout(options.connectTimeoutMs);
     this.socket.once(pool.isTls ? 'secureConnect' : 'connect', () => this.socket.setTimeout(0));
     this.socket.on('end', () => this.onEnd());
-    this.socket.on('error', (error: Error) => this.onClose(wrapSocketError(error)));
-    this.socket.on('close', () => this.onClose(new HttpClientError('PRT_ERR_BACKEND_CLOSED', 'the backend closed the connection')));
+    this.socket.on('error', (error: Error) => this.onClose(wrapSocketError(error, options.peer ?? DEFAULT_PEER)));
+    this.socket.on('close', () => this.onClose(new HttpClientError('PRT_ERR_BACKEND_CLOSED', `${options.peer ?? DEFAULT_PEER} closed the connection`)));
     this.socket.on('timeout', () => this.onTimeout());
   }
 
@@ -449,13 +451,13 @@ function isIp(hostname: string): boolean {
   return /^[\d.]+$/.test(hostname) || hostname.includes(':');
 }
 
-function wrapSocketError(error: Error): HttpClientError {
+function wrapSocketError(error: Error, peer: string): HttpClientError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-    return new HttpClientError('PRT_ERR_BACKEND_CONNECT', `cannot connect to the backend: ${code}`, { cause: error });
+    return new HttpClientError('PRT_ERR_BACKEND_CONNECT', `cannot connect to ${peer}: ${code}`, { cause: error });
   }
   if (code === 'ECONNRESET' || code === 'EPIPE') {
-    return new HttpClientError('PRT_ERR_BACKEND_RESET', 'the backend reset the connection', { cause: error });
+    return new HttpClientError('PRT_ERR_BACKEND_RESET', `${peer} reset the connection`, { cause: error });
   }
   return new HttpClientError('PRT_ERR_BACKEND_IO', error.message, { cause: error });
 }

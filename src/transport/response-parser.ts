@@ -30,6 +30,9 @@ export interface ResponseHeadLimits {
 
 export { DEFAULT_RESPONSE_HEAD_LIMITS };
 
+/** How the client's errors name the server it talks to, unless told otherwise. */
+export const DEFAULT_PEER = 'the backend';
+
 /** A head arriving in pieces: appended in amortised constant time and searched about once per byte. */
 class PendingHead {
   private bytes = Buffer.allocUnsafe(4096);
@@ -101,7 +104,11 @@ export class ResponseParser {
   keepAlive = true;
   private trailerBuffer: Buffer | undefined;
 
-  constructor(private readonly limits: ResponseHeadLimits = DEFAULT_RESPONSE_HEAD_LIMITS) {}
+  constructor(
+    private readonly limits: ResponseHeadLimits = DEFAULT_RESPONSE_HEAD_LIMITS,
+    /** How errors name the server answering (see `PoolOptions.peer`). */
+    private readonly peer = DEFAULT_PEER,
+  ) {}
 
   /** Prepares for the response to one request. `isHead` responses carry no body. */
   reset(sink: ParserSink, isHeadRequest: boolean): void {
@@ -196,7 +203,7 @@ export class ResponseParser {
     if (this.state !== State.Done) {
       throw new HttpClientError(
         this.hasStarted ? 'PRT_ERR_BACKEND_TRUNCATED' : 'PRT_ERR_BACKEND_CLOSED',
-        this.hasStarted ? 'the backend closed the connection before the response ended' : 'the backend closed the connection without answering',
+        this.hasStarted ? `${this.peer} closed the connection before the response ended` : `${this.peer} closed the connection without answering`,
       );
     }
   }

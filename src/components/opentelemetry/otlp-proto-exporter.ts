@@ -31,7 +31,7 @@ export class OtlpProtoSpanSender {
     const target = new URL(`${url}/v1/traces`);
     this.target = `${target.pathname}${target.search}`;
     // One post in flight at a time (the queue's rule): one kept-alive connection is enough.
-    this.pool = new OriginPool(target.origin, { ...DEFAULT_POOL_OPTIONS, maxIdlePerHost: 1, idleTimeoutMs: 60_000, connectTimeoutMs: timeoutMs });
+    this.pool = new OriginPool(target.origin, { ...DEFAULT_POOL_OPTIONS, maxIdlePerHost: 1, idleTimeoutMs: 60_000, connectTimeoutMs: timeoutMs, peer: 'the collector' });
   }
 
   post(body: Buffer, done: (result: PostResult) => void): void {
@@ -71,7 +71,6 @@ class PostHandler implements ResponseHandler {
 
   onError(error: Error): void {
     clearTimeout(this.timer);
-    // The client words its errors for backends; the log line is about a collector.
-    this.done({ ok: false, error: new Error(error.message.replace(/\bbackend\b/, 'collector'), { cause: error }), released: false });
+    this.done({ ok: false, error, released: false });
   }
 }
