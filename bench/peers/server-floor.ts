@@ -11,12 +11,12 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { Socket } from 'node:net';
+import { isHopByHop } from '../../src/core/hop-by-hop.js';
 import { OriginPool } from '../../src/transport/http1-client.js';
 import type { ResponseHandler } from '../../src/transport/http1-client.js';
 
 const [mode, port, origin] = [process.argv[2], Number(process.argv[3]), process.argv[4] as string];
 const pool = new OriginPool(origin);
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding']);
 
 interface Relay {
   head(status: number, rawHeaders: string[]): void;
@@ -29,7 +29,7 @@ function relay(target: string, to: Relay): void {
   const handler: ResponseHandler = {
     onHead: (status, _text, raw) => {
       const kept: string[] = [];
-      for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has((raw[i] as string).toLowerCase())) kept.push(raw[i] as string, raw[i + 1] as string);
+      for (let i = 0; i < raw.length; i += 2) if (!isHopByHop(raw[i] as string)) kept.push(raw[i] as string, raw[i + 1] as string);
       to.head(status, kept);
     },
     onBody: (chunk) => to.chunk(chunk),

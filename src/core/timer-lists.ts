@@ -19,11 +19,9 @@ const MAX_KEPT = 64;
 export function keepTimerLists(durations: Iterable<number>): () => void {
   const uses = new Map<number, number>();
   for (const ms of durations) if (ms >= 1 && ms <= TIMEOUT_MAX) uses.set(ms, (uses.get(ms) ?? 0) + 1);
-  const kept = [...uses].sort((a, b) => b[1] - a[1]).slice(0, MAX_KEPT);
-  const keepers = new Map<number, NodeJS.Timeout>();
-  for (const [ms] of kept) keepers.set(ms, setInterval(doNothing, ms).unref());
-  return () => {
-    for (const keeper of keepers.values()) clearInterval(keeper);
-    keepers.clear();
-  };
+  const keepers = [...uses]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, MAX_KEPT)
+    .map(([ms]) => setInterval(doNothing, ms).unref());
+  return () => keepers.forEach((keeper) => clearInterval(keeper));
 }
