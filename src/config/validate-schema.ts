@@ -5,6 +5,7 @@ import type { ConfigIssues } from './issues.js';
 import { formatKeyPath } from './source.js';
 import type { KeyPath } from './source.js';
 import type { JsonSchema } from './schema.js';
+import { generatedCodeUrl } from '../util/generated-code.js';
 
 export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true } as const;
 
@@ -26,8 +27,7 @@ interface GeneratedValidator {
 export async function preloadValidator(schema: JsonSchema): Promise<void> {
   if (compiled.has(schema)) return;
   try {
-    // Via ../config/ so the path also holds from the bundled command (dist/src/cli/portico-command.js).
-    const generated = (await import(new URL('../config/config-validator.generated.js', import.meta.url).href)) as GeneratedValidator;
+    const generated = (await import(generatedCodeUrl('config-validator.generated.js').href)) as GeneratedValidator;
     if (generated.schemaHash === schemaHash(schema)) compiled.set(schema, generated.default);
   } catch {
     // not built (running from sources, or a build without the step): compile on first use

@@ -5,8 +5,10 @@
  * gateways without this component never load it.
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvClass, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
+import { generatedCodeUrl } from '../../util/generated-code.js';
 import { compileGoPattern, goPatternError } from '../../util/go-regexp.js';
 
 export type Draft = 'draft-06' | 'draft-07' | '2019-09' | '2020-12';
@@ -19,6 +21,19 @@ const DRAFT_BY_URI: [RegExp, Draft][] = [
 ];
 
 export const SUPPORTED_DRAFTS = 'draft-06, draft-07, 2019-09 or 2020-12';
+
+/** Each draft's meta-schema, by the id Ajv registers it under. */
+export const META_SCHEMA_ID: Readonly<Record<Draft, string>> = {
+  'draft-06': 'http://json-schema.org/draft-06/schema',
+  'draft-07': 'http://json-schema.org/draft-07/schema',
+  '2019-09': 'https://json-schema.org/draft/2019-09/schema',
+  '2020-12': 'https://json-schema.org/draft/2020-12/schema',
+};
+
+/** The meta-schema validator the build compiles for `draft` (scripts/build-meta-validators.ts). */
+export function metaValidatorFile(draft: Draft): string {
+  return `json-schema-meta.${draft}.generated.cjs`;
+}
 
 /** The draft a schema declares; `undefined` for a `$schema` this validator does not support. */
 export function draftOf(schema: Record<string, unknown>): Draft | undefined {
@@ -51,25 +66,52 @@ const OPTIONS: Options = {
   verbose: true,
   // Each endpoint's schema may reuse an `$id` another endpoint's schema has: keep them apart.
   addUsedSchema: false,
+  // Checked against the draft's meta-schema before compiling, with the validator the build generated.
+  validateSchema: false,
 };
 
 type AjvConstructor = new (options: Options) => AjvClass;
 
-const instances = new Map<Draft, AjvClass>();
-
-function ajvFor(draft: Draft): AjvClass {
-  let ajv = instances.get(draft);
-  if (ajv === undefined) {
-    const require = createRequire(import.meta.url);
-    if (draft === '2020-12') ajv = new (require('ajv/dist/2020') as { Ajv2020: AjvConstructor }).Ajv2020(OPTIONS);
-    else if (draft === '2019-09') ajv = new (require('ajv/dist/2019') as { Ajv2019: AjvConstructor }).Ajv2019(OPTIONS);
-    else {
-      ajv = new (require('ajv') as { Ajv: AjvConstructor }).Ajv(OPTIONS);
-      if (draft === 'draft-06') ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>);
-    }
-    instances.set(draft, ajv);
-  }
+/** An Ajv for `draft`, its meta-schemas added. */
+export function newDraftAjv(draft: Draft, options: Options): AjvClass {
+  const require = createRequire(import.meta.url);
+  if (draft === '2020-12') return new (require('ajv/dist/2020') as { Ajv2020: AjvConstructor }).Ajv2020(options);
+  if (draft === '2019-09') return new (require('ajv/dist/2019') as { Ajv2019: AjvConstructor }).Ajv2019(options);
+  const ajv = new (require('ajv') as { Ajv: AjvConstructor }).Ajv(options);
+  if (draft === 'draft-06') ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>);
   return ajv;
+}
+
+interface DraftCompiler {
+  ajv: AjvClass;
+  meta: ValidateFunction;
+}
+
+const compilers = new Map<Draft, DraftCompiler>();
+
+function compilerFor(draft: Draft): DraftCompiler {
+  let compiler = compilers.get(draft);
+  if (compiler === undefined) {
+    const ajv = newDraftAjv(draft, OPTIONS);
+    const meta = generatedMetaValidator(draft) ?? ajv.getSchema(META_SCHEMA_ID[draft]);
+    if (meta === undefined) throw new Error(`no meta-schema for JSON Schema ${draft}`);
+    compiler = { ajv, meta };
+    compilers.set(draft, compiler);
+  }
+  return compiler;
+}
+
+/**
+ * Compiling a draft's meta-schema took 65-130 ms of start-up the first time a config's schema was
+ * checked; the build compiles it to code instead. Running from sources, Ajv compiles it as before.
+ */
+function generatedMetaValidator(draft: Draft): ValidateFunction | undefined {
+  try {
+    return createRequire(import.meta.url)(fileURLToPath(generatedCodeUrl(metaValidatorFile(draft)))) as ValidateFunction;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
 }
 
 /** Where a schema holds a pattern RE2 refuses (`pattern` values, `patternProperties` keys), with the reason. */
@@ -115,7 +157,11 @@ export function compileBodySchema(schema: Record<string, unknown>): ValidateFunc
   const key = `${draft} ${JSON.stringify(schema)}`;
   let validate = compiled.get(key);
   if (validate === undefined) {
-    validate = ajvFor(draft).compile(schema);
+    const { ajv, meta } = compilerFor(draft);
+    // Ajv's own words for an invalid schema, as when it checked the meta-schema itself. The draft picks the
+    // meta-schema, so `https://` spellings of the draft-07 URI are read as draft-07, as KrakenD's validator does.
+    if (!meta(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(meta.errors)}`);
+    validate = ajv.compile(schema);
     if (compiled.size >= MAX_CACHED_VALIDATORS) compiled.clear();
     compiled.set(key, validate);
   }
