@@ -62,7 +62,7 @@ describe('portico check', () => {
   it('ships its scripts in Latin-1: V8 would hold a script with any other character as UTF-16, twice the memory', () => {
     // The entry, then the bundled command it loads and the generated validator.
     assert.equal(/[^\x00-\xff]/.exec(readFileSync(CLI_PATH, 'utf8'))?.[0], undefined, CLI_PATH);
-    for (const script of [CLI_PATH.replace(/portico\.js$/, 'portico-command.js'), CLI_PATH.replace(/cli[\\/]portico\.js$/, 'config/config-validator.generated.js')]) {
+    for (const script of [CLI_PATH.replace(/portico\.js$/, 'portico-command.cjs'), CLI_PATH.replace(/cli[\\/]portico\.js$/, 'config/config-validator.generated.js')]) {
       const text = readFileSync(script, 'utf8');
       assert.ok(text.length > 100_000, script);
       assert.equal(/[^\x00-\xff]/.exec(text)?.[0], undefined, script);
