@@ -48,7 +48,8 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
   const timeoutMs = readDurationMs(raw, 'timeout', DEFAULTS.timeoutMs) || DEFAULTS.timeoutMs;
   const cacheTtlMs = readDurationMs(raw, 'cache_ttl', 0);
   const outputEncoding = readString(raw, 'output_encoding', 'json') || 'json';
-  const hosts = cleanHosts(readStrings(raw, 'host'), ['host'], issues, false);
+  const hostReadings: HostReadings = new Map();
+  const hosts = cleanHosts(readStrings(raw, 'host'), ['host'], issues, false, hostReadings);
   const readTimeoutMs = readDurationMs(raw, 'read_timeout', 0);
   const readHeaderTimeoutMs = readDurationMs(raw, 'read_header_timeout', 0);
 
@@ -104,12 +105,12 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
     // Portico: `"method": ["GET", "HEAD"]` is one ordinary endpoint per method (issues reported once each).
     if (Array.isArray(raw['method'])) {
       raw['method'].forEach((method: unknown, methodIndex) => {
-        const endpoint = normalizeEndpoint({ ...raw, method }, at, service, issues, [...at, 'method', methodIndex]);
+        const endpoint = normalizeEndpoint({ ...raw, method }, at, service, issues, hostReadings, [...at, 'method', methodIndex]);
         if (endpoint) service.endpoints.push(endpoint);
       });
       return;
     }
-    const endpoint = normalizeEndpoint(raw, at, service, issues);
+    const endpoint = normalizeEndpoint(raw, at, service, issues, hostReadings);
     if (endpoint) service.endpoints.push(endpoint);
   });
   checkRouteConflicts(service.endpoints, issues);
@@ -117,7 +118,7 @@ export function normalizeConfig(raw: Raw, file: string, issues: ConfigIssues): S
   return service;
 }
 
-function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues: ConfigIssues, methodAt?: KeyPath): EndpointConfig | undefined {
+function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues: ConfigIssues, hostReadings: HostReadings, methodAt?: KeyPath): EndpointConfig | undefined {
   let path = readString(raw, 'endpoint');
   if (!path.startsWith('/')) {
     // lura's CleanPath prefixes "/" to whatever it gets, so an empty or missing endpoint serves "/" (config/uri.go).
@@ -229,7 +230,7 @@ function normalizeEndpoint(raw: Raw, at: KeyPath, service: ServiceConfig, issues
   };
 
   rawBackends.forEach((rawBackend, index) => {
-    const backend = normalizeBackend(asObject(rawBackend), [...at, 'backend', index], endpoint, service, issues);
+    const backend = normalizeBackend(asObject(rawBackend), [...at, 'backend', index], endpoint, service, issues, hostReadings);
     if (backend) endpoint.backends.push(backend);
     else valid = false;
   });
@@ -257,12 +258,12 @@ function isSequentialWithUnsafeLast(endpoint: EndpointConfig): boolean {
   return endpoint.backends.every((backend, index) => backend.method === 'GET' || index === endpoint.backends.length - 1);
 }
 
-export function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, service: ServiceConfig, issues: ConfigIssues): BackendConfig | undefined {
+export function normalizeBackend(raw: Raw, at: KeyPath, endpoint: EndpointConfig, service: ServiceConfig, issues: ConfigIssues, hostReadings: HostReadings = new Map()): BackendConfig | undefined {
   let valid = true;
   const disableHostSanitize = readBoolean(raw, 'disable_host_sanitize');
   const sd = readString(raw, 'sd', 'static') || 'static';
   const ownHosts = readStrings(raw, 'host');
-  const hosts = ownHosts.length > 0 ? cleanHosts(ownHosts, [...at, 'host'], issues, disableHostSanitize || sd === 'dns') : service.hosts;
+  const hosts = ownHosts.length > 0 ? cleanHosts(ownHosts, [...at, 'host'], issues, disableHostSanitize || sd === 'dns', hostReadings) : service.hosts;
   if (hosts.length === 0 && ownHosts.length > 0) valid = false; // each bad host was reported by cleanHosts
   else if (hosts.length === 0) {
     // lura copies the empty root list (config.go initBackendDefaults) and starts; each call then fails
@@ -390,47 +391,58 @@ function luraCleanHost(host: string): string | undefined {
  * lura's host rule: `[scheme://]host[:port][/]`, http assumed. Portico also accepts IPv6 literals and
  * reports a bad host instead of panicking.
  */
-function cleanHosts(hosts: string[], at: KeyPath, issues: ConfigIssues, keepAsIs: boolean): string[] {
+function cleanHosts(hosts: string[], at: KeyPath, issues: ConfigIssues, keepAsIs: boolean, readings: HostReadings): string[] {
   const cleaned: string[] = [];
   hosts.forEach((host, index) => {
     if (keepAsIs) {
       cleaned.push(host.replace(/\/+$/, ''));
       return;
     }
-    // ws:// and wss:// (KrakenD Enterprise's WebSocket backends) are the same origins as http:// and https://.
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host.replace(/^ws(s?):/i, 'http$1:') : `http://${host}`;
-    let url: URL | undefined;
-    try {
-      url = new URL(withScheme);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '') {
-      const lura = luraCleanHost(host);
-      if (lura !== undefined) {
-        issues.warning({
-          code: 'PRT_WARN_CONFIG_HOST',
-          at: [...at, index],
-          message: `KrakenD reads this host as "${lura}" (the one scheme://host:port it finds in the text), so Portico does too`,
-          found: host,
-          hint: `write "${lura}"`,
-        });
-        cleaned.push(lura);
-        return;
-      }
+    let reading = readings.get(host);
+    if (reading === undefined) readings.set(host, (reading = readHost(host)));
+    if (reading.kind === 'origin') cleaned.push(reading.origin);
+    else if (reading.kind === 'lura') {
+      issues.warning({
+        code: 'PRT_WARN_CONFIG_HOST',
+        at: [...at, index],
+        message: `KrakenD reads this host as "${reading.origin}" (the one scheme://host:port it finds in the text), so Portico does too`,
+        found: host,
+        hint: `write "${reading.origin}"`,
+      });
+      cleaned.push(reading.origin);
+    } else {
       issues.error({
         code: 'PRT_ERR_CONFIG_HOST',
         at: [...at, index],
         message: 'invalid backend host',
         expected: 'scheme://host:port, such as "http://users:8080" (no path or query)',
         found: host,
-        hint: url && url.pathname !== '/' ? 'move the path into url_pattern, or set "disable_host_sanitize": true' : '',
+        hint: reading.hasPath ? 'move the path into url_pattern, or set "disable_host_sanitize": true' : '',
       });
-      return;
     }
-    cleaned.push(`${url.protocol}//${url.host}`);
   });
   return cleaned;
+}
+
+/** What a host's text reads as. */
+type HostReading = { kind: 'origin'; origin: string } | { kind: 'lura'; origin: string } | { kind: 'invalid'; hasPath: boolean };
+/** Readings by host text, for one config: parsing a URL costs microseconds, and thousands of backends repeat a few hosts. */
+type HostReadings = Map<string, HostReading>;
+
+function readHost(host: string): HostReading {
+  // ws:// and wss:// (KrakenD Enterprise's WebSocket backends) are the same origins as http:// and https://.
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host.replace(/^ws(s?):/i, 'http$1:') : `http://${host}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && (url.pathname === '/' || url.pathname === '') && url.search === '' && url.username === '') {
+    return { kind: 'origin', origin: `${url.protocol}//${url.host}` };
+  }
+  const lura = luraCleanHost(host);
+  return lura !== undefined ? { kind: 'lura', origin: lura } : { kind: 'invalid', hasPath: url !== undefined && url.pathname !== '/' };
 }
 
 /**

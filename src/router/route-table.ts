@@ -103,7 +103,8 @@ export class RouteTable<T> {
 
 /** `{id}` → `:id`; find-my-way reads `:` as a parameter and `::` as a literal colon. */
 function toRouterSyntax(path: string): string {
-  return path.replace(/:/g, '::').replace(/\{([a-zA-Z\-_0-9]+)\}/g, ':$1');
+  const withColons = path.includes(':') ? path.replace(/:/g, '::') : path;
+  return withColons.includes('{') ? withColons.replace(/\{([a-zA-Z\-_0-9]+)\}/g, ':$1') : withColons;
 }
 
 /** Go's `path.Clean` as httprouter's CleanPath uses it: no `//`, `.` or `..` segments. */
