@@ -18,7 +18,7 @@
 import type { BackendConfig } from '../../config/types.js';
 import type { Cancellation } from '../../core/cancellation.js';
 import { GatewayError } from '../../core/errors.js';
-import type { Middleware, ProxyRequest, ProxyResponse } from '../../proxy/types.js';
+import type { Middleware, Proxy, ProxyRequest, ProxyResponse } from '../../proxy/types.js';
 import type { Logger } from '../../core/logger.js';
 import type { Clock } from '../clock.js';
 import { monotonicClock } from '../clock.js';
@@ -54,61 +54,71 @@ export const circuitBreakerComponent: ComponentDefinition = {
   },
 };
 
-/** The breaker as a call sees it: in this process (synchronous), or the primary's. */
+/** The breaker as a call sees it: in this process (synchronous, the `CircuitBreaker` itself), or the primary's. */
 interface BreakerGate {
   enter(): number | Refusal | Promise<number | Refusal>;
   leave(generation: number, isSuccess: boolean | undefined): void;
 }
 
+class SharedBreakerGate implements BreakerGate {
+  constructor(
+    private readonly state: SharedStateClient,
+    private readonly id: string,
+  ) {}
+
+  enter(): Promise<number | Refusal> {
+    return this.state.ask(OP.breakerEnter, this.id) as Promise<number | Refusal>;
+  }
+
+  leave(generation: number, isSuccess: boolean | undefined): void {
+    this.state.tell(OP.breakerLeave, this.id, generation, isSuccess ?? null);
+  }
+}
+
+/** What one backend's breaker layer holds; its calls go through the shared functions below (no closures per backend). */
+interface Breaker {
+  gate: BreakerGate;
+  name: string;
+  /** No-op backends pass every status through: only transport failures count. */
+  passesStatuses: boolean;
+}
+
 export function createCircuitBreakerMiddleware(block: Record<string, unknown>, backend: BackendConfig, logger: Logger, clock: Clock = monotonicClock, state?: SharedStateClient): Middleware {
-  const seconds = (key: string): number => (typeof block[key] === 'number' ? (block[key] as number) * 1000 : 0);
+  const intervalMs = typeof block['interval'] === 'number' ? block['interval'] * 1000 : 0;
+  const timeoutMs = typeof block['timeout'] === 'number' && block['timeout'] !== 0 ? block['timeout'] * 1000 : DEFAULT_TIMEOUT_MS;
+  const settings = { intervalMs, timeoutMs, maxErrors: typeof block['max_errors'] === 'number' ? block['max_errors'] : 0 };
   const name = typeof block['name'] === 'string' && block['name'] !== '' ? block['name'] : backend.urlPattern;
-  const label = `[BACKEND: ${backend.urlPattern}][CB]`;
-  const settings = {
-    intervalMs: seconds('interval'),
-    timeoutMs: seconds('timeout') || DEFAULT_TIMEOUT_MS,
-    maxErrors: typeof block['max_errors'] === 'number' ? block['max_errors'] : 0,
-  };
-  const changeLog = block['log_status_change'] === true ? `${label} Circuit breaker named '${name}'` : undefined;
+  const changeLog = block['log_status_change'] === true ? `[BACKEND: ${backend.urlPattern}][CB] Circuit breaker named '${name}'` : undefined;
   let gate: BreakerGate;
   if (state) {
     // The primary logs state changes: it is where they happen.
-    const id = state.declare(backendStateName(CIRCUIT_BREAKER_NAMESPACE, backend), { kind: 'breaker', ...settings, changeLog });
-    gate = {
-      enter: () => state.ask(OP.breakerEnter, id) as Promise<number | Refusal>,
-      leave: (generation, isSuccess) => state.tell(OP.breakerLeave, id, generation, isSuccess ?? null),
-    };
+    gate = new SharedBreakerGate(state, state.declare(backendStateName(CIRCUIT_BREAKER_NAMESPACE, backend), { kind: 'breaker', ...settings, changeLog }));
   } else {
-    const breaker = new CircuitBreaker({ ...settings, ...(changeLog ? { onStateChange: (from, to) => logger.warn(`${changeLog} went from '${from}' to '${to}'`) } : {}) }, clock);
-    gate = { enter: () => breaker.enter(), leave: (generation, isSuccess) => breaker.leave(generation, isSuccess) };
+    gate = new CircuitBreaker(changeLog ? { ...settings, onStateChange: (from, to) => logger.warn(`${changeLog} went from '${from}' to '${to}'`) } : settings, clock);
   }
-  const passesStatuses = backend.encoding === 'no-op';
-  const openError = (): GatewayError => new GatewayError('PRT_ERR_CIRCUIT_OPEN', `circuit breaker '${name}' is open`);
-  const probingError = (): GatewayError => new GatewayError('PRT_ERR_CIRCUIT_OPEN', `circuit breaker '${name}' is half-open and already probing`);
-
-  return (next) => {
-    function call(admitted: number | Refusal, request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
-      if (admitted === 'open') return Promise.reject(openError());
-      if (admitted === 'half-open') return Promise.reject(probingError());
-      return next(request, cancel).then(
-        (response) => {
-          // With return_error_details a failed call comes back as data, not as an error.
-          const isSuccess = passesStatuses || response.metadata.statusCode === 200 || response.metadata.statusCode === 201;
-          gate.leave(admitted, isSuccess);
-          return response;
-        },
-        (error: Error) => {
-          const clientLeft = cancel.aborted && (cancel.reason as GatewayError | undefined)?.code === 'PRT_ERR_CLIENT_GONE';
-          gate.leave(admitted, clientLeft ? undefined : false);
-          throw error;
-        },
-      );
-    }
-    return function circuitBreakerBackend(request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
-      const admitted = gate.enter();
-      if (admitted instanceof Promise) return admitted.then((settled) => call(settled, request, cancel));
-      return call(admitted, request, cancel);
+  const breaker: Breaker = { gate, name, passesStatuses: backend.encoding === 'no-op' };
+  return (next) =>
+    function circuitBreakerBackend(request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
+      const admitted = breaker.gate.enter();
+      if (admitted instanceof Promise) return admitted.then((settled) => callThrough(breaker, next, settled, request, cancel));
+      return callThrough(breaker, next, admitted, request, cancel);
     };
-  };
 }
 
+function callThrough(breaker: Breaker, next: Proxy, admitted: number | Refusal, request: ProxyRequest, cancel: Cancellation): Promise<ProxyResponse> {
+  if (admitted === 'open') return Promise.reject(new GatewayError('PRT_ERR_CIRCUIT_OPEN', `circuit breaker '${breaker.name}' is open`));
+  if (admitted === 'half-open') return Promise.reject(new GatewayError('PRT_ERR_CIRCUIT_OPEN', `circuit breaker '${breaker.name}' is half-open and already probing`));
+  return next(request, cancel).then(
+    (response) => {
+      // With return_error_details a failed call comes back as data, not as an error.
+      const isSuccess = breaker.passesStatuses || response.metadata.statusCode === 200 || response.metadata.statusCode === 201;
+      breaker.gate.leave(admitted, isSuccess);
+      return response;
+    },
+    (error: Error) => {
+      const clientLeft = cancel.aborted && (cancel.reason as GatewayError | undefined)?.code === 'PRT_ERR_CLIENT_GONE';
+      breaker.gate.leave(admitted, clientLeft ? undefined : false);
+      throw error;
+    },
+  );
+}

@@ -16,7 +16,7 @@
  * The key is the URL and every client-chosen header the backend is sent (see `cache-key.ts`).
  */
 import type { Cancellation } from '../../core/cancellation.js';
-import type { BackendReply, CallOptions } from '../../transport/backend-call.js';
+import type { BackendCall, BackendReply, CallOptions } from '../../transport/backend-call.js';
 import type { OutgoingRequest } from '../../transport/http1-client.js';
 import { PassthroughBody } from '../../transport/passthrough-body.js';
 import type { BackendCallMiddleware } from '../../pipeline/types.js';
@@ -25,7 +25,7 @@ import { parseCacheControl } from './cache-control.js';
 import { cacheKeyOf } from './cache-key.js';
 import { RequestHeaderLines, replaceHeaders, replyHeader } from './raw-headers.js';
 import { createLocalStore } from './store.js';
-import type { CacheStore, EntryCodec } from './store.js';
+import type { CacheStore, EntryCodec, LocalCacheStore } from './store.js';
 
 export interface HttpCacheOptions {
   /** A shared cache (every client of the gateway reads it): `private` answers are not stored. */
@@ -85,69 +85,96 @@ export interface HttpCache {
 }
 
 export function createHttpCache(options: HttpCacheOptions): HttpCache {
-  const { clock, shared } = options;
-  const local = options.store === undefined ? createLocalStore<Entry>(options.maxItems, options.maxSizeBytes) : undefined;
-  const cache: CacheStore<Entry> = options.store ?? (local as CacheStore<Entry>);
+  return new BackendCache(options);
+}
 
-  const middleware: BackendCallMiddleware = (next) =>
-    async function cachedCall(origin: string, request: OutgoingRequest, callOptions: CallOptions, cancel: Cancellation): Promise<BackendReply> {
-      if (request.method !== 'GET' && request.method !== 'HEAD') return next(origin, request, callOptions, cancel);
-      const headers = new RequestHeaderLines(request.headerLines);
-      const asked = parseCacheControl(headers.get('cache-control'));
-      // Ranges and the client's own conditionals are the backend's business.
-      if (asked.noStore || headers.get('range') !== undefined || headers.get('if-none-match') !== undefined || headers.get('if-modified-since') !== undefined) {
-        return next(origin, request, callOptions, cancel);
-      }
-      const primaryKey = cacheKeyOf(request, callOptions.decompress);
-      if (primaryKey === undefined) return next(origin, request, callOptions, cancel);
-      const found = asked.noCache || asked.maxAge === 0 ? undefined : lookup(primaryKey, headers);
-      const stored = found instanceof Promise ? await found : found;
-      const requestTime = clock.now();
-      // A no-op backend streams; a cacheable answer is buffered so it can be kept, then streamed from memory.
-      const buffered = callOptions.stream ? { ...callOptions, stream: false } : callOptions;
+/** A class: thousands of backends may each have one, and its methods are shared instead of made per backend. */
+class BackendCache implements HttpCache {
+  readonly middleware: BackendCallMiddleware;
+  private readonly clock: Clock;
+  private readonly shared: boolean;
+  private readonly local: LocalCacheStore<Entry> | undefined;
+  private readonly cache: CacheStore<Entry>;
 
-      if (stored !== undefined) {
-        if (!stored.mustRevalidate && currentAgeMs(stored, requestTime) < stored.lifetimeMs) return replyFrom(stored, requestTime, callOptions);
-        if (stored.etag !== undefined || stored.lastModified !== undefined) {
-          const conditional = { ...request, headerLines: request.headerLines + validatorLines(stored) };
-          const reply = await next(origin, conditional, buffered, cancel);
-          if (reply.statusCode === 304) {
-            const refreshed = refresh(stored, reply, requestTime, primaryKey, headers);
-            return replyFrom(refreshed, clock.now(), callOptions);
-          }
-          return keep(primaryKey, headers, reply, requestTime, callOptions);
-        }
-      }
-      const reply = await next(origin, request, buffered, cancel);
-      return keep(primaryKey, headers, reply, requestTime, callOptions);
+  constructor(options: HttpCacheOptions) {
+    this.clock = options.clock;
+    this.shared = options.shared;
+    this.local = options.store === undefined ? createLocalStore<Entry>(options.maxItems, options.maxSizeBytes) : undefined;
+    this.cache = options.store ?? (this.local as CacheStore<Entry>);
+    this.middleware = (next) => {
+      const cache = this;
+      return function cachedCall(origin, request, callOptions, cancel) {
+        return cache.call(next, origin, request, callOptions, cancel);
+      };
     };
-
-  /** Synchronous with this process's store; a promise with the primary's. */
-  function lookup(primaryKey: string, headers: RequestHeaderLines): StoredResponse | undefined | Promise<StoredResponse | undefined> {
-    const entry = cache.get(primaryKey);
-    return entry instanceof Promise ? entry.then((settled) => variantOf(settled, primaryKey, headers)) : variantOf(entry, primaryKey, headers);
   }
 
-  function variantOf(entry: Entry | undefined, primaryKey: string, headers: RequestHeaderLines): StoredResponse | undefined | Promise<StoredResponse | undefined> {
+  get size(): number {
+    return this.local?.size ?? 0;
+  }
+
+  get calculatedSize(): number {
+    return this.local?.calculatedSize ?? 0;
+  }
+
+  private async call(next: BackendCall, origin: string, request: OutgoingRequest, callOptions: CallOptions, cancel: Cancellation): Promise<BackendReply> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return next(origin, request, callOptions, cancel);
+    const headers = new RequestHeaderLines(request.headerLines);
+    const asked = parseCacheControl(headers.get('cache-control'));
+    // Ranges and the client's own conditionals are the backend's business.
+    if (asked.noStore || headers.get('range') !== undefined || headers.get('if-none-match') !== undefined || headers.get('if-modified-since') !== undefined) {
+      return next(origin, request, callOptions, cancel);
+    }
+    const primaryKey = cacheKeyOf(request, callOptions.decompress);
+    if (primaryKey === undefined) return next(origin, request, callOptions, cancel);
+    const found = asked.noCache || asked.maxAge === 0 ? undefined : this.lookup(primaryKey, headers);
+    const stored = found instanceof Promise ? await found : found;
+    const requestTime = this.clock.now();
+    // A no-op backend streams; a cacheable answer is buffered so it can be kept, then streamed from memory.
+    const buffered = callOptions.stream ? { ...callOptions, stream: false } : callOptions;
+
+    if (stored !== undefined) {
+      if (!stored.mustRevalidate && currentAgeMs(stored, requestTime) < stored.lifetimeMs) return replyFrom(stored, requestTime, callOptions);
+      if (stored.etag !== undefined || stored.lastModified !== undefined) {
+        const conditional = { ...request, headerLines: request.headerLines + validatorLines(stored) };
+        const reply = await next(origin, conditional, buffered, cancel);
+        if (reply.statusCode === 304) {
+          const refreshed = this.refresh(stored, reply, requestTime, primaryKey, headers);
+          return replyFrom(refreshed, this.clock.now(), callOptions);
+        }
+        return this.keep(primaryKey, headers, reply, requestTime, callOptions);
+      }
+    }
+    const reply = await next(origin, request, buffered, cancel);
+    return this.keep(primaryKey, headers, reply, requestTime, callOptions);
+  }
+
+  /** Synchronous with this process's store; a promise with the primary's. */
+  private lookup(primaryKey: string, headers: RequestHeaderLines): StoredResponse | undefined | Promise<StoredResponse | undefined> {
+    const entry = this.cache.get(primaryKey);
+    return entry instanceof Promise ? entry.then((settled) => this.variantOf(settled, primaryKey, headers)) : this.variantOf(entry, primaryKey, headers);
+  }
+
+  private variantOf(entry: Entry | undefined, primaryKey: string, headers: RequestHeaderLines): StoredResponse | undefined | Promise<StoredResponse | undefined> {
     if (entry === undefined || entry.kind === 'response') return entry;
-    const variant = cache.get(variantKey(primaryKey, entry.names, headers));
+    const variant = this.cache.get(variantKey(primaryKey, entry.names, headers));
     return variant instanceof Promise ? variant.then(responseOnly) : responseOnly(variant);
   }
 
   /** Stores `reply` when the RFC allows it, and hands it on in the form the caller asked for. */
-  function keep(primaryKey: string, headers: RequestHeaderLines, reply: BackendReply, requestTime: number, callOptions: CallOptions): BackendReply {
-    const entry = storable(reply, headers, requestTime);
-    if (entry !== undefined) put(primaryKey, headers, entry);
+  private keep(primaryKey: string, headers: RequestHeaderLines, reply: BackendReply, requestTime: number, callOptions: CallOptions): BackendReply {
+    const entry = this.storable(reply, headers, requestTime);
+    if (entry !== undefined) this.put(primaryKey, headers, entry);
     if (callOptions.stream && reply.stream === null) return { ...reply, stream: streamOf(reply.body), body: null };
     return reply;
   }
 
-  function storable(reply: BackendReply, headers: RequestHeaderLines, requestTime: number): StoredResponse | undefined {
+  private storable(reply: BackendReply, headers: RequestHeaderLines, requestTime: number): StoredResponse | undefined {
     if (!CACHEABLE_STATUS.has(reply.statusCode) || reply.body === null) return undefined;
     const raw = reply.headers;
     const directives = parseCacheControl(replyHeader(raw, 'cache-control'));
     if (directives.noStore) return undefined;
-    if (shared) {
+    if (this.shared) {
       if (directives.isPrivate || replyHeader(raw, 'set-cookie') !== undefined) return undefined;
       const mayShareAuthorized = directives.isPublic || directives.mustRevalidate || directives.sMaxAge !== undefined;
       if (!mayShareAuthorized && headers.get('authorization') !== undefined) return undefined;
@@ -155,8 +182,8 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
     const varyHeader = replyHeader(raw, 'vary');
     const vary = varyHeader === undefined ? [] : varyHeader.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
     if (vary.includes('*')) return undefined;
-    const responseTime = clock.now();
-    const lifetimeMs = freshnessLifetimeMs(raw, directives, shared);
+    const responseTime = this.clock.now();
+    const lifetimeMs = freshnessLifetimeMs(raw, directives, this.shared);
     const etag = replyHeader(raw, 'etag');
     const lastModified = replyHeader(raw, 'last-modified');
     const hasValidator = etag !== undefined || lastModified !== undefined;
@@ -185,7 +212,7 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
   }
 
   /** RFC 9111 §4.3.4: the 304's headers replace the stored ones; freshness starts over. */
-  function refresh(stored: StoredResponse, notModified: BackendReply, requestTime: number, primaryKey: string, headers: RequestHeaderLines): StoredResponse {
+  private refresh(stored: StoredResponse, notModified: BackendReply, requestTime: number, primaryKey: string, headers: RequestHeaderLines): StoredResponse {
     const replaced = new Set<string>();
     for (let i = 0; i < notModified.headers.length; i += 2) {
       const name = (notModified.headers[i] as string).toLowerCase();
@@ -196,52 +223,42 @@ export function createHttpCache(options: HttpCacheOptions): HttpCache {
       if (replaced.has((notModified.headers[i] as string).toLowerCase())) extra.push(notModified.headers[i] as string, notModified.headers[i + 1] as string);
     }
     const merged = replaceHeaders(stored.headers, replaced, extra);
-    const updated = storable({ ...notModified, statusCode: stored.statusCode, headers: merged, body: stored.body, url: stored.url }, headers, requestTime);
+    const updated = this.storable({ ...notModified, statusCode: stored.statusCode, headers: merged, body: stored.body, url: stored.url }, headers, requestTime);
     if (updated === undefined) {
-      cache.delete(stored.vary.length === 0 ? primaryKey : variantKey(primaryKey, stored.vary, headers));
+      this.cache.delete(stored.vary.length === 0 ? primaryKey : variantKey(primaryKey, stored.vary, headers));
       return { ...stored, headers: merged };
     }
-    put(primaryKey, headers, updated);
+    this.put(primaryKey, headers, updated);
     return updated;
   }
 
-  function put(primaryKey: string, headers: RequestHeaderLines, entry: StoredResponse): void {
+  private put(primaryKey: string, headers: RequestHeaderLines, entry: StoredResponse): void {
     if (entry.vary.length === 0) {
-      cache.set(primaryKey, entry);
+      this.cache.set(primaryKey, entry);
       return;
     }
-    cache.set(primaryKey, { kind: 'vary', names: entry.vary, size: ENTRY_OVERHEAD });
-    cache.set(variantKey(primaryKey, entry.vary, headers), entry);
+    this.cache.set(primaryKey, { kind: 'vary', names: entry.vary, size: ENTRY_OVERHEAD });
+    this.cache.set(variantKey(primaryKey, entry.vary, headers), entry);
   }
+}
 
-  function currentAgeMs(stored: StoredResponse, now: number): number {
-    return stored.initialAgeMs + Math.max(0, now - stored.responseTime);
-  }
+function currentAgeMs(stored: StoredResponse, now: number): number {
+  return stored.initialAgeMs + Math.max(0, now - stored.responseTime);
+}
 
-  function replyFrom(stored: StoredResponse, now: number, callOptions: CallOptions): BackendReply {
-    const age = String(Math.floor(currentAgeMs(stored, now) / 1000));
-    const headers = replaceHeaders(stored.headers, AGE, ['Age', age]);
-    if (callOptions.stream) return { statusCode: stored.statusCode, headers, body: null, stream: streamOf(stored.body), url: stored.url };
-    return { statusCode: stored.statusCode, headers, body: stored.body, stream: null, url: stored.url };
-  }
+function replyFrom(stored: StoredResponse, now: number, callOptions: CallOptions): BackendReply {
+  const age = String(Math.floor(currentAgeMs(stored, now) / 1000));
+  const headers = replaceHeaders(stored.headers, AGE, ['Age', age]);
+  if (callOptions.stream) return { statusCode: stored.statusCode, headers, body: null, stream: streamOf(stored.body), url: stored.url };
+  return { statusCode: stored.statusCode, headers, body: stored.body, stream: null, url: stored.url };
+}
 
-  function initialAgeMs(raw: readonly string[], requestTime: number, responseTime: number): number {
-    const ageValue = Number(replyHeader(raw, 'age') ?? '0');
-    const dateValue = Date.parse(replyHeader(raw, 'date') ?? '');
-    const apparentAge = Number.isNaN(dateValue) ? 0 : Math.max(0, responseTime - dateValue);
-    const correctedAge = (Number.isFinite(ageValue) && ageValue > 0 ? ageValue * 1000 : 0) + (responseTime - requestTime);
-    return Math.max(apparentAge, correctedAge);
-  }
-
-  return {
-    middleware,
-    get size() {
-      return local?.size ?? 0;
-    },
-    get calculatedSize() {
-      return local?.calculatedSize ?? 0;
-    },
-  };
+function initialAgeMs(raw: readonly string[], requestTime: number, responseTime: number): number {
+  const ageValue = Number(replyHeader(raw, 'age') ?? '0');
+  const dateValue = Date.parse(replyHeader(raw, 'date') ?? '');
+  const apparentAge = Number.isNaN(dateValue) ? 0 : Math.max(0, responseTime - dateValue);
+  const correctedAge = (Number.isFinite(ageValue) && ageValue > 0 ? ageValue * 1000 : 0) + (responseTime - requestTime);
+  return Math.max(apparentAge, correctedAge);
 }
 
 const AGE = new Set(['age']);

@@ -27,31 +27,50 @@ export interface LocalCacheStore<Entry extends Sized> extends CacheStore<Entry> 
 /**
  * `maxItems`/`maxSizeBytes` 0: no bound of that kind. The LRU is created by the first store, and the
  * count bound is enforced here rather than with lru-cache's `max`, which preallocates arrays for `max`
- * entries (~280 KB per backend at the default 10,000) whether or not anything is ever cached.
+ * entries (~280 KB per backend at the default 10,000) whether or not anything is ever cached. A class:
+ * thousands of backends each hold one, and its methods are shared instead of made per store.
  */
+class LocalStore<Entry extends Sized> implements LocalCacheStore<Entry> {
+  #cache: LRUCache<string, Entry> | undefined;
+
+  constructor(
+    private readonly maxItems: number,
+    private readonly maxSizeBytes: number,
+  ) {}
+
+  get(key: string): Entry | undefined {
+    return this.#cache?.get(key);
+  }
+
+  set(key: string, entry: Entry): void {
+    const cache = (this.#cache ??= new LRUCache<string, Entry>({
+      maxSize: this.maxSizeBytes > 0 ? this.maxSizeBytes : Number.MAX_SAFE_INTEGER,
+      sizeCalculation: entrySize,
+    }));
+    if (this.maxItems > 0 && cache.size >= this.maxItems && !cache.has(key)) cache.pop(); // the least recently used
+    cache.set(key, entry);
+  }
+
+  delete(key: string): void {
+    this.#cache?.delete(key);
+  }
+
+  get size(): number {
+    return this.#cache?.size ?? 0;
+  }
+
+  get calculatedSize(): number {
+    return this.#cache?.calculatedSize ?? 0;
+  }
+}
+
+// Keys hold the URL and Vary values the client chose: they count, or long URLs would escape maxSize.
+function entrySize(entry: Sized, key: string): number {
+  return Math.max(1, entry.size + key.length);
+}
+
 export function createLocalStore<Entry extends Sized>(maxItems: number, maxSizeBytes: number): LocalCacheStore<Entry> {
-  let cache: LRUCache<string, Entry> | undefined;
-  const create = (): LRUCache<string, Entry> =>
-    new LRUCache<string, Entry>({
-      maxSize: maxSizeBytes > 0 ? maxSizeBytes : Number.MAX_SAFE_INTEGER,
-      // Keys hold the URL and Vary values the client chose: they count, or long URLs would escape maxSize.
-      sizeCalculation: (entry, key) => Math.max(1, entry.size + key.length),
-    });
-  return {
-    get: (key) => cache?.get(key),
-    set(key, entry) {
-      cache ??= create();
-      if (maxItems > 0 && cache.size >= maxItems && !cache.has(key)) cache.pop(); // the least recently used
-      cache.set(key, entry);
-    },
-    delete: (key) => void cache?.delete(key),
-    get size() {
-      return cache?.size ?? 0;
-    },
-    get calculatedSize() {
-      return cache?.calculatedSize ?? 0;
-    },
-  };
+  return new LocalStore<Entry>(maxItems, maxSizeBytes);
 }
 
 /** How an entry crosses the cluster channel, which carries JSON (measured faster than V8 serialization). */
