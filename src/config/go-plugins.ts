@@ -18,6 +18,8 @@ export const PLUGIN_NAMESPACES = {
   'plugin/req-resp-modifier': ['endpoint', 'backend'],
 } as const;
 
+const PLUGIN_NAMESPACE_LIST = Object.entries(PLUGIN_NAMESPACES) as [keyof typeof PLUGIN_NAMESPACES, readonly string[]][];
+
 export const ALLOW_MISSING_PLUGINS_ENV = 'PORTICO_ALLOW_MISSING_PLUGINS';
 
 const DOCS = 'see docs/plugins.md';
@@ -57,12 +59,14 @@ function kindOf(namespace: string): string {
 export function checkGoPlugins(raw: Raw, issues: ConfigIssues, allowed: ReadonlySet<string>, provided: ReadonlyMap<string, ProvidedPlugin> = new Map()): void {
   const uses = new Map<string, KeyPath[]>();
   const blocksWithoutName: KeyPath[] = [];
-  const visit = (owner: unknown, at: KeyPath, scope: 'service' | 'endpoint' | 'backend'): void => {
+  // `endpoint`, `backend`: where the owner is, turned into a key path only for a plugin block.
+  const visit = (owner: unknown, scope: 'service' | 'endpoint' | 'backend', endpoint?: number, backend?: number): void => {
     if (!isObject(owner) || !isObject(owner['extra_config'])) return;
     const extra = owner['extra_config'];
-    for (const [namespace, scopes] of Object.entries(PLUGIN_NAMESPACES)) {
+    for (const [namespace, scopes] of PLUGIN_NAMESPACE_LIST) {
       const block = extra[namespace];
-      if (block === undefined || !(scopes as readonly string[]).includes(scope)) continue;
+      if (block === undefined || !scopes.includes(scope)) continue;
+      const at: KeyPath = endpoint === undefined ? [] : backend === undefined ? ['endpoints', endpoint] : ['endpoints', endpoint, 'backend', backend];
       const blockAt = [...at, 'extra_config', namespace];
       const names = isObject(block) ? pluginNames(block) : [];
       if (names.length === 0) blocksWithoutName.push(blockAt);
@@ -72,12 +76,12 @@ export function checkGoPlugins(raw: Raw, issues: ConfigIssues, allowed: Readonly
       }
     }
   };
-  visit(raw, [], 'service');
+  visit(raw, 'service');
   const endpoints = Array.isArray(raw['endpoints']) ? raw['endpoints'] : [];
   endpoints.forEach((endpoint, e) => {
-    visit(endpoint, ['endpoints', e], 'endpoint');
+    visit(endpoint, 'endpoint', e);
     const backends = isObject(endpoint) && Array.isArray(endpoint['backend']) ? endpoint['backend'] : [];
-    backends.forEach((backend, b) => visit(backend, ['endpoints', e, 'backend', b], 'backend'));
+    backends.forEach((backend, b) => visit(backend, 'backend', e, b));
   });
 
   for (const at of blocksWithoutName) {

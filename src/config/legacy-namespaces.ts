@@ -58,9 +58,11 @@ function isObject(value: unknown): value is Raw {
  * Issues reported later at a renamed key still point at the line the user wrote.
  */
 export function renameLegacyNamespaces(raw: Raw, issues: ConfigIssues): Raw {
-  const renameIn = (owner: Raw, at: KeyPath): Raw => {
+  // `list`, `index`, `backend`: where the owner is, turned into a key path only when it has a v2-era name.
+  const renameIn = (owner: Raw, list?: 'endpoints' | 'async_agent', index?: number, backend?: number): Raw => {
     const extra = owner['extra_config'];
     if (!isObject(extra) || !Object.keys(extra).some((key) => key in LEGACY_NAMESPACES)) return owner;
+    const at: KeyPath = list === undefined ? [] : backend === undefined ? [list, index as number] : [list, index as number, 'backend', backend];
     const renamed: Raw = {};
     for (const [key, value] of Object.entries(extra)) {
       const current = LEGACY_NAMESPACES[key];
@@ -80,18 +82,31 @@ export function renameLegacyNamespaces(raw: Raw, issues: ConfigIssues): Raw {
     }
     return { ...owner, extra_config: renamed };
   };
-  const renameBackends = (owner: Raw, at: KeyPath): Raw => {
+  // Objects are copied only where a name changed: thousands of endpoints are not copied for nothing.
+  const renameBackends = (owner: Raw, list: 'endpoints' | 'async_agent', index: number): Raw => {
     const backends = owner['backend'];
     if (!Array.isArray(backends)) return owner;
-    return { ...owner, backend: backends.map((backend, index) => (isObject(backend) ? renameIn(backend, [...at, 'backend', index]) : backend)) };
+    let changed = false;
+    const renamed = backends.map((backend, backendIndex) => {
+      const result = isObject(backend) ? renameIn(backend, list, index, backendIndex) : backend;
+      if (result !== backend) changed = true;
+      return result;
+    });
+    return changed ? { ...owner, backend: renamed } : owner;
   };
   const renameList = (key: 'endpoints' | 'async_agent', root: Raw): Raw => {
     const list = root[key];
     if (!Array.isArray(list)) return root;
-    return { ...root, [key]: list.map((item, index) => (isObject(item) ? renameBackends(renameIn(item, [key, index]), [key, index]) : item)) };
+    let changed = false;
+    const renamed = list.map((item, index) => {
+      const result = isObject(item) ? renameBackends(renameIn(item, key, index), key, index) : item;
+      if (result !== item) changed = true;
+      return result;
+    });
+    return changed ? { ...root, [key]: renamed } : root;
   };
   const uses = new Map<string, KeyPath[]>();
-  const renamed = renameList('async_agent', renameList('endpoints', renameIn(raw, [])));
+  const renamed = renameList('async_agent', renameList('endpoints', renameIn(raw)));
   // One warning per old name, at its first use, naming the others.
   for (const [key, places] of uses) {
     const current = LEGACY_NAMESPACES[key] as string;

@@ -84,7 +84,8 @@ export function applyWeakTypes(raw: Raw, schema: JsonSchema, issues: ConfigIssue
   const endpointKinds = kindsOf(endpointSchema);
   const backendKinds = kindsOf(backendSchema);
 
-  const convertKeys = (object: Raw, kinds: Map<string, Kind>, at: KeyPath): Raw => {
+  // `endpoint`/`backend`: where the object is, turned into a key path only for a warning.
+  const convertKeys = (object: Raw, kinds: Map<string, Kind>, endpoint?: number, backend?: number): Raw => {
     let result = object;
     for (const [key, kind] of kinds) {
       if (!(key in object)) continue;
@@ -92,6 +93,7 @@ export function applyWeakTypes(raw: Raw, schema: JsonSchema, issues: ConfigIssue
       if (converted === NO_CONVERSION) continue;
       if (result === object) result = { ...object };
       result[key] = converted;
+      const at: KeyPath = endpoint === undefined ? [] : backend === undefined ? ['endpoints', endpoint] : ['endpoints', endpoint, 'backend', backend];
       issues.warning({
         code: 'PRT_WARN_CONFIG_WEAK_TYPE',
         at: [...at, key],
@@ -102,14 +104,24 @@ export function applyWeakTypes(raw: Raw, schema: JsonSchema, issues: ConfigIssue
     return result;
   };
 
-  const root = convertKeys(raw, rootKinds, []);
+  const root = convertKeys(raw, rootKinds);
   if (!Array.isArray(root['endpoints'])) return root;
+  let endpointsChanged = false;
   const endpoints = root['endpoints'].map((endpoint: unknown, e: number) => {
     if (!isObject(endpoint)) return endpoint;
-    const converted = convertKeys(endpoint, endpointKinds, ['endpoints', e]);
-    if (!Array.isArray(converted['backend'])) return converted;
-    const backends = converted['backend'].map((backend: unknown, b: number) => (isObject(backend) ? convertKeys(backend, backendKinds, ['endpoints', e, 'backend', b]) : backend));
-    return { ...converted, backend: backends };
+    let converted = convertKeys(endpoint, endpointKinds, e);
+    if (Array.isArray(converted['backend'])) {
+      let backendsChanged = false;
+      const backends = converted['backend'].map((backend: unknown, b: number) => {
+        const result = isObject(backend) ? convertKeys(backend, backendKinds, e, b) : backend;
+        if (result !== backend) backendsChanged = true;
+        return result;
+      });
+      // Copies only what changed: a config of thousands of endpoints would be copied whole for nothing.
+      if (backendsChanged) converted = { ...converted, backend: backends };
+    }
+    if (converted !== endpoint) endpointsChanged = true;
+    return converted;
   });
-  return { ...root, endpoints };
+  return endpointsChanged ? { ...root, endpoints } : root;
 }
