@@ -72,13 +72,43 @@ const OPTIONS: Options = {
 
 type AjvConstructor = new (options: Options) => AjvClass;
 
-/** An Ajv for `draft`, its meta-schemas added. */
-export function newDraftAjv(draft: Draft, options: Options): AjvClass {
+export interface AjvDrafts {
+  Ajv2020: AjvConstructor;
+  Ajv2019: AjvConstructor;
+  Ajv: AjvConstructor;
+  draft06: Record<string, unknown>;
+}
+
+/** Ajv's draft classes as the build bundled them (scripts/build-meta-validators.ts). */
+export const AJV_BUNDLE = 'ajv-drafts.generated.cjs';
+
+/** The bundle when built, else Ajv's own modules (running from sources). */
+function ajvDrafts(): AjvDrafts {
+  try {
+    return createRequire(import.meta.url)(fileURLToPath(generatedCodeUrl(AJV_BUNDLE))) as AjvDrafts;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+  }
+  return ajvDraftsFromModules();
+}
+
+/** Ajv's own modules: what Ajv's standalone code generator works with (the build's meta-schemas). */
+export function ajvDraftsFromModules(): AjvDrafts {
   const require = createRequire(import.meta.url);
-  if (draft === '2020-12') return new (require('ajv/dist/2020') as { Ajv2020: AjvConstructor }).Ajv2020(options);
-  if (draft === '2019-09') return new (require('ajv/dist/2019') as { Ajv2019: AjvConstructor }).Ajv2019(options);
-  const ajv = new (require('ajv') as { Ajv: AjvConstructor }).Ajv(options);
-  if (draft === 'draft-06') ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>);
+  return {
+    Ajv2020: (require('ajv/dist/2020') as { Ajv2020: AjvConstructor }).Ajv2020,
+    Ajv2019: (require('ajv/dist/2019') as { Ajv2019: AjvConstructor }).Ajv2019,
+    Ajv: (require('ajv') as { Ajv: AjvConstructor }).Ajv,
+    draft06: require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>,
+  };
+}
+
+/** An Ajv for `draft`, its meta-schemas added. */
+export function newDraftAjv(draft: Draft, options: Options, drafts: AjvDrafts = ajvDrafts()): AjvClass {
+  if (draft === '2020-12') return new drafts.Ajv2020(options);
+  if (draft === '2019-09') return new drafts.Ajv2019(options);
+  const ajv = new drafts.Ajv(options);
+  if (draft === 'draft-06') ajv.addMetaSchema(drafts.draft06);
   return ajv;
 }
 
