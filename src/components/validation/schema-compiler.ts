@@ -180,8 +180,13 @@ const compiled = new Map<string, ValidateFunction>();
 /** Reloads with ever-new schemas must not grow the cache without end. */
 const MAX_CACHED_VALIDATORS = 10_000;
 
+/** The same block is compiled when checked and again when built: the second time skips the text key. */
+const compiledBlocks = new WeakMap<Record<string, unknown>, ValidateFunction>();
+
 /** Compiles `schema`; throws with Ajv's explanation when the schema itself is invalid. */
 export function compileBodySchema(schema: Record<string, unknown>): ValidateFunction {
+  const known = compiledBlocks.get(schema);
+  if (known !== undefined) return known;
   const draft = draftOf(schema);
   if (draft === undefined) throw new Error(`unsupported $schema ${JSON.stringify(schema['$schema'])}: use ${SUPPORTED_DRAFTS}`);
   const key = `${draft} ${JSON.stringify(schema)}`;
@@ -195,6 +200,7 @@ export function compileBodySchema(schema: Record<string, unknown>): ValidateFunc
     if (compiled.size >= MAX_CACHED_VALIDATORS) compiled.clear();
     compiled.set(key, validate);
   }
+  compiledBlocks.set(schema, validate);
   return validate;
 }
 
