@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { build, transformSync } from 'esbuild';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { latin1Only } from './latin1-only.js';
-import { AJV_BUNDLE, ajvDraftsFromModules, META_SCHEMA_ID, metaValidatorFile, newDraftAjv } from '../src/components/validation/schema-compiler.js';
+import { META_SCHEMA_ID, metaValidatorFile, newDraftAjv } from '../src/components/validation/schema-compiler.js';
+import { AJV_BUNDLE, ajvDraftsFromModules } from '../src/util/ajv-drafts.js';
 import type { Draft } from '../src/components/validation/schema-compiler.js';
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'config');

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { ConfigIssues } from './issues.js';
 import { formatKeyPath } from './source.js';
 import type { KeyPath } from './source.js';
 import type { JsonSchema } from './schema.js';
+import { ajvDrafts } from '../util/ajv-drafts.js';
 import { generatedCodeUrl } from '../util/generated-code.js';
 
 // `inlineRefs: false`: each `$ref` target is a function of its own (see `compilableSchema`).
@@ -69,16 +69,12 @@ export async function preloadValidator(schema: JsonSchema): Promise<void> {
   }
 }
 
-/** Ajv itself is only needed when no precompiled validator matches (sources, `check --lint` of custom schemas). */
-function loadAjv(): typeof AjvClass {
-  return (createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass }).Ajv;
-}
 
 function compile(schema: JsonSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    const Ajv = loadAjv();
-    validate = new Ajv(AJV_OPTIONS).compile(compilableSchema(schema));
+    // Ajv itself is only needed when no precompiled validator matches (sources, plugins' namespaces).
+    validate = new (ajvDrafts().Ajv)(AJV_OPTIONS).compile(compilableSchema(schema));
     compiled.set(schema, validate);
   }
   return validate;

@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvClass, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
+import { ajvDrafts } from '../../util/ajv-drafts.js';
+import type { AjvDrafts } from '../../util/ajv-drafts.js';
 import { generatedCodeUrl } from '../../util/generated-code.js';
 import { compileGoPattern, goPatternError } from '../../util/go-regexp.js';
 
@@ -69,39 +71,6 @@ const OPTIONS: Options = {
   // Checked against the draft's meta-schema before compiling, with the validator the build generated.
   validateSchema: false,
 };
-
-type AjvConstructor = new (options: Options) => AjvClass;
-
-export interface AjvDrafts {
-  Ajv2020: AjvConstructor;
-  Ajv2019: AjvConstructor;
-  Ajv: AjvConstructor;
-  draft06: Record<string, unknown>;
-}
-
-/** Ajv's draft classes as the build bundled them (scripts/build-meta-validators.ts). */
-export const AJV_BUNDLE = 'ajv-drafts.generated.cjs';
-
-/** The bundle when built, else Ajv's own modules (running from sources). */
-function ajvDrafts(): AjvDrafts {
-  try {
-    return createRequire(import.meta.url)(fileURLToPath(generatedCodeUrl(AJV_BUNDLE))) as AjvDrafts;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
-  }
-  return ajvDraftsFromModules();
-}
-
-/** Ajv's own modules: what Ajv's standalone code generator works with (the build's meta-schemas). */
-export function ajvDraftsFromModules(): AjvDrafts {
-  const require = createRequire(import.meta.url);
-  return {
-    Ajv2020: (require('ajv/dist/2020') as { Ajv2020: AjvConstructor }).Ajv2020,
-    Ajv2019: (require('ajv/dist/2019') as { Ajv2019: AjvConstructor }).Ajv2019,
-    Ajv: (require('ajv') as { Ajv: AjvConstructor }).Ajv,
-    draft06: require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>,
-  };
-}
 
 /** An Ajv for `draft`, its meta-schemas added. */
 export function newDraftAjv(draft: Draft, options: Options, drafts: AjvDrafts = ajvDrafts()): AjvClass {
