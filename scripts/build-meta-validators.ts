@@ -16,11 +16,12 @@ import { META_SCHEMA_ID, metaValidatorFile, newDraftAjv } from '../src/component
 import { AJV_BUNDLE, ajvDraftsFromModules } from '../src/util/ajv-drafts.js';
 import type { Draft } from '../src/components/validation/schema-compiler.js';
 
-const outDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'config');
+const scripts = dirname(fileURLToPath(import.meta.url));
+const outDir = join(scripts, '..', 'src', 'config');
 await build({
   stdin: {
     contents: "module.exports = { Ajv2020: require('ajv/dist/2020').Ajv2020, Ajv2019: require('ajv/dist/2019').Ajv2019, Ajv: require('ajv').Ajv, draft06: require('ajv/dist/refs/json-schema-draft-06.json') };",
-    resolveDir: join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
+    resolveDir: join(scripts, '..', '..'),
     loader: 'js',
   },
   outfile: join(outDir, AJV_BUNDLE),

@@ -8,6 +8,7 @@
  * See docs/plugins.md.
  */
 import type { ConfigIssues } from './issues.js';
+import { ownerKeyPath } from './raw-walk.js';
 import { formatKeyPath } from './source.js';
 import type { KeyPath } from './source.js';
 
@@ -66,8 +67,7 @@ export function checkGoPlugins(raw: Raw, issues: ConfigIssues, allowed: Readonly
     for (const [namespace, scopes] of PLUGIN_NAMESPACE_LIST) {
       const block = extra[namespace];
       if (block === undefined || !scopes.includes(scope)) continue;
-      const at: KeyPath = endpoint === undefined ? [] : backend === undefined ? ['endpoints', endpoint] : ['endpoints', endpoint, 'backend', backend];
-      const blockAt = [...at, 'extra_config', namespace];
+      const blockAt = [...ownerKeyPath('endpoints', endpoint, backend), 'extra_config', namespace];
       const names = isObject(block) ? pluginNames(block) : [];
       if (names.length === 0) blocksWithoutName.push(blockAt);
       for (const name of names) {

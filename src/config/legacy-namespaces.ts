@@ -5,6 +5,7 @@
  * once, before anything reads the config: an old name becomes the current one, with a warning.
  */
 import type { ConfigIssues } from './issues.js';
+import { mapChanged, ownerKeyPath } from './raw-walk.js';
 import { formatKeyPath } from './source.js';
 import type { KeyPath } from './source.js';
 
@@ -59,10 +60,10 @@ function isObject(value: unknown): value is Raw {
  */
 export function renameLegacyNamespaces(raw: Raw, issues: ConfigIssues): Raw {
   // `list`, `index`, `backend`: where the owner is, turned into a key path only when it has a v2-era name.
-  const renameIn = (owner: Raw, list?: 'endpoints' | 'async_agent', index?: number, backend?: number): Raw => {
+  const renameIn = (owner: Raw, list: 'endpoints' | 'async_agent' = 'endpoints', index?: number, backend?: number): Raw => {
     const extra = owner['extra_config'];
     if (!isObject(extra) || !Object.keys(extra).some((key) => key in LEGACY_NAMESPACES)) return owner;
-    const at: KeyPath = list === undefined ? [] : backend === undefined ? [list, index as number] : [list, index as number, 'backend', backend];
+    const at = ownerKeyPath(list, index, backend);
     const renamed: Raw = {};
     for (const [key, value] of Object.entries(extra)) {
       const current = LEGACY_NAMESPACES[key];
@@ -82,28 +83,17 @@ export function renameLegacyNamespaces(raw: Raw, issues: ConfigIssues): Raw {
     }
     return { ...owner, extra_config: renamed };
   };
-  // Objects are copied only where a name changed: thousands of endpoints are not copied for nothing.
   const renameBackends = (owner: Raw, list: 'endpoints' | 'async_agent', index: number): Raw => {
     const backends = owner['backend'];
     if (!Array.isArray(backends)) return owner;
-    let changed = false;
-    const renamed = backends.map((backend, backendIndex) => {
-      const result = isObject(backend) ? renameIn(backend, list, index, backendIndex) : backend;
-      if (result !== backend) changed = true;
-      return result;
-    });
-    return changed ? { ...owner, backend: renamed } : owner;
+    const renamed = mapChanged(backends as unknown[], (backend, backendIndex) => (isObject(backend) ? renameIn(backend, list, index, backendIndex) : backend));
+    return renamed === backends ? owner : { ...owner, backend: renamed };
   };
   const renameList = (key: 'endpoints' | 'async_agent', root: Raw): Raw => {
     const list = root[key];
     if (!Array.isArray(list)) return root;
-    let changed = false;
-    const renamed = list.map((item, index) => {
-      const result = isObject(item) ? renameBackends(renameIn(item, key, index), key, index) : item;
-      if (result !== item) changed = true;
-      return result;
-    });
-    return changed ? { ...root, [key]: renamed } : root;
+    const renamed = mapChanged(list as unknown[], (item, index) => (isObject(item) ? renameBackends(renameIn(item, key, index), key, index) : item));
+    return renamed === list ? root : { ...root, [key]: renamed };
   };
   const uses = new Map<string, KeyPath[]>();
   const renamed = renameList('async_agent', renameList('endpoints', renameIn(raw)));

@@ -69,7 +69,6 @@ export async function preloadValidator(schema: JsonSchema): Promise<void> {
   }
 }
 
-
 function compile(schema: JsonSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {

@@ -6,8 +6,8 @@
  * `extra_config` blocks are maps in KrakenD, read by each module as it likes: they are left alone.
  */
 import type { ConfigIssues } from './issues.js';
+import { mapChanged, ownerKeyPath } from './raw-walk.js';
 import type { JsonSchema } from './schema.js';
-import type { KeyPath } from './source.js';
 
 type Raw = Record<string, unknown>;
 type Kind = 'integer' | 'boolean' | 'string' | 'strings';
@@ -93,10 +93,9 @@ export function applyWeakTypes(raw: Raw, schema: JsonSchema, issues: ConfigIssue
       if (converted === NO_CONVERSION) continue;
       if (result === object) result = { ...object };
       result[key] = converted;
-      const at: KeyPath = endpoint === undefined ? [] : backend === undefined ? ['endpoints', endpoint] : ['endpoints', endpoint, 'backend', backend];
       issues.warning({
         code: 'PRT_WARN_CONFIG_WEAK_TYPE',
-        at: [...at, key],
+        at: [...ownerKeyPath('endpoints', endpoint, backend), key],
         message: `${JSON.stringify(object[key])} is read as ${JSON.stringify(converted)}, as KrakenD's weakly typed config reader does`,
         hint: `write ${JSON.stringify(converted)}`,
       });
@@ -106,22 +105,12 @@ export function applyWeakTypes(raw: Raw, schema: JsonSchema, issues: ConfigIssue
 
   const root = convertKeys(raw, rootKinds);
   if (!Array.isArray(root['endpoints'])) return root;
-  let endpointsChanged = false;
-  const endpoints = root['endpoints'].map((endpoint: unknown, e: number) => {
+  const endpoints = mapChanged(root['endpoints'] as unknown[], (endpoint, e) => {
     if (!isObject(endpoint)) return endpoint;
-    let converted = convertKeys(endpoint, endpointKinds, e);
-    if (Array.isArray(converted['backend'])) {
-      let backendsChanged = false;
-      const backends = converted['backend'].map((backend: unknown, b: number) => {
-        const result = isObject(backend) ? convertKeys(backend, backendKinds, e, b) : backend;
-        if (result !== backend) backendsChanged = true;
-        return result;
-      });
-      // Copies only what changed: a config of thousands of endpoints would be copied whole for nothing.
-      if (backendsChanged) converted = { ...converted, backend: backends };
-    }
-    if (converted !== endpoint) endpointsChanged = true;
-    return converted;
+    const converted = convertKeys(endpoint, endpointKinds, e);
+    if (!Array.isArray(converted['backend'])) return converted;
+    const backends = mapChanged(converted['backend'] as unknown[], (backend, b) => (isObject(backend) ? convertKeys(backend, backendKinds, e, b) : backend));
+    return backends === converted['backend'] ? converted : { ...converted, backend: backends };
   });
-  return endpointsChanged ? { ...root, endpoints } : root;
+  return endpoints === root['endpoints'] ? root : { ...root, endpoints };
 }

@@ -4,9 +4,8 @@
  * long to load. Ajv's own modules when running from sources, and for its standalone code generator.
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvClass, Options } from 'ajv';
-import { generatedCodeUrl } from './generated-code.js';
+import { requireGenerated } from './generated-code.js';
 
 type AjvConstructor = new (options: Options) => AjvClass;
 
@@ -22,12 +21,7 @@ export const AJV_BUNDLE = 'ajv-drafts.generated.cjs';
 
 /** The bundle when built, else Ajv's own modules. */
 export function ajvDrafts(): AjvDrafts {
-  try {
-    return createRequire(import.meta.url)(fileURLToPath(generatedCodeUrl(AJV_BUNDLE))) as AjvDrafts;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
-  }
-  return ajvDraftsFromModules();
+  return requireGenerated<AjvDrafts>(AJV_BUNDLE) ?? ajvDraftsFromModules();
 }
 
 /** Ajv's own modules: what its standalone code generator works with. */

@@ -4,13 +4,11 @@
  * unknown keywords are ignored, as there. Ajv is loaded synchronously on first use (it is CommonJS), so
  * gateways without this component never load it.
  */
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvClass, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import { ajvDrafts } from '../../util/ajv-drafts.js';
 import type { AjvDrafts } from '../../util/ajv-drafts.js';
-import { generatedCodeUrl } from '../../util/generated-code.js';
+import { requireGenerated } from '../../util/generated-code.js';
 import { compileGoPattern, goPatternError } from '../../util/go-regexp.js';
 
 export type Draft = 'draft-06' | 'draft-07' | '2019-09' | '2020-12';
@@ -105,12 +103,7 @@ function compilerFor(draft: Draft): DraftCompiler {
  * checked; the build compiles it to code instead. Running from sources, Ajv compiles it as before.
  */
 function generatedMetaValidator(draft: Draft): ValidateFunction | undefined {
-  try {
-    return createRequire(import.meta.url)(fileURLToPath(generatedCodeUrl(metaValidatorFile(draft)))) as ValidateFunction;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
-    throw error;
-  }
+  return requireGenerated<ValidateFunction>(metaValidatorFile(draft));
 }
 
 /** Where a schema holds a pattern RE2 refuses (`pattern` values, `patternProperties` keys), with the reason. */
