@@ -2,7 +2,7 @@
  * The floor under Portico's server side (issue #14): Portico's own backend client
  * (transport/http1-client.ts) relaying S1/S3 behind either node:http (`http`) or a bare server on
  * `net` that reads just enough of a request to find its end and target (`net`). No routing, no
- * pipeline, no header policy. The gap between the two rows is what node:http itself costs a response,
+ * pipeline, no header policy; the same malloc thresholds as Portico's processes (runtime/malloc-thresholds.ts). The gap between the two rows is what node:http itself costs a response,
  * the most a server of Portico's own could save; the `net` row validates nothing and is no server to
  * run, only a measurement.
  *
@@ -14,6 +14,9 @@ import type { Socket } from 'node:net';
 import { isHopByHop } from '../../src/core/hop-by-hop.js';
 import { OriginPool } from '../../src/transport/http1-client.js';
 import type { ResponseHandler } from '../../src/transport/http1-client.js';
+import { raiseMallocThresholds } from '../../src/runtime/malloc-thresholds.js';
+
+raiseMallocThresholds();
 
 const [mode, port, origin] = [process.argv[2], Number(process.argv[3]), process.argv[4] as string];
 const pool = new OriginPool(origin);
