@@ -229,9 +229,9 @@ async function main(): Promise<void> {
         const target = running.get(system.name);
         if (!path || !target) continue;
         // Each system idles while the others are measured. A Node.js process that idled 10 s or more
-        // answers its first second of traffic slowly (node:http alone: up to ~120 ms, p99 ~60 ms, against
-        // ~20 ms and ~10 ms without the pause; nginx: no change), so a slice would put that transient in
-        // the Node rows' p99: one second of load first, so the slice measures the steady state.
+        // answers its first second of traffic slowly (node:http alone: p99 ~60 ms against ~10 ms without
+        // the pause; nginx: no change; README, After a pause), so a slice would put that transient in the
+        // Node rows' p99: one second of load first, so the slice measures the steady state.
         runWrk(loadCpu, `http://127.0.0.1:${target.port}${path}`, 1, connections, 1, 0, system.headers);
         const before = target.pid ? treeCpuSeconds(target.pid) : 0;
         const result: WrkResult = runWrk(loadCpu, `http://127.0.0.1:${target.port}${path}`, seconds, connections, 1, 0, system.headers);
