@@ -13,14 +13,14 @@ import { build, transformSync } from 'esbuild';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { latin1Only } from './latin1-only.js';
 import { META_SCHEMA_ID, metaValidatorFile, newDraftAjv } from '../src/components/validation/schema-compiler.js';
-import { AJV_BUNDLE, ajvDraftsFromModules } from '../src/util/ajv-drafts.js';
+import { AJV_BUNDLE, ajvDraftsBundleEntry, ajvDraftsFromModules } from '../src/util/ajv-drafts.js';
 import type { Draft } from '../src/components/validation/schema-compiler.js';
 
 const scripts = dirname(fileURLToPath(import.meta.url));
 const outDir = join(scripts, '..', 'src', 'config');
 await build({
   stdin: {
-    contents: "module.exports = { Ajv2020: require('ajv/dist/2020').Ajv2020, Ajv2019: require('ajv/dist/2019').Ajv2019, Ajv: require('ajv').Ajv, draft06: require('ajv/dist/refs/json-schema-draft-06.json') };",
+    contents: ajvDraftsBundleEntry(),
     resolveDir: join(scripts, '..', '..'),
     loader: 'js',
   },

@@ -19,8 +19,8 @@
  * adjustment off) or another allocator is in use (musl), this changes nothing.
  */
 // glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit, less room for the chunk's header and page rounding.
-export const RAISED_MMAP_THRESHOLD = 32 * 1024 * 1024 - 8192;
+const BLOCK_BYTES = 32 * 1024 * 1024 - 8192;
 
-export function raiseMallocThresholds(bytes: number = RAISED_MMAP_THRESHOLD): void {
-  Buffer.allocUnsafeSlow(bytes);
+export function raiseMallocThresholds(): void {
+  Buffer.allocUnsafeSlow(BLOCK_BYTES);
 }

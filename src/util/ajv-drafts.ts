@@ -19,6 +19,14 @@ export interface AjvDrafts {
 
 export const AJV_BUNDLE = 'ajv-drafts.generated.cjs';
 
+/** Where each class comes from: Ajv's module and the export taken from it (the module itself when absent). */
+const SOURCES: Record<keyof AjvDrafts, readonly [module: string, name?: string]> = {
+  Ajv2020: ['ajv/dist/2020', 'Ajv2020'],
+  Ajv2019: ['ajv/dist/2019', 'Ajv2019'],
+  Ajv: ['ajv', 'Ajv'],
+  draft06: ['ajv/dist/refs/json-schema-draft-06.json'],
+};
+
 /** The bundle when built, else Ajv's own modules. */
 export function ajvDrafts(): AjvDrafts {
   return requireGenerated<AjvDrafts>(AJV_BUNDLE) ?? ajvDraftsFromModules();
@@ -27,10 +35,15 @@ export function ajvDrafts(): AjvDrafts {
 /** Ajv's own modules: what its standalone code generator works with. */
 export function ajvDraftsFromModules(): AjvDrafts {
   const require = createRequire(import.meta.url);
-  return {
-    Ajv2020: (require('ajv/dist/2020') as { Ajv2020: AjvConstructor }).Ajv2020,
-    Ajv2019: (require('ajv/dist/2019') as { Ajv2019: AjvConstructor }).Ajv2019,
-    Ajv: (require('ajv') as { Ajv: AjvConstructor }).Ajv,
-    draft06: require('ajv/dist/refs/json-schema-draft-06.json') as Record<string, unknown>,
-  };
+  const entries = Object.entries(SOURCES).map(([key, [module, name]]) => {
+    const exports = require(module) as Record<string, unknown>;
+    return [key, name === undefined ? exports : exports[name]];
+  });
+  return Object.fromEntries(entries) as AjvDrafts;
+}
+
+/** The CommonJS module the build bundles into `AJV_BUNDLE`: the same exports as `ajvDraftsFromModules`. */
+export function ajvDraftsBundleEntry(): string {
+  const exports = Object.entries(SOURCES).map(([key, [module, name]]) => `${key}: require(${JSON.stringify(module)})${name === undefined ? '' : `.${name}`}`);
+  return `module.exports = { ${exports.join(', ')} };`;
 }
