@@ -51,6 +51,16 @@ describe('sortKeysDeep', () => {
     assert.deepEqual(Object.keys(sorted['a'] as object), ['c', 'd']);
   });
 
+  it('sorts objects of any size the way Array#sort orders strings', () => {
+    for (const size of [2, 3, 16, 17, 40]) {
+      const keys = Array.from({ length: size }, (_, i) => `k${(i * 7919) % 1000}-${String.fromCharCode(0x41 + (i % 50))}`);
+      const value = Object.fromEntries(keys.map((key, i) => [key, { z: i, a: [i] }]));
+      const sorted = sortKeysDeep(value) as Record<string, Record<string, unknown>>;
+      assert.deepEqual(Object.keys(sorted), [...keys].sort(), `${size} keys`);
+      for (const key of keys) assert.deepEqual(Object.keys(sorted[key] as object), ['a', 'z']);
+    }
+  });
+
   it('sorts inside arrays', () => {
     assert.equal(JSON.stringify(sortKeysDeep([{ b: 1, a: 2 }, 3])), '[{"a":2,"b":1},3]');
   });

@@ -22,7 +22,7 @@ export function renderJson(value: unknown): string {
 /** Returns `value` itself when every plain object in it is already sorted; a sorted copy otherwise. */
 export function sortKeysDeep(value: unknown): unknown {
   // Check first without allocating: data from Go services (or KrakenD) is already in order.
-  return isSortedDeep(value) ? value : sortedCopy(value);
+  return value === null || typeof value !== 'object' || isSortedDeep(value) ? value : sortedCopy(value);
 }
 
 function isSortedDeep(value: unknown): boolean {
@@ -67,12 +67,31 @@ function goOrdered(object: Record<string, unknown>, keys: string[]): RawJson {
   return new RawJson(`{${parts.join(',')}}`);
 }
 
-function sortedCopy(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
+/** Sorts a few keys in place: an insertion sort beats `Array#sort`'s set-up on the 2–10 keys of most objects. */
+function sortFewKeys(keys: string[]): void {
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+}
+
+function isIntegerLike(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return first >= 0x30 && first <= 0x39 && INTEGER_KEY.test(key);
+}
+
+// Only objects and arrays are walked: the callers skip scalars, which are the bulk of a payload.
+function sortedCopy(value: object): unknown {
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
+      if (item === null || typeof item !== 'object') continue;
       const sorted = sortedCopy(item);
       if (sorted !== item) (copy ??= value.slice())[i] = sorted;
     }
@@ -86,7 +105,7 @@ function sortedCopy(value: unknown): unknown {
   const keys = Object.keys(object);
   // JavaScript enumerates integer-like keys first, in numeric order ("2" before "10"); Go sorts every key
   // as a string ("10" before "2"). Such an object is written as raw JSON in Go's order.
-  if (keys.length > 1 && INTEGER_KEY.test(keys[0] as string) && !representable(keys)) return goOrdered(object, keys);
+  if (keys.length > 1 && isIntegerLike(keys[0] as string) && !representable(keys)) return goOrdered(object, keys);
   let inOrder = true;
   for (let i = 1; i < keys.length; i++) {
     if ((keys[i - 1] as string) > (keys[i] as string)) {
@@ -96,20 +115,22 @@ function sortedCopy(value: unknown): unknown {
   }
   let changed: Record<string, unknown> | undefined;
   if (!inOrder) {
-    keys.sort();
+    if (keys.length <= 16) sortFewKeys(keys);
+    else keys.sort();
     changed = {};
   }
-  for (const key of keys) {
-    const item = object[key];
-    const sorted = sortedCopy(item);
-    if (changed === undefined && sorted !== item) {
-      changed = {};
-      for (const earlier of keys) {
-        if (earlier === key) break;
-        changed[earlier] = object[earlier];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let item = object[key];
+    if (item !== null && typeof item === 'object') {
+      const sorted = sortedCopy(item);
+      if (changed === undefined && sorted !== item) {
+        changed = {};
+        for (let j = 0; j < i; j++) changed[keys[j] as string] = object[keys[j] as string];
       }
+      item = sorted;
     }
-    if (changed !== undefined) changed[key] = sorted;
+    if (changed !== undefined) changed[key] = item;
   }
   return changed ?? object;
 }
