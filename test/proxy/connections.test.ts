@@ -1,5 +1,6 @@
 /** Backend connections are kept alive and reused; disable_keep_alives closes each one. */
 import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { request } from '../helpers/http.js';
 import { startRecordingBackend } from '../helpers/recording-backend.js';
@@ -49,6 +50,29 @@ describe('backend connections', () => {
       assert.deepEqual(backend.lastHeaders()['connection'], ['close']);
     } finally {
       await gateway.close();
+    }
+  });
+
+  it('closes a backend connection idle_connection_timeout after its last use, not after its first', async () => {
+    const closedAt: number[] = [];
+    const timed = await startRecordingBackend();
+    timed.server.on('connection', (socket: Socket) => socket.on('close', () => closedAt.push(performance.now())));
+    const gateway = await startGateway({ version: 3, idle_connection_timeout: '800ms', endpoints: [{ endpoint: '/a', backend: [{ host: [timed.url], url_pattern: '/a' }] }] });
+    try {
+      assert.equal((await request(`${gateway.url}/a`)).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Reused within the timeout: the idle time counts again from this answer.
+      assert.equal((await request(`${gateway.url}/a`)).status, 200);
+      const lastUse = performance.now();
+      const deadline = lastUse + 5_000;
+      while (closedAt.length === 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(timed.connections, 1, 'the second request reused the connection');
+      assert.equal(closedAt.length, 1, 'the idle connection was closed');
+      const idle = (closedAt[0] as number) - lastUse;
+      assert.ok(idle >= 750 && idle < 3_000, `closed ${Math.round(idle)} ms after its last use (timeout 800 ms)`);
+    } finally {
+      await gateway.close();
+      await timed.close();
     }
   });
 
