@@ -2,8 +2,9 @@
  * The floor under Portico's server side (issue #14): Portico's own backend client
  * (transport/http1-client.ts) relaying S1/S3 behind either node:http (`http`) or a bare server on
  * `net` that reads just enough of a request to find its end and target (`net`). No routing, no
- * pipeline, no header policy; the same malloc thresholds as Portico's processes (runtime/malloc-thresholds.ts). The gap between the two rows is what node:http itself costs a response,
- * the most a server of Portico's own could save; the `net` row validates nothing and is no server to
+ * pipeline, no header policy; the same malloc thresholds as Portico's processes
+ * (runtime/malloc-thresholds.ts). The gap between the two rows is what node:http itself costs a
+ * response, the most a server of Portico's own could save; the `net` row validates nothing and is no server to
  * run, only a measurement.
  *
  * `node dist/bench/peers/server-floor.js http|net PORT ORIGIN`

@@ -22,15 +22,19 @@ export function renderJson(value: unknown): string {
 /** Returns `value` itself when every plain object in it is already sorted; a sorted copy otherwise. */
 export function sortKeysDeep(value: unknown): unknown {
   // Check first without allocating: data from Go services (or KrakenD) is already in order.
-  return value === null || typeof value !== 'object' || isSortedDeep(value) ? value : sortedCopy(value);
+  return !isContainer(value) || isSortedDeep(value) ? value : sortedCopy(value);
 }
 
-function isSortedDeep(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return true;
+/** Objects and arrays: the only values the walks below visit (scalars are most of a payload). */
+function isContainer(value: unknown): value is object {
+  return value !== null && typeof value === 'object';
+}
+
+function isSortedDeep(value: object): boolean {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      if (item !== null && typeof item === 'object' && !isSortedDeep(item)) return false;
+      if (isContainer(item) && !isSortedDeep(item)) return false;
     }
     return true;
   }
@@ -42,7 +46,7 @@ function isSortedDeep(value: unknown): boolean {
     if (previous !== undefined && previous > key) return false;
     previous = key;
     const item = object[key];
-    if (item !== null && typeof item === 'object' && !isSortedDeep(item)) return false;
+    if (isContainer(item) && !isSortedDeep(item)) return false;
   }
   return true;
 }
@@ -85,13 +89,12 @@ function isIntegerLike(key: string): boolean {
   return first >= 0x30 && first <= 0x39 && INTEGER_KEY.test(key);
 }
 
-// Only objects and arrays are walked: the callers skip scalars, which are the bulk of a payload.
 function sortedCopy(value: object): unknown {
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      if (item === null || typeof item !== 'object') continue;
+      if (!isContainer(item)) continue;
       const sorted = sortedCopy(item);
       if (sorted !== item) (copy ??= value.slice())[i] = sorted;
     }
@@ -122,7 +125,7 @@ function sortedCopy(value: object): unknown {
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
     let item = object[key];
-    if (item !== null && typeof item === 'object') {
+    if (isContainer(item)) {
       const sorted = sortedCopy(item);
       if (changed === undefined && sorted !== item) {
         changed = {};
