@@ -14,6 +14,7 @@ import type { ConfigSnapshot } from '../runtime/reload.js';
 import type { ServiceConfig } from '../config/types.js';
 import type { Logger } from '../core/logger.js';
 import { loggerFor, startGateway } from '../runtime/start.js';
+import type { HttpServerKind } from '../server/limits.js';
 import { processChannel } from '../shared-state/client.js';
 import { PORTICO_VERSION } from '../version.js';
 import { runPrimary } from './primary.js';
@@ -279,7 +280,7 @@ async function run(values: Record<string, string | boolean | undefined>, usage: 
   if (workers <= 1) {
     // One process: the new config is compiled here and swapped in (see Gateway.replace).
     const serving = consoleAt !== undefined ? withConsoleMetrics(result.config) : result.config;
-    const running = await startGateway(serving, { components, ...(port !== undefined ? { port } : {}), debug, handleSignals: true });
+    const running = await startGateway(serving, { components, ...(port !== undefined ? { port } : {}), debug, handleSignals: true, httpServer: httpServerFromEnv() });
     const consoleView = consoleAt !== undefined ? await RunningConsole.start(file, consoleAt, result, 1, serving) : undefined;
     serveReloads(file, result.files, allowMissingPlugins, watch, () => running.logger, (loaded) => {
       const config = consoleView ? withConsoleMetrics(loaded) : loaded;
@@ -406,7 +407,13 @@ async function runWorker(): Promise<void> {
     debug: process.env['PORTICO_WORKER_DEBUG'] === '1',
     handleSignals: true,
     sharedState: processChannel(),
+    httpServer: httpServerFromEnv(),
   });
+}
+
+/** `PORTICO_HTTP_SERVER=node` listens with node:http instead of Portico's own HTTP/1.1 server. */
+function httpServerFromEnv(): HttpServerKind {
+  return process.env['PORTICO_HTTP_SERVER'] === 'node' ? 'node' : 'portico';
 }
 
 /** The config text this worker's generation was checked with, from the primary (bounded wait). */

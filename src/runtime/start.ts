@@ -7,6 +7,7 @@ import type { ServiceConfig } from '../config/types.js';
 import type { ComponentRegistry } from '../pipeline/registry.js';
 import { createGateway } from '../server/gateway.js';
 import type { Gateway } from '../server/gateway.js';
+import type { HttpServerKind } from '../server/limits.js';
 import { readLoggingSettings } from '../components/logging/settings.js';
 import { createLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
@@ -23,6 +24,8 @@ export interface StartOptions {
   handleSignals?: boolean;
   /** A worker of `portico run -w N`: the channel to the primary, which owns per-instance state. */
   sharedState?: StateChannel;
+  /** The plain HTTP/1.1 server (see GatewayOptions.httpServer). */
+  httpServer?: HttpServerKind;
 }
 
 export interface RunningGateway {
@@ -42,7 +45,13 @@ export function loggerFor(config: ServiceConfig, debug = false): Logger {
 export async function startGateway(config: ServiceConfig, options: StartOptions): Promise<RunningGateway> {
   const logger = loggerFor(config, options.debug);
   const sharedState = options.sharedState && new SharedStateClient(options.sharedState, { logger });
-  const gateway = createGateway(config, { components: options.components, logger, debug: options.debug === true, ...(sharedState ? { sharedState } : {}) });
+  const gateway = createGateway(config, {
+    components: options.components,
+    logger,
+    debug: options.debug === true,
+    ...(sharedState ? { sharedState } : {}),
+    ...(options.httpServer ? { httpServer: options.httpServer } : {}),
+  });
   const address = await gateway.listen(options.port ?? config.port);
   stopPretenuringOnceServing();
   logger.info(`[SERVICE: Portico] Listening on ${address.address}:${address.port} (${config.endpoints.length} endpoints)`);

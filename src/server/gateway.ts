@@ -32,6 +32,7 @@ import { startAsyncAgents } from '../messaging/async-agents.js';
 import { readCompressionSettings } from '../router/compression.js';
 import { publishRequests } from '../transport/diagnostics.js';
 import { goTime } from './builtins.js';
+import type { HttpServerKind } from './limits.js';
 
 export type { Gateway } from './lifecycle.js';
 
@@ -47,10 +48,12 @@ export interface GatewayOptions {
   maxBackendBodyBytes?: number;
   /** A worker of `portico run -w N`: per-instance state lives in the primary. */
   sharedState?: SharedStateClient;
+  /** The plain HTTP/1.1 server: Portico's own (the default) or node:http's (`PORTICO_HTTP_SERVER=node`). */
+  httpServer?: HttpServerKind;
 }
 
 export function createGateway(config: ServiceConfig, options: GatewayOptions): Gateway {
-  return serveGateway(config, (next) => compileGateway(next, options));
+  return serveGateway(config, (next) => compileGateway(next, options), options.httpServer);
 }
 
 function compileGateway(config: ServiceConfig, options: GatewayOptions): CompiledGateway {

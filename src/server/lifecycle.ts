@@ -4,14 +4,14 @@
  * (gateway.ts); this module only decides which compiled gateway serves it and when old ones retire.
  */
 import type { Duplex } from 'node:stream';
-import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ServiceConfig } from '../config/types.js';
 import { serverTlsOptions } from '../config/tls-settings.js';
-import { serverOptions } from './limits.js';
+import { createPlainServer, serverOptions } from './limits.js';
+import type { HttpServerKind } from './limits.js';
 import { createSecureGatewayServer } from './secure-server.js';
 import { serveUpgradeAsRequest } from '../router/upgrade.js';
 
@@ -57,7 +57,7 @@ interface TrackedSocket extends Socket {
 }
 
 /** Serves what `compile` makes of `config`, and of each config `replace` is given later. */
-export function serveGateway(config: ServiceConfig, compile: (config: ServiceConfig) => CompiledGateway): Gateway {
+export function serveGateway(config: ServiceConfig, compile: (config: ServiceConfig) => CompiledGateway, httpServer: HttpServerKind = 'portico'): Gateway {
   let current = compile(config);
   const httpOptions = serverOptions(config.server);
   const tls = serverTlsOptions(config);
@@ -91,7 +91,7 @@ export function serveGateway(config: ServiceConfig, compile: (config: ServiceCon
         connectionsCheckingInterval: httpOptions.connectionsCheckingInterval ?? 500,
       })
     : undefined;
-  const plain = secure ? undefined : createServer(httpOptions, serve);
+  const plain = secure ? undefined : (createPlainServer(config.server, serve, httpServer) as Server & { closeAllConnections(): void });
   const server: Server | Http2SecureServer = secure?.server ?? (plain as Server);
   plain?.on('connection', (socket: TrackedSocket) => {
     socket[BUSY] = 0;

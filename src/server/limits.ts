@@ -3,8 +3,11 @@
  * every `connectionsCheckingInterval` (30 s by default); it is lowered to 500 ms so a slow client is cut
  * within about a second of its deadline.
  */
-import type { ServerOptions } from 'node:http';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
+import type { Server } from 'node:net';
 import type { ServerSettings } from '../config/types.js';
+import { createHttp1Server } from './http1-server.js';
 
 /** Used when the config leaves `read_header_timeout` and `read_timeout` unset. */
 const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
@@ -24,4 +27,29 @@ export function serverOptions(settings: ServerSettings): ServerOptions {
     requireHostHeader: true,
     noDelay: true,
   };
+}
+
+/** Which plain HTTP/1.1 server listens: Portico's (http1-server.ts) or node:http's. */
+export type HttpServerKind = 'portico' | 'node';
+
+/**
+ * The plain HTTP/1.1 listener: Portico's own unless `kind` asks for node:http's, or this Node lacks what
+ * Portico's drives. Both take the same limits.
+ */
+export function createPlainServer(settings: ServerSettings, listener: (request: IncomingMessage, response: ServerResponse) => void, kind: HttpServerKind): Server {
+  const options = serverOptions(settings);
+  if (kind === 'portico') {
+    const server = createHttp1Server(
+      {
+        maxHeaderSize: options.maxHeaderSize as number,
+        headersTimeoutMs: options.headersTimeout as number,
+        requestTimeoutMs: options.requestTimeout as number,
+        keepAliveTimeoutMs: options.keepAliveTimeout as number,
+        checkIntervalMs: CHECK_INTERVAL_MS,
+      },
+      listener,
+    );
+    if (server !== undefined) return server;
+  }
+  return createServer(options, listener);
 }

@@ -14,6 +14,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { ConfigIssue } from '../../src/config/issues.js';
 import { createGateway } from '../../src/server/gateway.js';
 import type { Gateway } from '../../src/server/gateway.js';
+import type { HttpServerKind } from '../../src/server/limits.js';
 import { createLogger } from '../../src/core/logger.js';
 import { components } from './components.js';
 
@@ -60,13 +61,13 @@ export interface TestGateway extends Omit<RunningServer, 'server'> {
 }
 
 /** Writes `config` to a temp file and starts a gateway on it (as `portico run` would, one process). */
-export async function startGateway(config: Record<string, unknown>, options: { debug?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<TestGateway> {
+export async function startGateway(config: Record<string, unknown>, options: { debug?: boolean; env?: NodeJS.ProcessEnv; httpServer?: HttpServerKind } = {}): Promise<TestGateway> {
   const file = await writeConfig(config);
   const result = await loadConfig(file, { components, env: options.env ?? {} });
   if (!result.config) throw new Error(`invalid test config:\n${result.issues.map((issue) => `${issue.keyPath}: ${issue.message}`).join('\n')}`);
   const log = new MemoryLog();
   const logger = createLogger({ level: 'DEBUG', prefix: '[TEST]', stdout: true, format: 'default', accessLog: true, skipPaths: [] }, log);
-  const gateway = createGateway(result.config, { components, logger, debug: options.debug === true });
+  const gateway = createGateway(result.config, { components, logger, debug: options.debug === true, ...(options.httpServer ? { httpServer: options.httpServer } : {}) });
   const address = await gateway.listen(0, '127.0.0.1');
   return {
     gateway,
