@@ -389,6 +389,8 @@ class Connection {
 
   private readonly onEnd = (): void => {
     const result = this.parser.finish();
+    // Otherwise the socket ends its side too (no half-open connections) and closes: the requests in
+    // progress are aborted then, as node:http aborts them and Go cancels their context.
     if (result instanceof Error) this.fail(BAD_REQUEST);
   };
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { delay, openSocket, rawExchange, rawStatus } from '../helpers/http.js';
+import { delay, openSocket, rawExchange, rawStatus, waitFor } from '../helpers/http.js';
 import { startRecordingBackend } from '../helpers/recording-backend.js';
 import type { RecordingBackend } from '../helpers/recording-backend.js';
 import { sendJson, startGateway } from '../helpers/servers.js';
@@ -29,12 +29,17 @@ for (const httpServer of ['portico', 'node'] as const) {
   describe(`client connections (${httpServer} HTTP/1.1 server)`, () => {
     let backend: RecordingBackend;
     let gateway: TestGateway;
+    /** Backend answers the gateway gave up on (their connection closed before they were written). */
+    let abandoned = 0;
     before(async () => {
       // Echoes its path; /slow/* answers after 60 ms, /slower after 1.5 s.
       backend = await startRecordingBackend((request, response) => {
         const url = request.url ?? '';
         const wait = url.startsWith('/slower') ? 1_500 : url.startsWith('/slow') ? 60 : 0;
-        setTimeout(() => sendJson(response, 200, { path: url }), wait);
+        response.on('close', () => {
+          if (!response.writableFinished) abandoned++;
+        });
+        setTimeout(() => !response.destroyed && sendJson(response, 200, { path: url }), wait);
       });
       gateway = await startGateway(
         {
@@ -120,6 +125,18 @@ for (const httpServer of ['portico', 'node'] as const) {
     it('does not cut a request whose answer takes longer than idle_timeout', async () => {
       const result = await rawExchange(gateway.port, ['GET /slower HTTP/1.1\r\nHost: gw\r\n\r\n'], { waitMs: 4_000, untilResponse: true });
       assert.equal(rawStatus(result.text), 200, result.text);
+    });
+
+    it('cancels the request of a client that half-closes its connection, as Go cancels its context', async () => {
+      const socket = await openSocket(gateway.port);
+      socket.on('error', () => undefined);
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      const abandonedBefore = abandoned;
+      socket.end('GET /slower HTTP/1.1\r\nHost: gw\r\n\r\n');
+      await once(socket, 'close');
+      assert.ok(await waitFor(() => abandoned === abandonedBefore + 1, 1_200), 'the backend call was cancelled before its answer (1.5 s)');
+      assert.equal(text, '', 'no answer');
     });
 
     it('keeps an HTTP/1.0 connection that asks for keep-alive, and closes one that does not', async () => {
