@@ -164,11 +164,16 @@ async function main(): Promise<void> {
       start: (port, backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'bench', 'peers', 'plain-undici.js'), String(port), backend]),
     },
     {
-      // The floor under Portico's server side: its backend client behind node:http, then behind a bare
-      // `net` server that validates nothing (a measurement, not a server; see the peer's header).
+      // The floor under Portico's server side: its backend client behind node:http, behind Portico's own
+      // listener, then behind a bare `net` server that validates nothing (a measurement, not a server).
       name: 'floor: Portico\'s backend client on node:http',
       paths: { S1: '/s1', S3: '/s3' },
       start: (port, backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'bench', 'peers', 'server-floor.js'), 'http', String(port), backend]),
+    },
+    {
+      name: 'floor: Portico\'s backend client on Portico\'s listener',
+      paths: { S1: '/s1', S3: '/s3' },
+      start: (port, backend, cpus) => startPinned(cpus, node, [...NODE_FLAGS, join(root, 'dist', 'bench', 'peers', 'server-floor.js'), 'portico', String(port), backend]),
     },
     {
       name: 'floor: Portico\'s backend client on bare net',

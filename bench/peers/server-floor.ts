@@ -1,21 +1,24 @@
 /**
  * The floor under Portico's server side (issue #14): Portico's own backend client
- * (transport/http1-client.ts) relaying S1/S3 behind either node:http (`http`) or a bare server on
- * `net` that reads just enough of a request to find its end and target (`net`). No routing, no
+ * (transport/http1-client.ts) relaying S1/S3 behind node:http (`http`), behind Portico's own listener
+ * (`portico`: server/http1-server.ts, with Node's request and response objects), or behind a bare server
+ * on `net` that reads just enough of a request to find its end and target (`net`). No routing, no
  * pipeline, no header policy; the same malloc thresholds as Portico's processes
- * (runtime/malloc-thresholds.ts). The gap between the two rows is what node:http itself costs a
- * response, the most a server of Portico's own could save; the `net` row validates nothing and is no server to
- * run, only a measurement.
+ * (runtime/malloc-thresholds.ts). The gaps between the rows are what node:http's bookkeeping and then
+ * Node's request and response objects cost a response; the `net` row validates nothing and is no server
+ * to run, only a measurement.
  *
- * `node dist/bench/peers/server-floor.js http|net PORT ORIGIN`
+ * `node dist/bench/peers/server-floor.js http|portico|net PORT ORIGIN`
  */
 import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { isHopByHop } from '../../src/core/hop-by-hop.js';
 import { OriginPool } from '../../src/transport/http1-client.js';
 import type { ResponseHandler } from '../../src/transport/http1-client.js';
 import { raiseMallocThresholds } from '../../src/runtime/malloc-thresholds.js';
+import { createHttp1Server } from '../../src/server/http1-server.js';
 
 raiseMallocThresholds();
 
@@ -45,15 +48,21 @@ function relay(target: string, to: Relay): void {
 
 const targetOf = (path: string): string => (path === '/s3' ? '/100kb.json' : '/1kb.json');
 
+const relayTo = (request: IncomingMessage, response: ServerResponse): void =>
+  relay(targetOf(request.url ?? '/'), {
+    head: (status, headers) => response.writeHead(status, headers),
+    chunk: (chunk) => response.write(chunk),
+    end: () => response.end(),
+    fail: () => response.destroy(),
+  });
+
 if (mode === 'http') {
-  createHttpServer((request, response) => {
-    relay(targetOf(request.url ?? '/'), {
-      head: (status, headers) => response.writeHead(status, headers),
-      chunk: (chunk) => response.write(chunk),
-      end: () => response.end(),
-      fail: () => response.destroy(),
-    });
-  }).listen(port, '127.0.0.1');
+  createHttpServer(relayTo).listen(port, '127.0.0.1');
+} else if (mode === 'portico') {
+  const limits = { maxHeaderSize: 1 << 20, headersTimeoutMs: 10_000, requestTimeoutMs: 0, keepAliveTimeoutMs: 5_000, checkIntervalMs: 500 };
+  const server = createHttp1Server(limits, relayTo);
+  if (server === undefined) throw new Error('this Node lacks what Portico\'s listener drives');
+  server.listen(port, '127.0.0.1');
 } else if (mode === 'net') {
   createNetServer({ noDelay: true }, (socket: Socket) => {
     let pending = '';
@@ -79,6 +88,6 @@ if (mode === 'http') {
     socket.on('error', () => socket.destroy());
   }).listen(port, '127.0.0.1');
 } else {
-  process.stderr.write('usage: server-floor.js http|net PORT ORIGIN\n');
+  process.stderr.write('usage: server-floor.js http|portico|net PORT ORIGIN\n');
   process.exit(2);
 }
