@@ -31,12 +31,24 @@ export function takeUpgrade(request: IncomingMessage): PendingUpgrade | undefine
  * socket and asks for `Connection: close`: after an answer that is not a protocol switch, the socket ends.
  */
 export function serveUpgradeAsRequest(request: IncomingMessage, socket: Duplex, head: Buffer, listener: (request: IncomingMessage, response: ServerResponse) => void): void {
+  socket.on('error', () => socket.destroy());
+  // A request pipelined before this one may still be answering on the socket: answers go in order, so the
+  // upgrade is served once that one is written (Go's server reads the next request only then).
+  const earlier = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (earlier) {
+    earlier.once('finish', () => serveQueuedUpgrade(request, socket, head, listener));
+    return;
+  }
+  serveQueuedUpgrade(request, socket, head, listener);
+}
+
+function serveQueuedUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, listener: (request: IncomingMessage, response: ServerResponse) => void): void {
+  if (socket.destroyed) return;
   pending.set(request, { socket, head });
   const response = new ServerResponse(request);
   response.shouldKeepAlive = false;
   response.assignSocket(socket as never);
   response.once('finish', () => socket.end());
-  socket.on('error', () => socket.destroy());
   if (request.headers['transfer-encoding'] !== undefined) {
     // A chunked body after an upgrade head is not parsed here: refused rather than forwarded empty.
     response.writeHead(400, ['Content-Length', '0']);

@@ -106,6 +106,11 @@ const REQUEST_TIMEOUT = Buffer.from('HTTP/1.1 408 Request Timeout\r\nConnection:
 const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;
 /** node:http's default cap on header lines (maxHeadersCount 2000), as name/value entries. */
 const MAX_HEADER_ENTRIES = 4000;
+/**
+ * A keep-alive connection is closed this long after the `Keep-Alive: timeout` it was promised, so a client
+ * reusing it right at that limit does not meet a closing socket (node:http's keepAliveTimeoutBuffer).
+ */
+const KEEP_ALIVE_GRACE_MS = 1_000;
 /** Pipelined requests served at once on one connection; reading pauses beyond this. */
 const MAX_PIPELINED = 16;
 // Returned from the headers callback: llhttp treats the message as an upgrade, without a body.
@@ -173,7 +178,11 @@ class Connection {
   private url = '';
   /** An upgrade or CONNECT request, handed over with its socket once the parser has read its head. */
   private upgrading: Request | undefined;
-  private idleSince = performance.now();
+  private readonly connectedAt = performance.now();
+  /** When the last answer finished with none left to write. */
+  private idleSince = this.connectedAt;
+  /** When the socket last delivered bytes. */
+  private lastReadAt = this.connectedAt;
   /** The parser's clock is meaningless until its first message begins. */
   private hasRead = false;
 
@@ -207,24 +216,26 @@ class Connection {
   }
 
   isIdle(): boolean {
-    return this.pending.length === 0 && this.elapsed() === 0;
+    return this.pending.length === 0 && this.hasRead && this.parser.duration() === 0;
   }
 
-  /** node:http's deadlines: headers and whole request from the message's first byte; idle keep-alive. */
+  /**
+   * node:http's deadlines. The head and the whole request are timed from the message's first byte (from the
+   * connection's start for its first message: a client that connects and says nothing gets 408 at the
+   * head's deadline). With no answer left to write, a connection that delivers nothing for the keep-alive
+   * timeout closes, whether it sits between requests or stalls inside a body the gateway already answered.
+   */
   checkDeadlines(now: number): void {
     if (this.socket.destroyed || this.upgrading !== undefined) return;
     const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = this.server.limits;
-    const elapsed = this.elapsed();
-    if (elapsed > 0) {
-      if ((!this.parser.headersCompleted() && elapsed > headersTimeoutMs) || (requestTimeoutMs > 0 && elapsed > requestTimeoutMs)) this.fail(REQUEST_TIMEOUT);
-    } else if (this.pending.length === 0 && keepAliveTimeoutMs > 0 && now - this.idleSince > keepAliveTimeoutMs) {
+    const elapsed = this.hasRead ? this.parser.duration() : now - this.connectedAt;
+    if (elapsed > 0 && ((!this.parser.headersCompleted() && elapsed > headersTimeoutMs) || (requestTimeoutMs > 0 && elapsed > requestTimeoutMs))) {
+      this.fail(REQUEST_TIMEOUT);
+      return;
+    }
+    if (this.hasRead && this.pending.length === 0 && keepAliveTimeoutMs > 0 && now - Math.max(this.idleSince, this.lastReadAt) > keepAliveTimeoutMs + KEEP_ALIVE_GRACE_MS) {
       this.socket.destroy();
     }
-  }
-
-  /** Milliseconds since the message being read began; 0 between messages. */
-  private elapsed(): number {
-    return this.hasRead ? this.parser.duration() : 0;
   }
 
   private readonly onHeaders = (headers: string[], url: string): void => {
@@ -329,6 +340,7 @@ class Connection {
 
   private readonly onExecute = (result: number | ParseError): void => {
     this.hasRead = true;
+    this.lastReadAt = performance.now();
     if (typeof result !== 'number') {
       this.fail(result.code === 'HPE_HEADER_OVERFLOW' ? HEADERS_TOO_LARGE : result.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? CHUNK_EXTENSIONS_TOO_LARGE : BAD_REQUEST);
       return;
@@ -431,6 +443,8 @@ class Connection {
     }
     response.detachSocket(socket);
     process.nextTick(closeResponse, response);
+    // An upgrade pipelined behind this answer owns the socket now (router/upgrade.ts waited for this).
+    if (this.upgrading !== undefined) return;
     if (response._last) {
       socket.destroySoon();
       return;

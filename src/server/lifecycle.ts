@@ -4,7 +4,7 @@
  * (gateway.ts); this module only decides which compiled gateway serves it and when old ones retire.
  */
 import type { Duplex } from 'node:stream';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import * as net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
@@ -16,8 +16,8 @@ import { createSecureGatewayServer } from './secure-server.js';
 import { serveUpgradeAsRequest } from '../router/upgrade.js';
 
 export interface Gateway {
-  /** Plain HTTP, or HTTPS with HTTP/2 when the root `tls` is set. */
-  server: Server | Http2SecureServer;
+  /** Plain HTTP/1.1 (Portico's listener or node:http's), or HTTPS with HTTP/2 when the root `tls` is set. */
+  server: net.Server | Http2SecureServer;
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /**
    * Stops accepting, answers `Connection: close` from now on, closes keep-alive connections once idle,
@@ -91,8 +91,8 @@ export function serveGateway(config: ServiceConfig, compile: (config: ServiceCon
         connectionsCheckingInterval: httpOptions.connectionsCheckingInterval ?? 500,
       })
     : undefined;
-  const plain = secure ? undefined : (createPlainServer(config.server, serve, httpServer) as Server & { closeAllConnections(): void });
-  const server: Server | Http2SecureServer = secure?.server ?? (plain as Server);
+  const plain = secure ? undefined : (createPlainServer(config.server, serve, httpServer) as net.Server & { closeAllConnections(): void });
+  const server: net.Server | Http2SecureServer = secure?.server ?? (plain as net.Server);
   plain?.on('connection', (socket: TrackedSocket) => {
     socket[BUSY] = 0;
     socket[IDLE_SINCE] = performance.now();
