@@ -32,14 +32,17 @@ export function takeUpgrade(request: IncomingMessage): PendingUpgrade | undefine
  */
 export function serveUpgradeAsRequest(request: IncomingMessage, socket: Duplex, head: Buffer, listener: (request: IncomingMessage, response: ServerResponse) => void): void {
   socket.on('error', () => socket.destroy());
-  // A request pipelined before this one may still be answering on the socket: answers go in order, so the
-  // upgrade is served once that one is written (Go's server reads the next request only then).
+  afterEarlierAnswers(socket, () => serveQueuedUpgrade(request, socket, head, listener));
+}
+
+/**
+ * Runs `then` once no answer to a request pipelined before the upgrade is being written on the socket:
+ * answers go in order (Go's server reads the next request only after answering the current one).
+ */
+function afterEarlierAnswers(socket: Duplex, then: () => void): void {
   const earlier = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (earlier) {
-    earlier.once('finish', () => serveQueuedUpgrade(request, socket, head, listener));
-    return;
-  }
-  serveQueuedUpgrade(request, socket, head, listener);
+  if (earlier) earlier.once('finish', () => afterEarlierAnswers(socket, then));
+  else then();
 }
 
 function serveQueuedUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, listener: (request: IncomingMessage, response: ServerResponse) => void): void {

@@ -185,6 +185,7 @@ class Connection {
   private lastReadAt = this.connectedAt;
   /** The parser's clock is meaningless until its first message begins. */
   private hasRead = false;
+  private released = false;
 
   constructor(
     private readonly server: Http1Server,
@@ -376,21 +377,26 @@ class Connection {
   /** A response's 'finish' listener (one per connection: the response is `this`). */
   private readonly onFinish: (this: Response) => void;
 
+  /**
+   * Hands the socket over (an upgrade): the parser lets go of it. Its 'close' listener stays, so requests
+   * pipelined before the upgrade and still being answered are aborted if the socket goes.
+   */
   private detach(): void {
     const socket = this.socket;
     socket.removeListener('error', this.onSocketError);
     socket.removeListener('end', this.onEnd);
-    socket.removeListener('close', this.onClose);
     socket.removeListener('drain', this.onDrain);
     socket.removeListener('pause', onSocketPause);
     socket.removeListener('resume', onSocketResume);
-    this.parser.unconsume();
-    this.parser.finish();
     this.release();
   }
 
   private release(): void {
+    if (this.released) return;
+    this.released = true;
     const parser = this.parser;
+    parser.unconsume();
+    parser.finish();
     // Not from inside one of its own callbacks.
     setImmediate(() => parser.close());
   }
@@ -427,7 +433,6 @@ class Connection {
     for (const request of this.pending.splice(0)) request.destroy(aborted);
     // Answers still waiting for the socket close with it (the one being written closes through the socket).
     for (const response of this.queued.splice(0)) closeResponse(response);
-    this.parser.unconsume();
     this.release();
   };
 
@@ -443,15 +448,15 @@ class Connection {
     }
     response.detachSocket(socket);
     process.nextTick(closeResponse, response);
-    // An upgrade pipelined behind this answer owns the socket now (router/upgrade.ts waited for this).
-    if (this.upgrading !== undefined) return;
     if (response._last) {
       socket.destroySoon();
       return;
     }
     const next = this.queued.shift();
     if (next !== undefined) next.assignSocket(socket);
-    else this.idleSince = performance.now();
+    // An upgrade pipelined behind these answers takes the socket once they are written (router/upgrade.ts).
+    if (this.upgrading !== undefined) return;
+    if (next === undefined) this.idleSince = performance.now();
     if (socket._paused && this.pending.length <= MAX_PIPELINED && !socket.writableNeedDrain) {
       socket._paused = false;
       this.parser.resume();
