@@ -71,7 +71,7 @@ type Response = ServerResponse & {
   detachSocket(socket: Socket): void;
   [key: symbol]: unknown;
 };
-type ServedSocket = Socket & { _paused: boolean; _httpMessage: Response | null; _handle: { reading: boolean; readStart(): void; readStop(): void; isStreamBase?: boolean } | null };
+type ServedSocket = Socket & { _paused: boolean; _httpMessage: Response | null; _handle: { reading: boolean; readStart(): void; readStop(): void } | null };
 
 let internals: Internals | null | undefined;
 
@@ -118,7 +118,7 @@ const SKIP_BODY_AS_UPGRADE = 2;
 
 /**
  * An HTTP/1.1 server with node:http's events and methods the gateway uses ('connection', 'upgrade',
- * `closeAllConnections`, `closeIdleConnections`); undefined when this Node lacks the internals it drives.
+ * `closeAllConnections`); undefined when this Node lacks the internals it drives.
  */
 export function createHttp1Server(limits: Http1Limits, listener: RequestListener): Http1Server | undefined {
   if (internals === undefined) internals = loadInternals();
@@ -153,10 +153,6 @@ export class Http1Server extends net.Server {
 
   closeAllConnections(): void {
     for (const connection of this.clients) connection.socket.destroy();
-  }
-
-  closeIdleConnections(): void {
-    for (const connection of this.clients) if (connection.isIdle()) connection.socket.destroy();
   }
 
   private sweep(): void {
@@ -214,10 +210,6 @@ class Connection {
     socket.on('pause', onSocketPause);
     socket.on('resume', onSocketResume);
     parser.consume(socket._handle);
-  }
-
-  isIdle(): boolean {
-    return this.pending.length === 0 && this.hasRead && this.parser.duration() === 0;
   }
 
   /**
@@ -369,8 +361,7 @@ class Connection {
   /** Answers a broken or too slow request as node:http does, unless an answer has started, and closes. */
   private fail(answer: Buffer): void {
     const socket = this.socket;
-    const current = socket._httpMessage;
-    if (socket.writable && (current === null || current === undefined || !current.headersSent)) socket.write(answer);
+    if (socket.writable && !socket._httpMessage?.headersSent) socket.write(answer);
     socket.destroy();
   }
 
@@ -414,11 +405,7 @@ class Connection {
 
   private readonly onDrain = (): void => {
     const socket = this.socket;
-    if (socket._paused && this.pending.length <= MAX_PIPELINED) {
-      socket._paused = false;
-      this.parser.resume();
-      socket.resume();
-    }
+    this.resumeReading();
     const response = socket._httpMessage;
     const needDrain = this.server.internals.needDrain;
     if (response && !response.writableEnded && response[needDrain] === true) {
@@ -440,12 +427,8 @@ class Connection {
   private finished(response: Response): void {
     const socket = this.socket;
     const request = this.pending.shift();
-    if (request !== undefined) {
-      // Bytes of an unread body still on the wire are read and dropped, so the next request can follow.
-      if (!request.complete || request.readableLength > 0) {
-        if (!request._consuming && !request.readableFlowing) request._dump();
-      }
-    }
+    // Bytes of an unread body still on the wire are read and dropped, so the next request can follow.
+    if (request !== undefined && (!request.complete || request.readableLength > 0) && !request._consuming && !request.readableFlowing) request._dump();
     response.detachSocket(socket);
     process.nextTick(closeResponse, response);
     if (response._last) {
@@ -457,11 +440,16 @@ class Connection {
     // An upgrade pipelined behind these answers takes the socket once they are written (router/upgrade.ts).
     if (this.upgrading !== undefined) return;
     if (next === undefined) this.idleSince = performance.now();
-    if (socket._paused && this.pending.length <= MAX_PIPELINED && !socket.writableNeedDrain) {
-      socket._paused = false;
-      this.parser.resume();
-      socket.resume();
-    }
+    if (!socket.writableNeedDrain) this.resumeReading();
+  }
+
+  /** Reading resumes once the pipelined requests paused for are few enough again. */
+  private resumeReading(): void {
+    const socket = this.socket;
+    if (!socket._paused || this.pending.length > MAX_PIPELINED) return;
+    socket._paused = false;
+    this.parser.resume();
+    socket.resume();
   }
 }
 

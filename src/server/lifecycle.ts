@@ -84,14 +84,14 @@ export function serveGateway(config: ServiceConfig, compile: (config: ServiceCon
 
   const secure = tls
     ? createSecureGatewayServer(tls, serve, {
-        maxHeaderSize: httpOptions.maxHeaderSize ?? 1 << 20,
-        keepAliveTimeout: httpOptions.keepAliveTimeout ?? 5_000,
-        headersTimeout: httpOptions.headersTimeout ?? 10_000,
-        requestTimeout: httpOptions.requestTimeout ?? 0,
-        connectionsCheckingInterval: httpOptions.connectionsCheckingInterval ?? 500,
+        maxHeaderSize: httpOptions.maxHeaderSize,
+        keepAliveTimeout: httpOptions.keepAliveTimeout,
+        headersTimeout: httpOptions.headersTimeout,
+        requestTimeout: httpOptions.requestTimeout,
+        connectionsCheckingInterval: httpOptions.connectionsCheckingInterval,
       })
     : undefined;
-  const plain = secure ? undefined : (createPlainServer(config.server, serve, httpServer) as net.Server & { closeAllConnections(): void });
+  const plain = secure ? undefined : (createPlainServer(httpOptions, serve, httpServer) as net.Server & { closeAllConnections(): void });
   const server: net.Server | Http2SecureServer = secure?.server ?? (plain as net.Server);
   plain?.on('connection', (socket: TrackedSocket) => {
     socket[BUSY] = 0;

@@ -13,7 +13,10 @@ import { createHttp1Server } from './http1-server.js';
 const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 const CHECK_INTERVAL_MS = 500;
 
-export function serverOptions(settings: ServerSettings): ServerOptions {
+/** node:http's options, with every limit Portico sets present (its own listener reads the same ones). */
+export type PlainServerOptions = ServerOptions & { maxHeaderSize: number; headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number };
+
+export function serverOptions(settings: ServerSettings): PlainServerOptions {
   const headersTimeout = Math.max(1, Math.ceil(settings.readHeaderTimeoutMs || settings.readTimeoutMs || DEFAULT_HEADERS_TIMEOUT_MS));
   // read_timeout bounds reading the whole request; write_timeout the whole exchange.
   const whole = Math.max(settings.readTimeoutMs, settings.writeTimeoutMs);
@@ -36,16 +39,15 @@ export type HttpServerKind = 'portico' | 'node';
  * The plain HTTP/1.1 listener: Portico's own unless `kind` asks for node:http's, or this Node lacks what
  * Portico's drives. Both take the same limits.
  */
-export function createPlainServer(settings: ServerSettings, listener: (request: IncomingMessage, response: ServerResponse) => void, kind: HttpServerKind): Server {
-  const options = serverOptions(settings);
+export function createPlainServer(options: PlainServerOptions, listener: (request: IncomingMessage, response: ServerResponse) => void, kind: HttpServerKind): Server {
   if (kind === 'portico') {
     const server = createHttp1Server(
       {
-        maxHeaderSize: options.maxHeaderSize as number,
-        headersTimeoutMs: options.headersTimeout as number,
-        requestTimeoutMs: options.requestTimeout as number,
-        keepAliveTimeoutMs: options.keepAliveTimeout as number,
-        checkIntervalMs: CHECK_INTERVAL_MS,
+        maxHeaderSize: options.maxHeaderSize,
+        headersTimeoutMs: options.headersTimeout,
+        requestTimeoutMs: options.requestTimeout,
+        keepAliveTimeoutMs: options.keepAliveTimeout,
+        checkIntervalMs: options.connectionsCheckingInterval,
       },
       listener,
     );
