@@ -3,6 +3,7 @@
  * `json` wraps arrays as `collection`; `safejson` also wraps scalars as `content`; `string` always gives
  * `content`. XML/RSS decoders come from `components/encodings.ts`.
  */
+import { canonicalMembers } from './json-canonical.js';
 import { parseJson } from './json-lossless.js';
 import { GatewayError } from '../core/errors.js';
 
@@ -71,3 +72,14 @@ export const coreDecoders: Readonly<Record<string, DecoderFactory>> = {
       return {};
     },
 };
+
+/**
+ * The `json` decoder for a backend whose data nobody reads below the top level: filtered, renamed,
+ * grouped and merged by key, then rendered as JSON (the pipeline decides, see endpoint-proxy.ts). Each
+ * member stays written text (`json-canonical.ts`); `decode` takes whatever that path gives up on.
+ */
+export function topLevelJsonDecoder(decode: Decoder): Decoder {
+  return function decodeJsonMembers(body) {
+    return canonicalMembers(body.toString('utf8')) ?? decode(body);
+  };
+}

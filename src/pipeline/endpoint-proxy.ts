@@ -22,7 +22,9 @@ import { compileUrlPattern } from '../proxy/url-template.js';
 import type { Balancer } from '../transport/balancer.js';
 import { createSrvBalancer, SrvSubscriber } from '../transport/dns-srv.js';
 import { createDirectCall } from '../transport/backend-call.js';
-import { composeBackend, composeClient, composeProxy } from './compose.js';
+import { backendLayer, composeClient, proxyLayer, wrapWith } from './compose.js';
+import { topLevelJsonDecoder } from '../encoding/decode.js';
+import type { Decoder } from '../encoding/decode.js';
 import { NON_HTTP_BACKENDS } from './order.js';
 import { blockOf } from './registry.js';
 import { GatewayError } from '../core/errors.js';
@@ -30,6 +32,8 @@ import type { BuildContext } from './types.js';
 
 export interface PipelineContext extends BuildContext {
   maxBodyBytes: number;
+  /** The endpoint's answer is rendered by lura's `json` renderer (HTTP endpoints; not async agents' pipes). */
+  rendersCoreJson?: boolean;
 }
 
 export interface EndpointPipeline {
@@ -43,9 +47,12 @@ const MAX_GRAPHQL_BODY_BYTES = 10 << 20;
 
 export function buildEndpointProxy(endpoint: EndpointConfig, service: ServiceConfig, context: PipelineContext): EndpointPipeline {
   const pathParams = new Set<string>();
+  const endpointLayer = proxyLayer(endpoint, context);
+  // Between the backends and the renderer, only a parallel merge and the handler touch the data.
+  const mergedAsIs = context.rendersCoreJson === true && endpointLayer.length === 0 && !endpoint.proxy.sequential;
   const build = (backend: BackendConfig): Proxy => {
     for (const name of compileUrlPattern(backend.urlPattern).pathParams) if (endpoint.params.includes(name)) pathParams.add(name);
-    return buildBackendProxy(backend, endpoint, service, context);
+    return buildBackendProxy(backend, endpoint, service, context, mergedAsIs);
   };
   const regular = endpoint.backends.filter((backend) => !backend.proxy.shadow);
   const shadows = endpoint.backends.filter((backend) => backend.proxy.shadow);
@@ -57,7 +64,7 @@ export function buildEndpointProxy(endpoint: EndpointConfig, service: ServiceCon
     const label = `[ENDPOINT: ${endpoint.path}][Shadow]`;
     proxy = createShadowProxy(proxy, shadow, timeoutMs, { onShadowError: (error) => context.logger.debug(`${label} ${error.message}`) });
   }
-  return { proxy: composeProxy(proxy, endpoint, context), pathParams };
+  return { proxy: wrapWith(proxy, endpointLayer), pathParams };
 }
 
 function mergeBackends(backends: BackendConfig[], proxies: Proxy[], endpoint: EndpointConfig, maxBodyBytes: number): Proxy {
@@ -77,7 +84,8 @@ function createParallelMergeOrSingle(proxies: Proxy[], timeoutMs: number): Proxy
   return proxies.length === 1 ? (proxies[0] as Proxy) : createParallelMerge(proxies, timeoutMs);
 }
 
-function buildBackendProxy(backend: BackendConfig, endpoint: EndpointConfig, service: ServiceConfig, context: PipelineContext): Proxy {
+function buildBackendProxy(backend: BackendConfig, endpoint: EndpointConfig, service: ServiceConfig, context: PipelineContext, mergedAsIs: boolean): Proxy {
+  const layer = backendLayer(backend, endpoint, context);
   const graphql = backend.graphql && { ...backend.graphql, query: graphqlQuery(backend.graphql) };
   const target = graphql ? graphqlBackend(backend, graphql) : backend;
   const balancer = backend.sd === 'dns' ? dnsBalancer(backend, service, context) : undefined;
@@ -89,15 +97,33 @@ function buildBackendProxy(backend: BackendConfig, endpoint: EndpointConfig, ser
         transport: service.transport,
         agent: context.agent,
         maxBodyBytes: context.maxBodyBytes,
-        decode: context.components.decoderFor(target.encoding, target.isCollection),
+        decode: decoderFor(target, context, mergedAsIs && layer.length === 0 && !graphql),
         ...(balancer ? { balancer } : {}),
         ...(call ? { call } : {}),
       })
     : notHttp;
-  let proxy = composeBackend(http, backend, endpoint, context);
+  let proxy = wrapWith(http, layer);
   if (graphql) proxy = createGraphqlMiddleware(graphql, MAX_GRAPHQL_BODY_BYTES)(proxy);
   if (endpoint.concurrentCalls > 1) proxy = createConcurrentMiddleware(endpoint.concurrentCalls, endpoint.timeoutMs)(proxy);
   return proxy;
+}
+
+/**
+ * The backend's decoder. When nothing but top-level shaping, the merge and the JSON renderer will see its
+ * data, that data can stay written text below the top level (`topLevelJsonDecoder`): no value is parsed
+ * into objects only to be sorted and written again.
+ */
+function decoderFor(backend: BackendConfig, context: PipelineContext, seenOnlyByMergeAndRenderer: boolean): Decoder {
+  const decoder = context.components.decoderFor(backend.encoding, backend.isCollection);
+  const topLevelShaping =
+    backend.target === '' && backend.proxy.flatmapFilter.length === 0 && !backend.allow.some(isNestedPath) && !backend.deny.some(isNestedPath);
+  return seenOnlyByMergeAndRenderer && topLevelShaping && !backend.isCollection && context.components.decodesAsCoreJson(backend.encoding)
+    ? topLevelJsonDecoder(decoder)
+    : decoder;
+}
+
+function isNestedPath(path: string): boolean {
+  return path.includes('.');
 }
 
 /** Below a non-HTTP backend's factory; reached only if that factory declined to build (no host). */

@@ -11,7 +11,9 @@ import type { NamespaceSchemas, JsonSchema } from '../config/schema.js';
 import type { KeyPath } from '../config/source.js';
 import type { BackendConfig, EndpointConfig, ServiceConfig } from '../config/types.js';
 import type { Proxy } from '../proxy/types.js';
+import { coreDecoders } from '../encoding/decode.js';
 import type { Decoder, DecoderFactory } from '../encoding/decode.js';
+import { coreRenderers } from '../render/renderers.js';
 import type { Renderer } from '../render/renderers.js';
 import type { BuildContext, ClaimsRejecter, ComponentFactories } from './types.js';
 
@@ -136,6 +138,16 @@ export class ComponentRegistry implements ConfigExtensions {
 
   decoderFor(encoding: string, isCollection: boolean): Decoder {
     return (this.#decoders.get(encoding) ?? (this.#decoders.get('json') as DecoderFactory))(isCollection);
+  }
+
+  /** True when `encoding` decodes with lura's own `json` decoder (no component replaced it). */
+  decodesAsCoreJson(encoding: string): boolean {
+    return (this.#decoders.get(encoding) ?? this.#decoders.get('json')) === coreDecoders.json;
+  }
+
+  /** True when `outputEncoding` renders with lura's own `json` renderer (no component replaced it). */
+  rendersAsCoreJson(outputEncoding: string): boolean {
+    return this.rendererFor(outputEncoding) === coreRenderers.json;
   }
 
   rendererFor(outputEncoding: string): Renderer {

@@ -15,8 +15,33 @@ const ESCAPED: Readonly<Record<string, string>> = {
 };
 
 export function renderJson(value: unknown): string {
-  const text = stringifyJson(sortKeysDeep(value));
+  const text = isRawMembers(value) ? joinRawMembers(value) : stringifyJson(sortKeysDeep(value));
   return NEEDS_ESCAPE.test(text) ? text.replace(/[<>&\u2028\u2029]/g, (ch) => ESCAPED[ch] as string) : text;
+}
+
+/**
+ * A plain object whose every value is already written (`encoding/json-canonical.ts`): only its own keys
+ * need sorting. Gives up at the first other value, so other data costs one property read.
+ */
+function isRawMembers(value: unknown): value is Record<string, RawJson> {
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  let any = false;
+  for (const key in value) {
+    if (!((value as Record<string, unknown>)[key] instanceof RawJson)) return false;
+    any = true;
+  }
+  return any;
+}
+
+function joinRawMembers(members: Record<string, RawJson>): string {
+  // Default sort: UTF-16 order, as sortedCopy's comparisons; Go's order for integer-like keys too.
+  const keys = Object.keys(members).sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    out += `${i === 0 ? '' : ','}${JSON.stringify(key)}:${(members[key] as RawJson).text}`;
+  }
+  return `${out}}`;
 }
 
 /** Returns `value` itself when every plain object in it is already sorted; a sorted copy otherwise. */

@@ -80,7 +80,8 @@ function compileGateway(config: ServiceConfig, options: GatewayOptions): Compile
   // Each endpoint: backends and merge (proxy layer), then the handler, then router-layer components.
   const table = new RouteTable<EndpointHandler>(router);
   for (const endpoint of config.endpoints) {
-    const { proxy, pathParams } = buildEndpointProxy(endpoint, config, { ...context, maxBodyBytes: options.maxBackendBodyBytes ?? 64 << 20 });
+    const rendersCoreJson = components.rendersAsCoreJson(endpoint.outputEncoding);
+    const { proxy, pathParams } = buildEndpointProxy(endpoint, config, { ...context, maxBodyBytes: options.maxBackendBodyBytes ?? 64 << 20, rendersCoreJson });
     const render = components.rendererFor(endpoint.outputEncoding);
     const handler = createEndpointHandler(endpoint, { proxy, render, checkedParams: router.disablePathDecoding ? new Set() : pathParams }, handlerSettings, readCompressionSettings(config, endpoint));
     table.add(endpoint.method, endpoint.path, composeEndpoint(handler, endpoint, context));

@@ -117,3 +117,43 @@ describe('merging backends', () => {
     }
   });
 });
+
+describe('merging data only shaped at the top level', () => {
+  // Bodies as services write them: keys out of order, a repeated key, whitespace, escapes, literal numbers.
+  const first = '{"z":{"y":[{"b":1,"a":2}],"x":"<b>&</b>"},"drop":1,"id":1.50,"k":{"d":1,"d":2}}';
+  const second = '{\n  "name": "caf\\u00e9 \\/ \\"quoted\\"",\n  "list": [ 3, 1E+2, -0 ],\n  "id": 12345678901234567890\n}';
+  const expected =
+    '{"group":{"id":12345678901234567890,"label":"café / \\"quoted\\"","list":[3,1E+2,-0]},"id":1.50,"k":{"d":2},"z":{"x":"\\u003cb\\u003e\\u0026\\u003c/b\\u003e","y":[{"a":2,"b":1}]}}';
+  let backend: RunningServer;
+  let gateway: TestGateway;
+  before(async () => {
+    backend = await startBackend((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(req.url === '/first' ? first : second);
+    });
+    const backends = [
+      { host: [backend.url], url_pattern: '/first', allow: ['z', 'id', 'k'] },
+      { host: [backend.url], url_pattern: '/second', mapping: { name: 'label' }, group: 'group' },
+    ];
+    gateway = await startGateway({
+      version: 3,
+      endpoints: [
+        { endpoint: '/top-level', backend: backends },
+        // A proxy-layer component sees the data, so this endpoint parses every value: the same answer.
+        { endpoint: '/parsed', backend: backends, extra_config: { proxy: { static: { strategy: 'incomplete', data: { unused: true } } } } },
+      ],
+    });
+  });
+  after(async () => {
+    await gateway.close();
+    await backend.close();
+  });
+
+  it('answers what parsing every value gives, byte for byte', async () => {
+    const topLevel = await request(`${gateway.url}/top-level`);
+    const parsed = await request(`${gateway.url}/parsed`);
+    assert.equal(topLevel.status, 200);
+    assert.equal(topLevel.body, expected);
+    assert.equal(parsed.body, expected);
+  });
+});
