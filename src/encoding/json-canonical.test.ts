@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DetailedBackendError } from '../proxy/http-backend.js';
 import { renderJson } from '../render/json.js';
 import { canonicalMembers } from './json-canonical.js';
 import { parseJson, RawJson } from './json-lossless.js';
@@ -37,6 +38,14 @@ describe('top-level JSON members kept as written text', () => {
     const members = canonicalMembers('{"b":{"x":[1,{"m":1,"n":2}],"y":"z"},"a":2}');
     assert.ok(members?.['b'] instanceof RawJson);
     assert.equal(members['b'].text, '{"x":[1,{"m":1,"n":2}],"y":"z"}');
+  });
+
+  it('renders alongside parsed values, as when another backend failed or took the general path', () => {
+    const text = '{"b":{"y":1,"x":2},"a":[1.50]}';
+    const mixed = { ...canonicalMembers(text), c: { e: 1, d: new DetailedBackendError(500, 'x', undefined) }, '10': true };
+    const parsed = { ...(parseJson(text) as Record<string, unknown>), c: { e: 1, d: new DetailedBackendError(500, 'x', undefined) }, '10': true };
+    assert.equal(renderJson(mixed), renderJson(parsed));
+    assert.equal(renderJson(mixed), '{"10":true,"a":[1.50],"b":{"x":2,"y":1},"c":{"d":{"http_status_code":500,"http_body":"x"},"e":1}}');
   });
 
   it('gives up on what the general path must judge', () => {

@@ -11,10 +11,13 @@ import { RawJson } from './json-lossless.js';
 
 export type Members = Record<string, RawJson>;
 
-/** Control characters JSON only allows escaped (tab, line feed and carriage return may be whitespace). */
+/**
+ * Text needing the careful scan: escapes, or control characters (tab, line feed and carriage return may be
+ * whitespace, or raw in a string, which JSON forbids). Compact JSON without escapes needs neither.
+ */
+const NEEDS_CAREFUL_SCAN = /[\x00-\x1f\\]/;
+/** Control characters JSON only allows escaped and never as whitespace. */
 const FORBIDDEN = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
-/** Text needing the careful scan: escapes, or whitespace that may hide a raw control character in a string. */
-const NEEDS_CAREFUL_SCAN = /[\t\n\r\\]/;
 /** Deeper than this, the general path (whose walks are recursive too) decides. */
 const MAX_DEPTH = 512;
 
@@ -35,10 +38,10 @@ const order: number[] = [];
 let top = 0;
 
 export function canonicalMembers(source: string): Members | undefined {
-  if (FORBIDDEN.test(source) || source.includes('__proto__')) return undefined;
+  careful = NEEDS_CAREFUL_SCAN.test(source);
+  if ((careful && FORBIDDEN.test(source)) || source.includes('__proto__')) return undefined;
   text = source;
   pos = 0;
-  careful = NEEDS_CAREFUL_SCAN.test(source);
   changed = false;
   depth = 0;
   try {
@@ -148,7 +151,7 @@ function stringToken(): string {
 
 /** The key a written string token stands for (tokens compare unlike keys when one holds ' ' or '!'). */
 function keyName(token: string): string {
-  return token.includes('\\') ? (JSON.parse(token) as string) : token.slice(1, -1);
+  return careful && token.includes('\\') ? (JSON.parse(token) as string) : token.slice(1, -1);
 }
 
 function digits(first: number): number {
