@@ -3,12 +3,17 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** ~1 KB JSON with keys out of order (so Portico's Go-style key sorting does real work). */
-export function writePayloads(dir: string): void {
+/** S2's two ~1 KB JSON bodies, keys out of order (so Portico's Go-style key sorting does real work). */
+export function mergePayloads(): { first: string; second: string } {
   const items = Array.from({ length: 14 }, (_, i) => ({ name: `item-${i}`, value: i * 3.5, tags: ['alpha', 'beta'] }));
-  writeFileSync(join(dir, '1kb.json'), JSON.stringify({ id: 1, items, meta: { page: 1, total: 14 } }));
   const list = Array.from({ length: 30 }, (_, i) => ({ key: `value-${i}`, n: i }));
-  writeFileSync(join(dir, 'b.json'), JSON.stringify({ user: { id: 7, name: 'Ada Lovelace' }, list }));
+  return { first: JSON.stringify({ id: 1, items, meta: { page: 1, total: 14 } }), second: JSON.stringify({ user: { id: 7, name: 'Ada Lovelace' }, list }) };
+}
+
+export function writePayloads(dir: string): void {
+  const { first, second } = mergePayloads();
+  writeFileSync(join(dir, '1kb.json'), first);
+  writeFileSync(join(dir, 'b.json'), second);
   writeFileSync(join(dir, '100kb.json'), JSON.stringify({ data: Array.from({ length: 1000 }, (_, i) => `${i}`.padEnd(96, 'x')) }));
   writeFileSync(join(dir, 'chain.json'), JSON.stringify({ next: 'b.json', id: 42 }));
 }

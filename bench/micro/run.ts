@@ -7,7 +7,10 @@ import { renderJson } from '../../src/render/json.js';
 import { compileUrlPattern, encodeQuery } from '../../src/proxy/url-template.js';
 import { ResponseParser } from '../../src/transport/response-parser.js';
 import type { Proxy, ProxyRequest, ProxyResponse } from '../../src/proxy/types.js';
-import { coreDecoders } from '../../src/encoding/decode.js';
+import { coreDecoders, topLevelJsonDecoder } from '../../src/encoding/decode.js';
+import type { Decoder } from '../../src/encoding/decode.js';
+import type { Shaper } from '../../src/proxy/shaping.js';
+import { mergePayloads } from '../fixtures.js';
 import { LeanTracer, SPAN_KIND_CLIENT, SPAN_KIND_SERVER, STATUS_OK } from '../../src/components/opentelemetry/lean-tracer.js';
 import { FixedAttributes, Writer, writeSpanEntry } from '../../src/components/opentelemetry/otlp-proto-encoder.js';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -71,6 +74,20 @@ runCases('backend JSON decoding', [
   { name: 'JSON.parse (reference)', fn: () => JSON.parse(catalog.toString('utf8')) as unknown },
   { name: 'decode, canonical numbers', fn: () => decodeJson(catalog) },
   { name: 'decode, one 1.50 (literal kept)', fn: () => decodeJson(catalogWithLiteral) },
+]);
+
+// S2's data work per response: both bodies decoded, an allow-list on the first, merged, rendered.
+const bodies = mergePayloads();
+const [firstBody, secondBody] = [Buffer.from(bodies.first), Buffer.from(bodies.second)];
+const allowIdItems = createShaper({ target: '', allow: ['id', 'items'], deny: [], mapping: {}, group: '' }) as Shaper;
+const mergeAndRender = (decode: Decoder) => (): string => {
+  const merged = allowIdItems(decode(firstBody));
+  Object.assign(merged, decode(secondBody));
+  return renderJson(merged);
+};
+runCases("S2's data: two 1 KB bodies decoded, allow-list, merge, render", [
+  { name: 'general path (every value parsed, sorted copy)', fn: mergeAndRender(decodeJson) },
+  { name: 'top-level members kept as written text', fn: mergeAndRender(topLevelJsonDecoder(decodeJson)) },
 ]);
 
 const template = compileUrlPattern('/users/{id}/posts/{post}?expand={fields}');
