@@ -59,31 +59,30 @@ export function canonicalMembers(source: string): Members | undefined {
 }
 
 function members(): Members | undefined {
-  let c = skipSpace();
-  if (c !== 0x7b) return undefined;
+  if (skipSpace() !== 0x7b) return undefined;
   pos++;
   const out: Members = {};
-  c = skipSpace();
-  if (c === 0x7d) pos++;
+  if (skipSpace() === 0x7d) pos++;
   else {
-    for (;;) {
-      if (c !== 0x22) throw UNUSUAL;
+    do {
+      if (skipSpace() !== 0x22) throw UNUSUAL;
       const name = keyName(stringToken());
       if (skipSpace() !== 0x3a) throw UNUSUAL;
       pos++;
       out[name] = new RawJson(value(skipSpace()));
-      c = skipSpace();
-      if (c === 0x2c) {
-        pos++;
-        c = skipSpace();
-      } else if (c === 0x7d) {
-        pos++;
-        break;
-      } else throw UNUSUAL;
-    }
+    } while (more(0x7d));
   }
   skipSpace();
   return pos === text.length ? out : undefined;
+}
+
+/** After an element or a member: true past a comma, false past `close`. */
+function more(close: number): boolean {
+  const c = skipSpace();
+  pos++;
+  if (c === 0x2c) return true;
+  if (c === close) return false;
+  throw UNUSUAL;
 }
 
 function skipSpace(): number {
@@ -178,6 +177,7 @@ function number(first: number): string {
   return text.slice(start, pos);
 }
 
+/** Entering a container: returns whether the enclosing one had changed so far, and starts afresh. */
 function enter(): boolean {
   if (++depth > MAX_DEPTH) throw UNUSUAL;
   const outer = changed;
@@ -185,25 +185,22 @@ function enter(): boolean {
   return outer;
 }
 
+/** Leaving a container: drops its work from the stacks; the enclosing one changed if either did. */
+function leave(base: number, outer: boolean): void {
+  top = base;
+  depth--;
+  changed ||= outer;
+}
+
 function array(): string {
   const start = pos;
   const outer = enter();
   pos++;
-  let c = skipSpace();
   const base = top;
-  if (c === 0x5d) pos++;
+  if (skipSpace() === 0x5d) pos++;
   else {
-    for (;;) {
-      parts[top++] = value(c);
-      c = skipSpace();
-      if (c === 0x2c) {
-        pos++;
-        c = skipSpace();
-      } else if (c === 0x5d) {
-        pos++;
-        break;
-      } else throw UNUSUAL;
-    }
+    do parts[top++] = value(skipSpace());
+    while (more(0x5d));
   }
   let out: string;
   if (!changed) out = text.slice(start, pos);
@@ -213,9 +210,7 @@ function array(): string {
     for (let i = base + 1; i < top; i++) out += `,${parts[i] as string}`;
     out += ']';
   }
-  top = base;
-  depth--;
-  changed ||= outer;
+  leave(base, outer);
   return out;
 }
 
@@ -224,14 +219,13 @@ function object(): string {
   const start = pos;
   const outer = enter();
   pos++;
-  let c = skipSpace();
   const base = top;
   let inOrder = true;
   let previous = '';
-  if (c === 0x7d) pos++;
+  if (skipSpace() === 0x7d) pos++;
   else {
-    for (;;) {
-      if (c !== 0x22) throw UNUSUAL;
+    do {
+      if (skipSpace() !== 0x22) throw UNUSUAL;
       const token = stringToken();
       const name = keyName(token);
       if (skipSpace() !== 0x3a) throw UNUSUAL;
@@ -242,24 +236,14 @@ function object(): string {
       names[top] = name;
       parts[top++] = token;
       parts[top++] = value(skipSpace());
-      c = skipSpace();
-      if (c === 0x2c) {
-        pos++;
-        c = skipSpace();
-      } else if (c === 0x7d) {
-        pos++;
-        break;
-      } else throw UNUSUAL;
-    }
+    } while (more(0x7d));
   }
   let out: string;
   if (inOrder && !changed) out = text.slice(start, pos);
   else if (inOrder) out = joinMembers(base, top, null);
   else out = joinMembers(base, top, sortMembers(base, top));
   if (!inOrder) changed = true;
-  top = base;
-  depth--;
-  changed ||= outer;
+  leave(base, outer);
   return out;
 }
 
