@@ -240,15 +240,17 @@ function object(): string {
   }
   let out: string;
   if (inOrder && !changed) out = text.slice(start, pos);
-  else if (inOrder) out = joinMembers(base, top, null);
-  else out = joinMembers(base, top, sortMembers(base, top));
-  if (!inOrder) changed = true;
+  else {
+    if (!inOrder) sortMembers(base, top);
+    out = joinMembers(base, top, !inOrder);
+    changed = true;
+  }
   leave(base, outer);
   return out;
 }
 
-/** Indexes of the pairs in key order; a stable insertion sort, as most objects hold a few keys. */
-function sortMembers(base: number, end: number): number[] {
+/** Puts the pairs' indexes in key order into `order`; a stable insertion sort, as most objects hold a few keys. */
+function sortMembers(base: number, end: number): void {
   let count = 0;
   for (let i = base; i < end; i += 2) {
     const name = names[i] as string;
@@ -260,16 +262,15 @@ function sortMembers(base: number, end: number): number[] {
     order[j + 1] = i;
     count++;
   }
-  return order.slice(0, count);
 }
 
-/** `{key:value,…}` in `sorted` order (source order when null); of repeated keys the last one wins. */
-function joinMembers(base: number, end: number, sorted: number[] | null): string {
+/** `{key:value,…}` in the order `sortMembers` left (source order when not `sorted`); of repeated keys the last one wins. */
+function joinMembers(base: number, end: number, sorted: boolean): string {
   let out = '{';
   const count = (end - base) / 2;
   for (let k = 0; k < count; k++) {
-    const i = sorted === null ? base + 2 * k : (sorted[k] as number);
-    if (sorted !== null && k + 1 < count && names[sorted[k + 1] as number] === names[i]) continue;
+    const i = sorted ? (order[k] as number) : base + 2 * k;
+    if (sorted && k + 1 < count && names[order[k + 1] as number] === names[i]) continue;
     out += `${out.length === 1 ? '' : ','}${parts[i] as string}:${parts[i + 1] as string}`;
   }
   return `${out}}`;

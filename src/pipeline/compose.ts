@@ -58,14 +58,6 @@ export function backendLayer(backend: BackendConfig, endpoint: EndpointConfig, c
   return layerOf(BACKEND_ORDER, backend.extraConfig, context, (component, block) => component.backend?.(block, backend, endpoint, context));
 }
 
-export function composeProxy(proxy: Proxy, endpoint: EndpointConfig, context: BuildContext): Proxy {
-  return wrapWith(proxy, proxyLayer(endpoint, context));
-}
-
-export function composeBackend(proxy: Proxy, backend: BackendConfig, endpoint: EndpointConfig, context: BuildContext): Proxy {
-  return wrapWith(proxy, backendLayer(backend, endpoint, context));
-}
-
 /** The raw exchange of one backend with its client-layer components; `undefined` when it has none. */
 export function composeClient(call: BackendCall, backend: BackendConfig, endpoint: EndpointConfig, context: BuildContext): BackendCall | undefined {
   const composed = composeLayer(call, CLIENT_ORDER, backend.extraConfig, context, (component, block) => component.client?.(block, backend, endpoint, context));

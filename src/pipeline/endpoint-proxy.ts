@@ -89,7 +89,7 @@ function buildBackendProxy(backend: BackendConfig, endpoint: EndpointConfig, ser
   const graphql = backend.graphql && { ...backend.graphql, query: graphqlQuery(backend.graphql) };
   const target = graphql ? graphqlBackend(backend, graphql) : backend;
   const balancer = backend.sd === 'dns' ? dnsBalancer(backend, service, context) : undefined;
-  // A messaging or Lambda backend replaces the HTTP call in composeBackend: no HTTP client is built for it.
+  // A messaging or Lambda backend replaces the HTTP call in its backend layer: no HTTP client is built for it.
   const isHttp = !NON_HTTP_BACKENDS.some((namespace) => blockOf(backend.extraConfig, namespace) !== undefined);
   const call = isHttp ? composeClient(createDirectCall(context.agent), backend, endpoint, context) : undefined;
   const http = isHttp

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
-import { composeBackend, composeEndpoint, composeProxy } from '../../src/pipeline/compose.js';
+import { backendLayer, composeEndpoint, proxyLayer, wrapWith } from '../../src/pipeline/compose.js';
 import type { BuildContext, EndpointHandler } from '../../src/pipeline/types.js';
 import type { Proxy } from '../../src/proxy/types.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -207,15 +207,15 @@ describe('telemetry/metrics off the request path', () => {
     const off = await contextFor(undefined);
     const endpoint = off.service.endpoints[0]!;
     assert.equal(composeEndpoint(handler, endpoint, off.context), handler);
-    assert.equal(composeProxy(proxy, endpoint, off.context), proxy);
-    assert.equal(composeBackend(proxy, endpoint.backends[0]!, endpoint, off.context), proxy);
+    assert.equal(wrapWith(proxy, proxyLayer(endpoint, off.context)), proxy);
+    assert.equal(wrapWith(proxy, backendLayer(endpoint.backends[0]!, endpoint, off.context)), proxy);
 
     const on = await contextFor({ listen_address: `127.0.0.1:${await freePort()}` });
     const measured = on.service.endpoints[0]!;
     try {
       assert.notEqual(composeEndpoint(handler, measured, on.context), handler);
-      assert.notEqual(composeProxy(proxy, measured, on.context), proxy);
-      assert.notEqual(composeBackend(proxy, measured.backends[0]!, measured, on.context), proxy);
+      assert.notEqual(wrapWith(proxy, proxyLayer(measured, on.context)), proxy);
+      assert.notEqual(wrapWith(proxy, backendLayer(measured.backends[0]!, measured, on.context)), proxy);
     } finally {
       await Promise.all(on.closers.map(async (close) => close()));
     }
